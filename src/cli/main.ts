@@ -1,0 +1,33 @@
+import { Command, CommanderError } from 'commander';
+import { exitCodeOf, KizunaError } from '../platform/errors.ts';
+import { registerImport } from './commands/import.ts';
+import { registerKeys } from './commands/keys.ts';
+import { registerMigrate } from './commands/migrate.ts';
+import { registerStart } from './commands/start.ts';
+import { registerWorkspaces } from './commands/workspaces.ts';
+
+/** The `kizuna` command line; returns the process exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const program = new Command('kizuna')
+    .description('Kizuna (絆) — open-source marketing automation. Configuration: env vars or kizuna.config.json (see README).')
+    .showHelpAfterError()
+    .exitOverride();
+  registerStart(program);
+  registerMigrate(program);
+  registerImport(program);
+  registerKeys(program);
+  registerWorkspaces(program);
+  try {
+    await program.parseAsync(argv);
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode;
+    if (error instanceof KizunaError) {
+      process.stderr.write(`kizuna: ${error.message}\n`);
+      for (const issue of error.issues) process.stderr.write(`  ${issue.path}: ${issue.message}\n`);
+      return exitCodeOf(error.code);
+    }
+    process.stderr.write(`kizuna: ${(error as Error).message}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,86 @@
+import { randomUUID } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import { companyNameKey } from '../contacts/cleansing/company-name.ts';
+import { isFreeMailDomain } from '../contacts/cleansing/normalize-email.ts';
+import type { Clock } from '../platform/clock.ts';
+import type { DB } from '../platform/db/schema.ts';
+
+export interface CompanyHint {
+  /** The contact's company name as written (already cleaned). */
+  name: string | null;
+  /** A web domain: the import's company domain, or the email's domain. Free-mail domains are ignored. */
+  domain: string | null;
+}
+
+/**
+ * Finds or creates the company of each hint, in one round trip for the lookup: a company with the
+ * same domain wins; otherwise exactly one company with the same normalised name; otherwise a new
+ * company is created when a name is known. A domain alone links only to an existing company.
+ * @returns a company id (or null) per hint, in order.
+ */
+export async function resolveCompanies(tx: Kysely<DB>, workspaceId: string, hints: CompanyHint[], clock: Clock): Promise<(string | null)[]> {
+  const prepared = hints.map((hint) => ({
+    domain: hint.domain && !isFreeMailDomain(hint.domain) ? hint.domain : null,
+    name: hint.name,
+    key: hint.name ? companyNameKey(hint.name) : null,
+  }));
+  const domains = [...new Set(prepared.map((p) => p.domain).filter((d): d is string => d !== null))];
+  const keys = [...new Set(prepared.map((p) => p.key).filter((k): k is string => !!k))];
+  if (domains.length === 0 && keys.length === 0) return hints.map(() => null);
+
+  const rows = await tx
+    .selectFrom('companies')
+    .select(['id', 'domain', 'name_key'])
+    .where('workspace_id', '=', workspaceId)
+    .where((eb) => eb.or([...(domains.length ? [eb('domain', 'in', domains)] : []), ...(keys.length ? [eb('name_key', 'in', keys)] : [])]))
+    .execute();
+  const byDomain = new Map<string, string>();
+  const byKey = new Map<string, string[]>();
+  for (const row of rows) {
+    if (row.domain) byDomain.set(row.domain, row.id);
+    byKey.set(row.name_key, [...(byKey.get(row.name_key) ?? []), row.id]);
+  }
+
+  const now = clock.now();
+  const created: { id: string; workspace_id: string; name: string; name_key: string; domain: string | null; created_at: Date; updated_at: Date }[] = [];
+  const result = prepared.map((p) => {
+    if (p.domain && byDomain.has(p.domain)) return byDomain.get(p.domain)!;
+    const named = p.key ? (byKey.get(p.key) ?? []) : [];
+    if (named.length === 1) return named[0]!;
+    if (named.length > 1 || !p.name || !p.key) return null;
+    const id = randomUUID();
+    created.push({ id, workspace_id: workspaceId, name: p.name, name_key: p.key, domain: p.domain, created_at: now, updated_at: now });
+    byKey.set(p.key, [id]);
+    if (p.domain) byDomain.set(p.domain, id);
+    return id;
+  });
+  if (created.length) {
+    const inserted = await tx
+      .insertInto('companies')
+      .values(created)
+      .onConflict((oc) => oc.columns(['workspace_id', 'domain']).where('domain', 'is not', null).doNothing())
+      .returning('id')
+      .execute();
+    if (inserted.length < created.length) return relinkLost(tx, workspaceId, created, new Set(inserted.map((r) => r.id)), result);
+  }
+  return result;
+}
+
+// Another transaction created a company with one of our domains first: point at theirs.
+async function relinkLost(
+  tx: Kysely<DB>,
+  workspaceId: string,
+  created: { id: string; domain: string | null }[],
+  insertedIds: Set<string>,
+  result: (string | null)[],
+): Promise<(string | null)[]> {
+  const lost = created.filter((c) => !insertedIds.has(c.id));
+  const winners = await tx
+    .selectFrom('companies')
+    .select(['id', 'domain'])
+    .where('workspace_id', '=', workspaceId)
+    .where('domain', 'in', lost.map((c) => c.domain!))
+    .execute();
+  const replacement = new Map(lost.map((c) => [c.id, winners.find((w) => w.domain === c.domain)?.id ?? null]));
+  return result.map((id) => (id && replacement.has(id) ? replacement.get(id)! : id));
+}

@@ -1,0 +1,86 @@
+import type { ContactRow } from '../platform/db/schema.ts';
+import type { CustomValue } from './custom-fields.ts';
+import type { ContactFields, PreparedContact } from './prepare-contact.ts';
+
+export type WriteMode = 'upsert' | 'patch';
+
+export interface FieldConflict {
+  field: string;
+  previous: unknown;
+  next: unknown;
+}
+
+export interface MergeResult {
+  /** Columns to write; empty when the write changes nothing. */
+  set: ContactFields & { email?: string | null; tags?: string[]; custom?: Record<string, CustomValue> };
+  /** Upsert only: non-empty values that replaced a different non-empty value. */
+  conflicts: FieldConflict[];
+}
+
+type Existing = Pick<ContactRow, 'email' | 'tags' | 'custom'> & Partial<ContactRow>;
+
+/**
+ * Decides what a write changes on an existing contact (pure).
+ * upsert: a newer non-empty value wins per field, empty values never erase, tags are united,
+ * replaced values are reported as conflicts. patch: given values are written, null clears.
+ */
+export function mergeContact(existing: Existing | undefined, write: PreparedContact, mode: WriteMode): MergeResult {
+  const set: MergeResult['set'] = {};
+  const conflicts: FieldConflict[] = [];
+  const consider = (field: string, previous: unknown, next: unknown, assign: () => void) => {
+    if (mode === 'upsert' && isEmpty(next)) return;
+    if (sameValue(previous, next)) return;
+    if (mode === 'upsert' && !isEmpty(previous)) conflicts.push({ field, previous, next });
+    assign();
+  };
+  if (write.email !== undefined) consider('email', existing?.email ?? null, write.email, () => (set.email = write.email));
+  for (const [column, next] of Object.entries(write.fields) as [keyof ContactFields, unknown][]) {
+    // The name order follows the name; it is never a conflict of its own.
+    if (column === 'name_order') {
+      if (!existing || existing.name_order !== next) Object.assign(set, { name_order: next });
+      continue;
+    }
+    consider(column, existing?.[column as keyof Existing] ?? null, next, () => Object.assign(set, { [column]: next }));
+  }
+  if (write.tags !== undefined) {
+    const current = existing?.tags ?? [];
+    const tags = mode === 'upsert' ? [...new Set([...current, ...write.tags])] : write.tags;
+    if (!sameValue(current, tags)) set.tags = tags;
+  }
+  const customKeys = Object.keys(write.custom);
+  if (customKeys.length) {
+    const current = existing?.custom ?? {};
+    const custom: Record<string, unknown> = { ...current };
+    for (const key of customKeys) {
+      const next = write.custom[key];
+      if (next === null) {
+        if (mode === 'patch') delete custom[key];
+        continue;
+      }
+      if (sameValue(current[key], next)) continue;
+      if (mode === 'upsert' && !isEmpty(current[key])) conflicts.push({ field: `custom.${key}`, previous: current[key], next });
+      custom[key] = next;
+    }
+    if (!sameValue(current, custom)) set.custom = custom as Record<string, CustomValue>;
+  }
+  if (!existing && set.name_order === undefined && write.fields.name_order) set.name_order = write.fields.name_order;
+  return { set, conflicts };
+}
+
+function isEmpty(value: unknown): boolean {
+  return value === null || value === undefined || value === '' || (Array.isArray(value) && value.length === 0);
+}
+
+/** Value equality for column values: Dates by time, objects and arrays by content. */
+export function sameValue(a: unknown, b: unknown): boolean {
+  if (a instanceof Date || b instanceof Date) return a instanceof Date && b instanceof Date && a.getTime() === b.getTime();
+  if (typeof a === 'object' || typeof b === 'object') return canonical(a ?? null) === canonical(b ?? null);
+  return (a ?? null) === (b ?? null);
+}
+
+// jsonb hands objects back with its own key order, so compare with keys sorted.
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_key, v) =>
+    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([x], [y]) => (x < y ? -1 : 1))) : v,
+  );
+}

@@ -1,0 +1,266 @@
+import { randomUUID } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import { resolveCompanies } from '../companies/resolve-companies.ts';
+import type { Clock } from '../platform/clock.ts';
+import type { ContactRow, DB } from '../platform/db/schema.ts';
+import type { FieldIssue } from '../platform/errors.ts';
+import { emailDomain } from './cleansing/normalize-email.ts';
+import { contactColumns } from './contact-columns.ts';
+import { type FieldConflict, mergeContact, sameValue } from './merge-contact.ts';
+import type { PreparedContact } from './prepare-contact.ts';
+
+export interface ContactWrite {
+  /** Position in the caller's input (row number of a file, index of a bulk call). */
+  index: number;
+  prepared: PreparedContact;
+}
+
+export type ContactWriteOutcome =
+  | { index: number; status: 'created' | 'updated' | 'unchanged'; id: string; conflicts: FieldConflict[]; warnings: FieldIssue[] }
+  | { index: number; status: 'merged'; id: string; into: number; conflicts: FieldConflict[]; warnings: FieldIssue[] };
+
+interface Group {
+  writes: ContactWrite[];
+  email: string | null;
+  externalIds: Map<string, string>;
+}
+
+const INSERT_CHUNK = 500;
+
+/**
+ * Upserts a batch of prepared contacts inside the caller's transaction, in a fixed number of
+ * round trips: duplicates within the batch fold into their first row (by email, then external
+ * id), existing contacts are matched the same way, companies are resolved in one pass, new
+ * contacts are inserted in multi-row statements. A newer non-empty value wins per field.
+ */
+export async function upsertContacts(tx: Kysely<DB>, workspaceId: string, writes: ContactWrite[], clock: Clock): Promise<ContactWriteOutcome[]> {
+  const groups = groupDuplicates(writes);
+  const existing = await findExisting(tx, workspaceId, groups);
+  const now = clock.now();
+  const outcomes: ContactWriteOutcome[] = [];
+  const inserts: ContactRow[] = [];
+  const updates: { id: string; set: Partial<ContactRow> }[] = [];
+  const externalIds: { contact_id: string; source: string; external_id: string }[] = [];
+  const replacedExternalIds: typeof externalIds = [];
+  const companyJobs: { row: Partial<ContactRow>; hint: { name: string | null; domain: string | null }; target: 'insert' | 'update'; id: string }[] = [];
+
+  for (const group of groups) {
+    const found = existing.get(group);
+    const id = found?.row.id ?? randomUUID();
+    let state: Partial<ContactRow> & Pick<ContactRow, 'email' | 'tags' | 'custom'> = found?.row ?? { email: null, tags: [], custom: {} };
+    let companyDomain: string | null | undefined;
+    for (const [position, write] of group.writes.entries()) {
+      const { set, conflicts } = mergeContact(state, write.prepared, 'upsert');
+      state = { ...state, ...set } as typeof state;
+      if (write.prepared.company.domain) companyDomain = write.prepared.company.domain;
+      const warnings = write.prepared.warnings;
+      outcomes.push(
+        position === 0
+          ? { index: write.index, status: found ? 'unchanged' : 'created', id, conflicts, warnings }
+          : { index: write.index, status: 'merged', id, into: group.writes[0]!.index, conflicts, warnings },
+      );
+    }
+    // Diff the folded result against the stored row: rows that undo each other change nothing.
+    let changes: Partial<ContactRow> = found ? diffRow(found.row, state) : {};
+    for (const [source, externalId] of group.externalIds) {
+      const previous = found?.externalIds.get(source);
+      if (previous === externalId) continue;
+      if (previous !== undefined) {
+        // One id per source: the newer one replaces it, and the report says so.
+        replacedExternalIds.push({ contact_id: id, source, external_id: previous });
+        outcomes.find((o) => o.id === id)?.conflicts.push({ field: `externalIds.${source}`, previous, next: externalId });
+      }
+      if (found) changes = { ...changes, updated_at: now };
+      externalIds.push({ contact_id: id, source, external_id: externalId });
+    }
+    const needsCompany = !state.company_id && (state.company_name || companyDomain || state.email);
+    if (!found) {
+      const row = { ...blankRow(workspaceId, id, now), ...state, id, workspace_id: workspaceId, created_at: now, updated_at: now } as ContactRow;
+      inserts.push(row);
+      if (needsCompany) companyJobs.push({ row, hint: companyHint(state, companyDomain), target: 'insert', id });
+    } else if (Object.keys(changes).length) {
+      const set = { ...changes, updated_at: now };
+      updates.push({ id, set });
+      if (needsCompany && ('company_name' in changes || 'email' in changes || companyDomain)) {
+        companyJobs.push({ row: set, hint: companyHint(state, companyDomain), target: 'update', id });
+      }
+      const first = outcomes.find((o) => o.id === id && o.status !== 'merged');
+      if (first) first.status = 'updated';
+    }
+  }
+
+  if (companyJobs.length) {
+    const ids = await resolveCompanies(
+      tx,
+      workspaceId,
+      companyJobs.map((j) => j.hint),
+      clock,
+    );
+    companyJobs.forEach((job, i) => {
+      if (ids[i]) job.row.company_id = ids[i];
+    });
+  }
+  for (let i = 0; i < inserts.length; i += INSERT_CHUNK) {
+    await tx
+      .insertInto('contacts')
+      .values(inserts.slice(i, i + INSERT_CHUNK).map(contactColumns))
+      .execute();
+  }
+  for (const update of updates) {
+    await tx
+      .updateTable('contacts')
+      .set(contactColumns(update.set))
+      .where('workspace_id', '=', workspaceId)
+      .where('id', '=', update.id)
+      .execute();
+  }
+  for (const old of replacedExternalIds) {
+    await tx
+      .deleteFrom('contact_external_ids')
+      .where('workspace_id', '=', workspaceId)
+      .where('source', '=', old.source)
+      .where('external_id', '=', old.external_id)
+      .where('contact_id', '=', old.contact_id)
+      .execute();
+  }
+  if (externalIds.length) {
+    await tx
+      .insertInto('contact_external_ids')
+      .values(externalIds.map((e) => ({ ...e, workspace_id: workspaceId })))
+      .onConflict((oc) => oc.columns(['workspace_id', 'source', 'external_id']).doUpdateSet((eb) => ({ contact_id: eb.ref('excluded.contact_id') })))
+      .execute();
+  }
+  return outcomes.sort((a, b) => a.index - b.index);
+}
+
+/** Folds writes that name the same person (same email, or a shared external id) into one group. */
+function groupDuplicates(writes: ContactWrite[]): Group[] {
+  const groups: Group[] = [];
+  const byEmail = new Map<string, Group>();
+  const byExternal = new Map<string, Group>();
+  for (const write of writes) {
+    const email = write.prepared.email ?? null;
+    const keys = Object.entries(write.prepared.externalIds).map(([s, id]) => `${s}\u0000${id}`);
+    let group = (email && byEmail.get(email)) || keys.map((k) => byExternal.get(k)).find(Boolean);
+    if (!group) {
+      group = { writes: [], email: null, externalIds: new Map() };
+      groups.push(group);
+    }
+    group.writes.push(write);
+    if (email && !group.email) {
+      group.email = email;
+      byEmail.set(email, group);
+    }
+    for (const [source, id] of Object.entries(write.prepared.externalIds)) {
+      group.externalIds.set(source, id);
+      byExternal.set(`${source}\u0000${id}`, group);
+    }
+  }
+  return groups;
+}
+
+async function findExisting(
+  tx: Kysely<DB>,
+  workspaceId: string,
+  groups: Group[],
+): Promise<Map<Group, { row: ContactRow; externalIds: Map<string, string> }>> {
+  const emails = groups.map((g) => g.email).filter((e): e is string => e !== null);
+  const pairs = groups.flatMap((g) => [...g.externalIds].map(([source, id]) => ({ source, id })));
+  const byEmail = new Map<string, ContactRow>();
+  if (emails.length) {
+    for (const row of await tx.selectFrom('contacts').selectAll().where('workspace_id', '=', workspaceId).where('email', 'in', emails).execute()) {
+      byEmail.set(row.email!, row);
+    }
+  }
+  const byExternal = new Map<string, string>();
+  if (pairs.length) {
+    const rows = await tx
+      .selectFrom('contact_external_ids')
+      .select(['source', 'external_id', 'contact_id'])
+      .where('workspace_id', '=', workspaceId)
+      .where('external_id', 'in', [...new Set(pairs.map((p) => p.id))])
+      .execute();
+    for (const row of rows) byExternal.set(`${row.source}\u0000${row.external_id}`, row.contact_id);
+  }
+  const missingIds = new Set<string>();
+  for (const group of groups) {
+    if (group.email && byEmail.has(group.email)) continue;
+    for (const [source, id] of group.externalIds) {
+      const contactId = byExternal.get(`${source}\u0000${id}`);
+      if (contactId) missingIds.add(contactId);
+    }
+  }
+  const byId = new Map<string, ContactRow>([...byEmail.values()].map((r) => [r.id, r]));
+  if (missingIds.size) {
+    for (const row of await tx.selectFrom('contacts').selectAll().where('workspace_id', '=', workspaceId).where('id', 'in', [...missingIds]).execute()) {
+      byId.set(row.id, row);
+    }
+  }
+  const knownIds = new Map<string, Map<string, string>>();
+  if (byId.size) {
+    const rows = await tx.selectFrom('contact_external_ids').select(['contact_id', 'source', 'external_id']).where('contact_id', 'in', [...byId.keys()]).execute();
+    for (const row of rows) knownIds.set(row.contact_id, (knownIds.get(row.contact_id) ?? new Map()).set(row.source, row.external_id));
+  }
+  const result = new Map<Group, { row: ContactRow; externalIds: Map<string, string> }>();
+  for (const group of groups) {
+    let row = group.email ? byEmail.get(group.email) : undefined;
+    if (!row) {
+      for (const [source, id] of group.externalIds) {
+        const contactId = byExternal.get(`${source}\u0000${id}`);
+        if (contactId && byId.has(contactId)) {
+          row = byId.get(contactId);
+          break;
+        }
+      }
+    }
+    if (row) result.set(group, { row, externalIds: knownIds.get(row.id) ?? new Map() });
+  }
+  return result;
+}
+
+function diffRow(stored: ContactRow, next: Partial<ContactRow>): Partial<ContactRow> {
+  const changes: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(next)) {
+    if (!sameValue(stored[key as keyof ContactRow], value)) changes[key] = value;
+  }
+  return changes as Partial<ContactRow>;
+}
+
+function companyHint(state: Partial<ContactRow>, companyDomain: string | null | undefined): { name: string | null; domain: string | null } {
+  return { name: state.company_name ?? null, domain: companyDomain ?? (state.email ? emailDomain(state.email) : null) };
+}
+
+function blankRow(workspaceId: string, id: string, now: Date): ContactRow {
+  return {
+    id,
+    workspace_id: workspaceId,
+    email: null,
+    first_name: null,
+    last_name: null,
+    first_name_kana: null,
+    last_name_kana: null,
+    name_order: 'given_first',
+    phone: null,
+    job_title: null,
+    role_level: null,
+    department: null,
+    industry: null,
+    company_id: null,
+    company_name: null,
+    employee_count: null,
+    country: null,
+    region: null,
+    timezone: null,
+    locale: null,
+    owner: null,
+    tags: [],
+    lifecycle_stage: null,
+    first_touch: null,
+    last_touch: null,
+    first_seen_at: null,
+    last_seen_at: null,
+    custom: {},
+    created_at: now,
+    updated_at: now,
+  };
+}

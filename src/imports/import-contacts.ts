@@ -1,0 +1,247 @@
+import { createReadStream, openSync, readSync, closeSync } from 'node:fs';
+import { Readable } from 'node:stream';
+import { parse } from 'csv-parse';
+import iconv from 'iconv-lite';
+import type { Kysely } from 'kysely';
+import { normalizeDomain } from '../companies/normalize-domain.ts';
+import { normalizeEmail } from '../contacts/cleansing/normalize-email.ts';
+import { loadWriteContext } from '../contacts/contacts.ts';
+import { prepareContact } from '../contacts/prepare-contact.ts';
+import { type ContactWrite, type ContactWriteOutcome, upsertContacts } from '../contacts/upsert-contacts.ts';
+import type { Clock } from '../platform/clock.ts';
+import type { DB } from '../platform/db/schema.ts';
+import { withUniqueRetry } from '../platform/db/with-unique-retry.ts';
+import { invalidInput } from '../platform/errors.ts';
+import { detectEncoding, iconvName } from './csv/detect-encoding.ts';
+import { type ColumnMapping, mapHeaders } from './csv/map-headers.ts';
+import { rowToContact } from './row-to-contact.ts';
+
+export type ImportSource = { buffer: Buffer } | { path: string };
+export type ImportEncoding = 'utf-8' | 'shift_jis';
+
+export interface ImportIssue {
+  line: number;
+  kind: 'rejected' | 'warning' | 'conflict' | 'merged';
+  field: string | null;
+  message: string;
+  value: string | null;
+}
+
+export interface ImportCounts {
+  total: number;
+  created: number;
+  updated: number;
+  unchanged: number;
+  merged: number;
+  rejected: number;
+  warnings: number;
+}
+
+export interface ImportOptions {
+  db: Kysely<DB>;
+  workspaceId: string;
+  source: ImportSource;
+  clock: Clock;
+  /** 'auto' reads a UTF-8 BOM or valid UTF-8, else Shift_JIS (CP932, as Japanese Excel writes). */
+  encoding?: ImportEncoding | 'auto';
+  /** Header → field overrides; '' or 'ignore' skips a column. */
+  mapping?: Record<string, string>;
+  externalIdSource?: string;
+  batchSize?: number;
+  /** Called after every committed batch, with the issues of that batch (stream them to storage). */
+  onBatch?: (progress: { processed: number; counts: ImportCounts; issues: ImportIssue[] }) => Promise<void> | void;
+}
+
+export interface ImportResult {
+  encoding: ImportEncoding;
+  headers: string[];
+  mapping: ColumnMapping;
+  unmapped: string[];
+  counts: ImportCounts;
+}
+
+interface Pending {
+  line: number;
+  write?: ContactWrite;
+  issues: ImportIssue[];
+}
+
+/**
+ * Imports contacts from CSV in two streaming passes. The first only learns which lines name
+ * the same person (email, external id); the second cleanses each line and writes batches in
+ * transactions, holding back a person's lines until their last one so each person is written
+ * once with every line folded in. A second import of the same file therefore changes nothing.
+ */
+export async function importContacts(options: ImportOptions): Promise<ImportResult> {
+  const { db, workspaceId, source, clock, batchSize = 500, externalIdSource = 'import' } = options;
+  const encoding = options.encoding && options.encoding !== 'auto' ? options.encoding : detectEncoding(readSample(source));
+  const context = await loadWriteContext(db, workspaceId);
+
+  let headers: string[] = [];
+  let mapping: ColumnMapping = [];
+  let unmapped: string[] = [];
+  const groups = createUnionFind();
+  const lastLineOf = new Map<string, number>();
+  const keysOf = (cells: string[]) => {
+    const conversion = rowToContact(cells, mapping, { externalIdSource });
+    const keys: string[] = [];
+    const email = conversion.input.email ? normalizeEmail(conversion.input.email) : undefined;
+    if (email?.ok) keys.push(`e:${email.email}`);
+    for (const [s, id] of Object.entries(conversion.input.externalIds ?? {})) keys.push(`x:${s}:${id}`);
+    return { keys, conversion };
+  };
+
+  // Pass 1: which lines belong together, and the last line of each person.
+  for await (const { line, cells } of readRecords(source, encoding)) {
+    if (line === 0) {
+      headers = cells;
+      try {
+        ({ mapping, unmapped } = mapHeaders(cells, options.mapping));
+      } catch (error) {
+        throw invalidInput([{ path: 'mapping', message: (error as Error).message }]);
+      }
+      if (!mapping.some((m) => m === 'email' || m === 'externalId')) {
+        throw invalidInput([{ path: 'mapping', message: `no column maps to email or externalId; headers were: ${cells.join(', ')}` }]);
+      }
+      continue;
+    }
+    const { keys } = keysOf(cells);
+    for (const key of keys.slice(1)) groups.union(keys[0]!, key);
+    if (keys[0]) lastLineOf.set(keys[0], line);
+  }
+  const lastLineOfGroup = new Map<string, number>();
+  for (const [key, line] of lastLineOf) {
+    const root = groups.find(key);
+    lastLineOfGroup.set(root, Math.max(lastLineOfGroup.get(root) ?? 0, line));
+  }
+
+  // Pass 2: cleanse, fold, write.
+  const counts: ImportCounts = { total: 0, created: 0, updated: 0, unchanged: 0, merged: 0, rejected: 0, warnings: 0 };
+  const held = new Map<string, Pending[]>();
+  let batch: Pending[] = [];
+  const flush = async () => {
+    if (batch.length === 0) return;
+    const current = batch;
+    batch = [];
+    const writes = current.flatMap((p) => (p.write ? [p.write] : []));
+    const outcomes = writes.length
+      ? await withUniqueRetry(() => db.transaction().execute((tx) => upsertContacts(tx, workspaceId, writes, clock)))
+      : [];
+    const issues = current.flatMap((p) => p.issues);
+    for (const outcome of outcomes) issues.push(...describeOutcome(outcome, counts));
+    counts.rejected += current.filter((p) => !p.write).length;
+    counts.warnings += issues.filter((i) => i.kind === 'warning').length;
+    issues.sort((a, b) => a.line - b.line);
+    await options.onBatch?.({ processed: counts.total, counts: { ...counts }, issues });
+  };
+
+  for await (const { line, cells } of readRecords(source, encoding)) {
+    if (line === 0) continue;
+    counts.total++;
+    const { keys, conversion } = keysOf(cells);
+    const pending: Pending = { line, issues: conversion.warnings.map((w) => issue(line, 'warning', w.path, w.message, null)) };
+    const prepared = prepareContact(conversion.input, {
+      defaultRegion: context.defaultRegion,
+      customFields: context.customFields,
+      lenientPhone: true,
+      coerceCustomText: true,
+      companyDomain: conversion.companyDomain ? normalizeDomain(conversion.companyDomain) : undefined,
+    });
+    if (!prepared.ok) {
+      pending.issues.push(...prepared.issues.map((i) => issue(line, 'rejected', i.path, i.message, valueAt(conversion.input, i.path))));
+    } else if (keys.length === 0) {
+      pending.issues.push(issue(line, 'rejected', 'email', 'expected an email address or an external id to identify the contact', null));
+    } else {
+      pending.write = { index: line, prepared: prepared.value };
+      pending.issues.push(...prepared.value.warnings.map((w) => issue(line, 'warning', w.path, w.message, valueAt(conversion.input, w.path))));
+    }
+    const root = keys[0] ? groups.find(keys[0]) : undefined;
+    if (root && pending.write) {
+      const group = [...(held.get(root) ?? []), pending];
+      if ((lastLineOfGroup.get(root) ?? line) > line) {
+        held.set(root, group);
+        continue;
+      }
+      held.delete(root);
+      batch.push(...group);
+    } else {
+      batch.push(pending);
+      if (root && lastLineOfGroup.get(root) === line && held.has(root)) {
+        batch.push(...held.get(root)!);
+        held.delete(root);
+      }
+    }
+    if (batch.length >= batchSize) await flush();
+  }
+  for (const group of held.values()) batch.push(...group);
+  await flush();
+  return { encoding, headers, mapping, unmapped, counts };
+}
+
+function describeOutcome(outcome: ContactWriteOutcome, counts: ImportCounts): ImportIssue[] {
+  const line = outcome.index;
+  const issues: ImportIssue[] = outcome.conflicts.map((c) =>
+    issue(line, 'conflict', c.field, `replaced ${JSON.stringify(c.previous)} with ${JSON.stringify(c.next)} (the newer non-empty value wins)`, stringify(c.next)),
+  );
+  if (outcome.status === 'merged') {
+    counts.merged++;
+    issues.unshift(issue(line, 'merged', null, `the same person as line ${outcome.into}: merged into contact ${outcome.id}`, null));
+  } else counts[outcome.status]++;
+  return issues;
+}
+
+function issue(line: number, kind: ImportIssue['kind'], field: string | null, message: string, value: string | null): ImportIssue {
+  return { line, kind, field, message, value };
+}
+
+function valueAt(input: Record<string, unknown>, path: string): string | null {
+  const value = path.split('.').reduce<unknown>((v, key) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[key] : undefined), input);
+  return stringify(value);
+}
+
+function stringify(value: unknown): string | null {
+  if (value === undefined || value === null) return null;
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+function readSample(source: ImportSource): Buffer {
+  if ('buffer' in source) return source.buffer.subarray(0, 65_536);
+  const fd = openSync(source.path, 'r');
+  try {
+    const buffer = Buffer.alloc(65_536);
+    return buffer.subarray(0, readSync(fd, buffer, 0, buffer.length, 0));
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Streams CSV records with the file line each starts on (0 = header). */
+async function* readRecords(source: ImportSource, encoding: ImportEncoding): AsyncGenerator<{ line: number; cells: string[] }> {
+  const input = 'buffer' in source ? Readable.from([source.buffer]) : createReadStream(source.path);
+  const parser = input.pipe(iconv.decodeStream(iconvName(encoding))).pipe(
+    parse({ bom: true, relax_column_count: true, skip_empty_lines: true, skip_records_with_empty_values: true, info: true, trim: false }),
+  );
+  let first = true;
+  for await (const record of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
+    yield { line: first ? 0 : record.info.lines, cells: record.record };
+    first = false;
+  }
+}
+
+function createUnionFind() {
+  const parent = new Map<string, string>();
+  const find = (key: string): string => {
+    let root = key;
+    while (parent.has(root) && parent.get(root) !== root) root = parent.get(root)!;
+    parent.set(key, root);
+    return root;
+  };
+  return {
+    find,
+    union(a: string, b: string) {
+      const ra = find(a);
+      const rb = find(b);
+      if (ra !== rb) parent.set(rb, ra);
+    },
+  };
+}

@@ -1,0 +1,195 @@
+import { randomUUID } from 'node:crypto';
+import { stringify } from 'csv-stringify/sync';
+import type { Kysely, Selectable } from 'kysely';
+import type { Clock } from '../platform/clock.ts';
+import type { DB, ImportsTable } from '../platform/db/schema.ts';
+import { KizunaError, notFound } from '../platform/errors.ts';
+import { enqueueJob, extendLease, type Job } from '../platform/jobs/jobs.ts';
+import { type ImportCounts, type ImportEncoding, type ImportIssue, importContacts, type ImportSource } from './import-contacts.ts';
+
+export const IMPORT_JOB = 'import.contacts';
+
+export interface ImportSummary {
+  id: string;
+  status: 'queued' | 'running' | 'completed' | 'failed';
+  filename: string;
+  encoding: string | null;
+  mapping: Record<string, unknown> | null;
+  counts: ImportCounts;
+  processed: number;
+  error: string | null;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+}
+
+export interface ImportRequest {
+  filename: string;
+  encoding?: ImportEncoding | 'auto';
+  mapping?: Record<string, string>;
+}
+
+/**
+ * Accepts an upload: the bytes are stored with the import row and a job is enqueued in the same
+ * transaction, so once the caller has the id the import will run even if this process dies.
+ */
+export async function createImport(
+  db: Kysely<DB>,
+  workspaceId: string,
+  request: ImportRequest & ({ buffer: Buffer } | { inline: true }),
+  clock: Clock,
+): Promise<ImportSummary> {
+  // inline: the caller (the CLI) runs the import itself from its own file, so nothing is queued.
+  const buffer = 'buffer' in request ? request.buffer : null;
+  const id = randomUUID();
+  await db.transaction().execute(async (tx) => {
+    await tx
+      .insertInto('imports')
+      .values({
+        id,
+        workspace_id: workspaceId,
+        status: 'queued',
+        filename: request.filename,
+        source: buffer,
+        encoding: request.encoding && request.encoding !== 'auto' ? request.encoding : null,
+        mapping: null,
+        options: JSON.stringify({ encoding: request.encoding ?? 'auto', mapping: request.mapping ?? {} }),
+        error: null,
+        created_at: clock.now(),
+        started_at: null,
+        finished_at: null,
+      })
+      .execute();
+    if (buffer) await enqueueJob(tx, { kind: IMPORT_JOB, key: `import:${id}`, workspaceId, payload: { importId: id }, maxAttempts: 3 }, clock);
+  });
+  return getImport(db, workspaceId, id);
+}
+
+/** Runs an import (from a job, or directly from the CLI) and keeps its row and report current. */
+export async function runImport(
+  db: Kysely<DB>,
+  { importId, source, job, onProgress }: { importId: string; source?: ImportSource; job?: Pick<Job, 'id' | 'locked_by'>; onProgress?: (processed: number, counts: ImportCounts) => void },
+  clock: Clock,
+): Promise<ImportSummary> {
+  const row = await db.selectFrom('imports').selectAll().where('id', '=', importId).executeTakeFirst();
+  if (!row) throw new KizunaError('not_found', `import ${importId} does not exist`);
+  const input = source ?? (row.source ? { buffer: row.source } : undefined);
+  if (!input) throw new KizunaError('invalid_input', `import ${importId} has no file to read`);
+  const options = row.options as { encoding?: ImportEncoding | 'auto'; mapping?: Record<string, string> };
+  // A rerun after a crash starts over; the contacts written before it are found again, not duplicated.
+  await db.deleteFrom('import_issues').where('import_id', '=', importId).execute();
+  await db.updateTable('imports').set({ status: 'running', started_at: clock.now(), processed_rows: 0, error: null }).where('id', '=', importId).execute();
+  let seq = 0;
+  try {
+    const result = await importContacts({
+      db,
+      workspaceId: row.workspace_id,
+      source: input,
+      clock,
+      encoding: options.encoding,
+      mapping: options.mapping,
+      onBatch: async ({ processed, counts, issues }) => {
+        if (issues.length) {
+          await db
+            .insertInto('import_issues')
+            .values(issues.map((i) => ({ import_id: importId, seq: seq++, ...i })))
+            .execute();
+        }
+        await db.updateTable('imports').set({ processed_rows: processed, ...countColumns(counts) }).where('id', '=', importId).execute();
+        if (job) await extendLease(db, job, 120_000, clock);
+        onProgress?.(processed, counts);
+      },
+    });
+    await db
+      .updateTable('imports')
+      .set({
+        status: 'completed',
+        source: null,
+        encoding: result.encoding,
+        mapping: JSON.stringify(Object.fromEntries(result.headers.map((h, i) => [h, result.mapping[i] ?? null]))),
+        processed_rows: result.counts.total,
+        ...countColumns(result.counts),
+        finished_at: clock.now(),
+      })
+      .where('id', '=', importId)
+      .execute();
+  } catch (error) {
+    if (!(error instanceof KizunaError)) throw error;
+    // The file itself is unusable (no email column, bad mapping): report it, do not retry.
+    await db.updateTable('imports').set({ status: 'failed', error: error.message, finished_at: clock.now() }).where('id', '=', importId).execute();
+  }
+  return getImport(db, row.workspace_id, importId);
+}
+
+export async function getImport(db: Kysely<DB>, workspaceId: string, id: string): Promise<ImportSummary> {
+  const row = await db
+    .selectFrom('imports')
+    .selectAll()
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '=', id)
+    .executeTakeFirst();
+  if (!row) throw notFound('import', id);
+  return toSummary(row);
+}
+
+export async function listImports(db: Kysely<DB>, workspaceId: string, limit = 50): Promise<ImportSummary[]> {
+  const rows = await db.selectFrom('imports').selectAll().where('workspace_id', '=', workspaceId).orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit).execute();
+  return rows.map(toSummary);
+}
+
+export async function listImportIssues(db: Kysely<DB>, workspaceId: string, id: string): Promise<ImportIssue[]> {
+  await getImport(db, workspaceId, id);
+  return db.selectFrom('import_issues').select(['line', 'kind', 'field', 'message', 'value']).where('import_id', '=', id).orderBy('line').orderBy('seq').execute();
+}
+
+/** The report as CSV (UTF-8 with BOM so Excel opens Japanese text correctly). */
+export function issuesToCsv(issues: ImportIssue[]): string {
+  return `\uFEFF${stringify(
+    issues.map((i) => [i.line, i.kind, i.field ?? '', i.message, i.value ?? '']),
+    { header: true, columns: ['line', 'kind', 'field', 'message', 'value'] },
+  )}`;
+}
+
+function countColumns(c: ImportCounts) {
+  return {
+    total_rows: c.total,
+    created_count: c.created,
+    updated_count: c.updated,
+    unchanged_count: c.unchanged,
+    merged_count: c.merged,
+    rejected_count: c.rejected,
+    warning_count: c.warnings,
+  };
+}
+
+function toSummary(row: Selectable<ImportsTable>): ImportSummary {
+  return {
+    id: row.id,
+    status: row.status,
+    filename: row.filename,
+    encoding: row.encoding,
+    mapping: row.mapping,
+    counts: {
+      total: row.total_rows,
+      created: row.created_count,
+      updated: row.updated_count,
+      unchanged: row.unchanged_count,
+      merged: row.merged_count,
+      rejected: row.rejected_count,
+      warnings: row.warning_count,
+    },
+    processed: row.processed_rows,
+    error: row.error,
+    createdAt: row.created_at.toISOString(),
+    startedAt: row.started_at?.toISOString() ?? null,
+    finishedAt: row.finished_at?.toISOString() ?? null,
+  };
+}
+
+/** The background job that runs uploaded imports (registered by every worker process). */
+export function importJobHandler({ db, clock, logger }: { db: Kysely<DB>; clock: Clock; logger?: { info: (o: object, m: string) => void } }) {
+  return async (job: Job): Promise<void> => {
+    const summary = await runImport(db, { importId: String(job.payload.importId), job }, clock);
+    logger?.info({ import: summary.id, status: summary.status, counts: summary.counts }, 'import finished');
+  };
+}

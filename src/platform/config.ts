@@ -1,0 +1,100 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import { KizunaError } from './errors.ts';
+
+/**
+ * All configuration, parsed once: defaults → file (kizuna.config.json) → environment → flags.
+ * This is the only module that reads process.env; everything else receives a frozen Config.
+ */
+export const ZConfig = z.object({
+  port: z.coerce.number().int().min(0).max(65535).default(8080),
+  host: z.string().min(1).default('0.0.0.0'),
+  dataDir: z.string().min(1).default('./.kizuna'),
+  databaseUrl: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'expected a postgres:// or postgresql:// URL')
+    .optional(),
+  adminKey: z.string().min(24, 'must be at least 24 characters').optional(),
+  writeKey: z.string().min(24, 'must be at least 24 characters').optional(),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  logFormat: z.enum(['pretty', 'json']).default('pretty'),
+  maxBodyBytes: z.coerce.number().int().positive().default(1024 * 1024),
+  maxImportBytes: z.coerce.number().int().positive().default(200 * 1024 * 1024),
+  defaultRegion: z.string().regex(/^[A-Z]{2}$/, 'expected an ISO 3166 two-letter country code such as JP').default('JP'),
+  defaultTimezone: z.string().min(1).default('Asia/Tokyo'),
+  workerPollMs: z.coerce.number().int().positive().default(500),
+});
+
+export type Config = Readonly<z.infer<typeof ZConfig>>;
+type ConfigInput = Partial<Record<keyof Config, unknown>>;
+
+/** Where each setting comes from in the environment; also names the variable in errors. */
+export const ENV_NAMES: Record<keyof Config, string> = {
+  port: 'PORT',
+  host: 'HOST',
+  dataDir: 'KIZUNA_DATA_DIR',
+  databaseUrl: 'DATABASE_URL',
+  adminKey: 'KIZUNA_ADMIN_KEY',
+  writeKey: 'KIZUNA_WRITE_KEY',
+  logLevel: 'LOG_LEVEL',
+  logFormat: 'KIZUNA_LOG_FORMAT',
+  maxBodyBytes: 'KIZUNA_MAX_BODY_BYTES',
+  maxImportBytes: 'KIZUNA_MAX_IMPORT_BYTES',
+  defaultRegion: 'KIZUNA_DEFAULT_REGION',
+  defaultTimezone: 'KIZUNA_DEFAULT_TIMEZONE',
+  workerPollMs: 'KIZUNA_WORKER_POLL_MS',
+};
+
+export interface LoadConfigOptions {
+  env?: Record<string, string | undefined>;
+  flags?: ConfigInput;
+  /** Path of a JSON config file; defaults to KIZUNA_CONFIG or ./kizuna.config.json when present. */
+  file?: string;
+  cwd?: string;
+}
+
+/** Parses configuration from all sources and fails fast, naming the variable that is wrong. */
+export function loadConfig({ env = process.env, flags = {}, file, cwd = process.cwd() }: LoadConfigOptions = {}): Config {
+  const fromFile = readConfigFile(file ?? env.KIZUNA_CONFIG, cwd);
+  const fromEnv: ConfigInput = {};
+  for (const [key, name] of Object.entries(ENV_NAMES) as [keyof Config, string][]) {
+    const value = env[name];
+    if (value !== undefined && value !== '') fromEnv[key] = value;
+  }
+  if (fromEnv.logFormat === undefined && env.NODE_ENV === 'production') fromEnv.logFormat = 'json';
+  const merged = { ...fromFile, ...fromEnv, ...dropUndefined(flags) };
+  const parsed = ZConfig.safeParse(merged);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => {
+      const key = String(issue.path[0]) as keyof Config;
+      const source = key in flags && flags[key] !== undefined ? `--${kebab(key)}` : key in fromEnv ? ENV_NAMES[key] : `${key} (config file)`;
+      return `${source}: ${issue.message}`;
+    });
+    throw new KizunaError('config_invalid', `Invalid configuration:\n  ${lines.join('\n  ')}`);
+  }
+  return Object.freeze(parsed.data);
+}
+
+function readConfigFile(path: string | undefined, cwd: string): ConfigInput {
+  const target = resolve(cwd, path ?? 'kizuna.config.json');
+  if (!existsSync(target)) {
+    if (path) throw new KizunaError('config_invalid', `KIZUNA_CONFIG: file ${target} does not exist`);
+    return {};
+  }
+  try {
+    const value: unknown = JSON.parse(readFileSync(target, 'utf8'));
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error('expected a JSON object');
+    return value as ConfigInput;
+  } catch (error) {
+    throw new KizunaError('config_invalid', `${target}: ${(error as Error).message}`);
+  }
+}
+
+function dropUndefined(input: ConfigInput): ConfigInput {
+  return Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined));
+}
+
+function kebab(key: string): string {
+  return key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}

@@ -1,0 +1,55 @@
+import { mkdirSync } from 'node:fs';
+import { PGlite } from '@electric-sql/pglite';
+import { createPgConfig } from '@electric-sql/pglite/node-postgres';
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import type { DB } from './schema.ts';
+
+export type Engine = 'pglite' | 'postgres';
+
+/** An open database: the Kysely handle plus what the few engine-specific paths (COPY, shutdown) need. */
+export interface Database {
+  db: Kysely<DB>;
+  engine: Engine;
+  /** Present on the embedded engine only. */
+  pglite?: PGlite;
+  /** Present on a PostgreSQL server only. */
+  pool?: pg.Pool;
+  close(): Promise<void>;
+}
+
+export interface OpenDatabaseOptions {
+  /** postgres:// URL; when absent the embedded PGlite engine is used. */
+  databaseUrl?: string;
+  /** PGlite data folder (`memory://` for a throw-away database). */
+  dataDir?: string;
+  /** A PGlite data-dir tarball to start from (tests load a migrated template this way). */
+  loadDataDir?: Blob;
+  poolSize?: number;
+}
+
+/**
+ * Opens PGlite or PostgreSQL behind the same Kysely dialect. PGlite goes through its own
+ * node-postgres adapter, so both engines use the same driver types (Dates, Buffers, arrays).
+ */
+export async function openDatabase({ databaseUrl, dataDir = 'memory://', loadDataDir, poolSize = 10 }: OpenDatabaseOptions): Promise<Database> {
+  if (databaseUrl) {
+    const pool = new pg.Pool({ connectionString: databaseUrl, max: poolSize });
+    const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+    return { db, engine: 'postgres', pool, close: () => db.destroy() };
+  }
+  if (!dataDir.startsWith('memory://')) mkdirSync(dataDir, { recursive: true });
+  const pglite = await PGlite.create(dataDir, loadDataDir ? { loadDataDir } : {});
+  // The adapter's pool holds one connection: PGlite is single-session, so transactions serialise.
+  const pool = new pg.Pool(createPgConfig(pglite) as unknown as pg.PoolConfig);
+  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  return {
+    db,
+    engine: 'pglite',
+    pglite,
+    close: async () => {
+      await db.destroy();
+      await pglite.close();
+    },
+  };
+}

@@ -1,0 +1,165 @@
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+/** Kysely's view of our tables; the SQL migrations next to this file are the source of truth. */
+export interface DB {
+  workspaces: WorkspacesTable;
+  api_keys: ApiKeysTable;
+  companies: CompaniesTable;
+  contacts: ContactsTable;
+  contact_external_ids: ContactExternalIdsTable;
+  custom_fields: CustomFieldsTable;
+  imports: ImportsTable;
+  import_issues: ImportIssuesTable;
+  jobs: JobsTable;
+  schema_migrations: SchemaMigrationsTable;
+}
+
+/** jsonb: read as an object, written as JSON text (node-postgres would send arrays as PG arrays). */
+type Json = ColumnType<Record<string, unknown>, string | undefined, string>;
+type JsonOrNull = ColumnType<Record<string, unknown> | null, string | null, string | null>;
+
+export interface WorkspacesTable {
+  id: string;
+  name: string;
+  default_region: Generated<string>;
+  timezone: Generated<string>;
+  locale: Generated<string>;
+  created_at: Date;
+}
+
+export interface ApiKeysTable {
+  id: string;
+  workspace_id: string;
+  name: string;
+  scope: 'admin' | 'read' | 'write';
+  prefix: string;
+  key_hash: string;
+  created_at: Date;
+  last_used_at: Date | null;
+  revoked_at: Date | null;
+}
+
+export interface CompaniesTable {
+  id: string;
+  workspace_id: string;
+  name: string;
+  name_key: string;
+  domain: string | null;
+  industry: string | null;
+  employee_count: number | null;
+  revenue_band: string | null;
+  country: string | null;
+  custom: Json;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export interface ContactsTable {
+  id: string;
+  workspace_id: string;
+  email: string | null;
+  first_name: string | null;
+  last_name: string | null;
+  first_name_kana: string | null;
+  last_name_kana: string | null;
+  name_order: Generated<'given_first' | 'family_first'>;
+  phone: string | null;
+  job_title: string | null;
+  role_level: string | null;
+  department: string | null;
+  industry: string | null;
+  company_id: string | null;
+  company_name: string | null;
+  employee_count: number | null;
+  country: string | null;
+  region: string | null;
+  timezone: string | null;
+  locale: string | null;
+  owner: string | null;
+  tags: Generated<string[]>;
+  lifecycle_stage: string | null;
+  first_touch: JsonOrNull;
+  last_touch: JsonOrNull;
+  first_seen_at: Date | null;
+  last_seen_at: Date | null;
+  custom: Json;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export interface ContactExternalIdsTable {
+  workspace_id: string;
+  source: string;
+  external_id: string;
+  contact_id: string;
+}
+
+export interface CustomFieldsTable {
+  workspace_id: string;
+  entity: 'contact' | 'company';
+  key: string;
+  label: string;
+  type: 'text' | 'number' | 'boolean' | 'date' | 'enum' | 'multi_enum';
+  options: Generated<string[]>;
+  created_at: Date;
+}
+
+export interface ImportsTable {
+  id: string;
+  workspace_id: string;
+  status: 'queued' | 'running' | 'completed' | 'failed';
+  filename: string;
+  source: Buffer | null;
+  encoding: string | null;
+  mapping: JsonOrNull;
+  options: Json;
+  total_rows: Generated<number>;
+  processed_rows: Generated<number>;
+  created_count: Generated<number>;
+  updated_count: Generated<number>;
+  unchanged_count: Generated<number>;
+  merged_count: Generated<number>;
+  rejected_count: Generated<number>;
+  warning_count: Generated<number>;
+  error: string | null;
+  created_at: Date;
+  started_at: Date | null;
+  finished_at: Date | null;
+}
+
+export interface ImportIssuesTable {
+  import_id: string;
+  seq: number;
+  line: number;
+  kind: 'rejected' | 'warning' | 'conflict' | 'merged';
+  field: string | null;
+  message: string;
+  value: string | null;
+}
+
+export interface JobsTable {
+  id: Generated<string>;
+  workspace_id: string | null;
+  kind: string;
+  key: string;
+  payload: Json;
+  status: Generated<'pending' | 'running' | 'done' | 'failed'>;
+  run_at: Date;
+  attempts: Generated<number>;
+  max_attempts: Generated<number>;
+  locked_by: string | null;
+  locked_until: Date | null;
+  last_error: string | null;
+  created_at: Date;
+  finished_at: Date | null;
+}
+
+export interface SchemaMigrationsTable {
+  version: string;
+  applied_at: Date;
+}
+
+export type ContactRow = Selectable<ContactsTable>;
+export type NewContactRow = Insertable<ContactsTable>;
+export type ContactRowUpdate = Updateable<ContactsTable>;
+export type CompanyRow = Selectable<CompaniesTable>;

@@ -1,0 +1,78 @@
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { sql } from 'kysely';
+import { bodyLimit } from 'hono/body-limit';
+import { KizunaError, issuesFromZod } from '../platform/errors.ts';
+import { requireApiKey } from './auth.ts';
+import type { AppEnv, ServerDeps } from './deps.ts';
+import { apiDocsRoutes } from './routes/api-docs.ts';
+import { apiKeyRoutes } from './routes/api-keys.ts';
+import { companyRoutes } from './routes/companies.ts';
+import { contactRoutes } from './routes/contacts.ts';
+import { customFieldRoutes } from './routes/custom-fields.ts';
+import { importRoutes, importUploadLimit } from './routes/imports.ts';
+import { handleError, problemResponse } from './problem.ts';
+
+/** Validation failures from any route become one invalid_input problem naming each field. */
+export function validationHook(result: { success: boolean; error?: unknown; target?: string }): void {
+  if (result.success) return;
+  const error = result.error as { issues: { path: PropertyKey[]; message: string }[] };
+  const prefix = result.target === 'json' ? '' : result.target === 'param' ? 'path' : (result.target ?? '');
+  throw new KizunaError('invalid_input', 'the request is invalid; see errors for each field', { issues: issuesFromZod(error, prefix) });
+}
+
+/** Builds the HTTP application; nothing listens until the caller serves it. */
+export function createApp(deps: ServerDeps): OpenAPIHono<AppEnv> {
+  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+  app.onError(handleError(deps.logger));
+  app.notFound((c) => problemResponse(c, 'not_found', `no route for ${c.req.method} ${c.req.path}`));
+
+  app.use('*', async (c, next) => {
+    const started = performance.now();
+    await next();
+    deps.logger.debug({ method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started) }, 'request');
+  });
+
+  app.get('/health', async (c) => {
+    try {
+      await sql`SELECT 1`.execute(deps.db);
+      return c.json({ status: 'ok', database: deps.engine });
+    } catch (error) {
+      deps.logger.error({ err: error }, 'health check failed');
+      return c.json({ status: 'unavailable', database: deps.engine }, 503);
+    }
+  });
+  app.route('/api', apiDocsRoutes(app));
+
+  const api = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+  api.use('*', requireApiKey(deps));
+  api.use('*', async (c, next) => {
+    const isImportUpload = c.req.method === 'POST' && c.req.path === '/api/imports';
+    if (!isImportUpload && ['POST', 'PATCH', 'PUT'].includes(c.req.method)) {
+      const type = c.req.header('content-type') ?? '';
+      if (!/^application\/([a-z.+-]*\+)?json\b/i.test(type)) {
+        throw new KizunaError('unsupported_media_type', `send the body as JSON with "Content-Type: application/json" (got "${type || 'none'}")`);
+      }
+    }
+    await next();
+  });
+  api.use('*', async (c, next) => {
+    if (c.req.method === 'POST' && c.req.path === '/api/imports') return importUploadLimit(deps.config.maxImportBytes)(c, next);
+    return bodyLimit({
+      maxSize: deps.config.maxBodyBytes,
+      onError: () => {
+        throw new KizunaError('payload_too_large', `the request body is larger than ${deps.config.maxBodyBytes} bytes (KIZUNA_MAX_BODY_BYTES)`, {
+          issues: [{ path: 'body', message: `at most ${deps.config.maxBodyBytes} bytes` }],
+        });
+      },
+    })(c, next);
+  });
+  api.route('/contacts', contactRoutes(deps));
+  api.route('/companies', companyRoutes(deps));
+  api.route('/custom-fields', customFieldRoutes(deps));
+  api.route('/keys', apiKeyRoutes(deps));
+  api.route('/imports', importRoutes(deps));
+  app.route('/api', api);
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer', description: 'An API key: Authorization: Bearer kz_…' });
+  return app;
+}

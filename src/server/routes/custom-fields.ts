@@ -1,0 +1,74 @@
+import { OpenAPIHono, z } from '@hono/zod-openapi';
+import { CUSTOM_FIELD_TYPES, defineCustomField, deleteCustomField, listCustomFields } from '../../contacts/custom-fields.ts';
+import type { AppEnv, ServerDeps } from '../deps.ts';
+import { jsonBody, jsonResponse, jsonRoute } from '../openapi-helpers.ts';
+
+const ZCustomField = z
+  .object({
+    entity: z.enum(['contact', 'company']),
+    key: z.string(),
+    label: z.string(),
+    type: z.enum(CUSTOM_FIELD_TYPES),
+    options: z.array(z.string()),
+    createdAt: z.string(),
+  })
+  .openapi('CustomField');
+const ZCustomFieldBody = z
+  .object({
+    entity: z.enum(['contact', 'company']).optional(),
+    key: z.string().openapi({ example: 'budget_band' }),
+    label: z.string().openapi({ example: '予算規模' }),
+    type: z.enum(CUSTOM_FIELD_TYPES),
+    options: z.array(z.string()).optional(),
+  })
+  .strict()
+  .openapi('CustomFieldInput');
+const tags = ['Custom fields'];
+const serialize = (f: { createdAt: Date }) => ({ ...f, createdAt: f.createdAt.toISOString() });
+
+export function customFieldRoutes(deps: ServerDeps) {
+  const app = new OpenAPIHono<AppEnv>();
+  app.openapi(
+    jsonRoute({
+      method: 'get',
+      path: '/',
+      summary: 'List declared custom fields',
+      tags,
+      request: { query: z.object({ entity: z.enum(['contact', 'company']).optional() }) },
+      responses: { 200: jsonResponse(z.object({ items: z.array(ZCustomField) }), 'The declared fields') },
+    }),
+    async (c) => c.json({ items: (await listCustomFields(deps.db, c.get('principal').workspaceId, c.req.valid('query').entity)).map(serialize) }, 200) as never,
+  );
+  app.openapi(
+    jsonRoute({
+      method: 'post',
+      path: '/',
+      summary: 'Declare a custom field (text, number, boolean, date, enum, multi_enum)',
+      tags,
+      request: jsonBody(ZCustomFieldBody),
+      responses: { 201: jsonResponse(ZCustomField, 'The declared field') },
+    }),
+    async (c) => c.json(serialize(await defineCustomField(deps.db, c.get('principal').workspaceId, c.req.valid('json'), deps.clock)), 201) as never,
+  );
+  app.openapi(
+    jsonRoute({
+      method: 'delete',
+      path: '/{entity}/{key}',
+      summary: 'Remove a custom field declaration (stored values stay in the raw data)',
+      tags,
+      request: {
+        params: z.object({
+          entity: z.enum(['contact', 'company']).openapi({ param: { name: 'entity', in: 'path' } }),
+          key: z.string().openapi({ param: { name: 'key', in: 'path' } }),
+        }),
+      },
+      responses: { 204: { description: 'Removed' } },
+    }),
+    async (c) => {
+      const { entity, key } = c.req.valid('param');
+      await deleteCustomField(deps.db, c.get('principal').workspaceId, entity, key);
+      return c.body(null, 204);
+    },
+  );
+  return app;
+}
