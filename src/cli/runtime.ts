@@ -25,6 +25,11 @@ export async function resolveWorkspaceId(runtime: Runtime, requested: string | u
   let query = runtime.database.db.selectFrom('workspaces').select('id').orderBy('created_at').orderBy('id').limit(1);
   if (requested) query = query.where('id', '=', requested);
   const row = await query.executeTakeFirst();
-  if (!row) throw new Error(requested ? `no workspace ${requested}; see "kizuna workspaces list"` : 'no workspace yet; run "kizuna start" once or "kizuna workspaces create <name>"');
+  if (!row)
+    throw new Error(
+      requested
+        ? `no workspace ${requested}; see "kizuna workspaces list"`
+        : 'no workspace yet; run "kizuna start" once or "kizuna workspaces create <name>"',
+    );
   return row.id;
 }

@@ -1,15 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import { assertNoIssues, listCustomFields, validateCustomValues } from '../contacts/custom-fields.ts';
 import { cleanCompanyName, companyNameKey } from '../contacts/cleansing/company-name.ts';
 import { normalizeText } from '../contacts/cleansing/normalize-text.ts';
+import { assertNoIssues, listCustomFields, validateCustomValues } from '../contacts/custom-fields.ts';
 import type { Clock } from '../platform/clock.ts';
 import type { CompaniesTable, DB } from '../platform/db/schema.ts';
 import { type FieldIssue, KizunaError, notFound } from '../platform/errors.ts';
 import { type Company, type CompanyInput, type CompanyPatch, toCompany } from './company-schema.ts';
 import { normalizeDomain } from './normalize-domain.ts';
 
-type CompanyColumns = Partial<Pick<CompaniesTable, 'name' | 'name_key' | 'domain' | 'industry' | 'employee_count' | 'revenue_band' | 'country'>> & {
+type CompanyColumns = Partial<
+  Pick<CompaniesTable, 'name' | 'name_key' | 'domain' | 'industry' | 'employee_count' | 'revenue_band' | 'country'>
+> & {
   custom?: Record<string, unknown>;
 };
 
@@ -23,7 +25,8 @@ async function prepareCompany(db: Kysely<DB>, workspaceId: string, input: Compan
   }
   if (input.domain !== undefined) {
     out.domain = input.domain === null ? null : normalizeDomain(input.domain);
-    if (input.domain !== null && !out.domain) issues.push({ path: 'domain', message: `expected a domain such as example.co.jp, got "${input.domain}"` });
+    if (input.domain !== null && !out.domain)
+      issues.push({ path: 'domain', message: `expected a domain such as example.co.jp, got "${input.domain}"` });
   }
   if (input.industry !== undefined) out.industry = normalizeText(input.industry);
   if (input.employeeCount !== undefined) out.employee_count = input.employeeCount;
@@ -45,7 +48,15 @@ export async function createCompany(db: Kysely<DB>, workspaceId: string, input: 
   const now = clock.now();
   const row = await db
     .insertInto('companies')
-    .values({ ...toColumns(values), id: randomUUID(), workspace_id: workspaceId, name: values.name!, name_key: values.name_key!, created_at: now, updated_at: now })
+    .values({
+      ...toColumns(values),
+      id: randomUUID(),
+      workspace_id: workspaceId,
+      name: values.name!,
+      name_key: values.name_key!,
+      created_at: now,
+      updated_at: now,
+    })
     .onConflict((oc) => oc.columns(['workspace_id', 'domain']).where('domain', 'is not', null).doNothing())
     .returningAll()
     .executeTakeFirst();
@@ -63,13 +74,27 @@ export async function getCompany(db: Kysely<DB>, workspaceId: string, id: string
 export async function updateCompany(db: Kysely<DB>, workspaceId: string, id: string, patch: CompanyPatch, clock: Clock): Promise<Company> {
   const values = await prepareCompany(db, workspaceId, patch);
   return db.transaction().execute(async (tx) => {
-    const current = await tx.selectFrom('companies').selectAll().where('workspace_id', '=', workspaceId).where('id', '=', id).forUpdate().executeTakeFirst();
+    const current = await tx
+      .selectFrom('companies')
+      .selectAll()
+      .where('workspace_id', '=', workspaceId)
+      .where('id', '=', id)
+      .forUpdate()
+      .executeTakeFirst();
     if (!current) throw notFound('company', id);
     if (values.domain) {
-      const other = await tx.selectFrom('companies').select('id').where('workspace_id', '=', workspaceId).where('domain', '=', values.domain).where('id', '!=', id).executeTakeFirst();
+      const other = await tx
+        .selectFrom('companies')
+        .select('id')
+        .where('workspace_id', '=', workspaceId)
+        .where('domain', '=', values.domain)
+        .where('id', '!=', id)
+        .executeTakeFirst();
       if (other) throw domainTaken(values.domain);
     }
-    const custom = values.custom ? Object.fromEntries(Object.entries({ ...current.custom, ...values.custom }).filter(([, v]) => v !== null)) : undefined;
+    const custom = values.custom
+      ? Object.fromEntries(Object.entries({ ...current.custom, ...values.custom }).filter(([, v]) => v !== null))
+      : undefined;
     const row = await tx
       .updateTable('companies')
       .set({ ...toColumns({ ...values, custom }), updated_at: clock.now() })
@@ -85,7 +110,9 @@ export async function deleteCompany(db: Kysely<DB>, workspaceId: string, id: str
   if (result.numDeletedRows === 0n) throw notFound('company', id);
 }
 
-export type UpsertOutcome = { index: number; status: 'created' | 'updated' | 'unchanged'; id: string } | { index: number; status: 'rejected'; errors: FieldIssue[] };
+export type UpsertOutcome =
+  | { index: number; status: 'created' | 'updated' | 'unchanged'; id: string }
+  | { index: number; status: 'rejected'; errors: FieldIssue[] };
 
 /** Bulk upsert (≤ 1000): matched by domain, then by normalised name; a result per row. */
 export async function upsertCompanies(db: Kysely<DB>, workspaceId: string, inputs: CompanyInput[], clock: Clock): Promise<UpsertOutcome[]> {
@@ -103,7 +130,12 @@ export async function upsertCompanies(db: Kysely<DB>, workspaceId: string, input
   return results;
 }
 
-async function upsertOne(db: Kysely<DB>, workspaceId: string, values: CompanyColumns, clock: Clock): Promise<{ status: 'created' | 'updated' | 'unchanged'; id: string }> {
+async function upsertOne(
+  db: Kysely<DB>,
+  workspaceId: string,
+  values: CompanyColumns,
+  clock: Clock,
+): Promise<{ status: 'created' | 'updated' | 'unchanged'; id: string }> {
   return db.transaction().execute(async (tx) => {
     const base = tx.selectFrom('companies').selectAll().where('workspace_id', '=', workspaceId).forUpdate();
     const byDomain = values.domain ? await base.where('domain', '=', values.domain).executeTakeFirst() : undefined;
@@ -119,14 +151,26 @@ async function upsertOne(db: Kysely<DB>, workspaceId: string, values: CompanyCol
       const id = randomUUID();
       await tx
         .insertInto('companies')
-        .values({ ...toColumns(values), id, workspace_id: workspaceId, name: values.name!, name_key: values.name_key!, created_at: now, updated_at: now })
+        .values({
+          ...toColumns(values),
+          id,
+          workspace_id: workspaceId,
+          name: values.name!,
+          name_key: values.name_key!,
+          created_at: now,
+          updated_at: now,
+        })
         .execute();
       return { status: 'created', id };
     }
     const changes = Object.fromEntries(
-      Object.entries(values).filter(([key, value]) => value !== null && value !== undefined && JSON.stringify(existing[key as keyof typeof existing]) !== JSON.stringify(value)),
+      Object.entries(values).filter(
+        ([key, value]) =>
+          value !== null && value !== undefined && JSON.stringify(existing[key as keyof typeof existing]) !== JSON.stringify(value),
+      ),
     );
-    if (values.custom) changes.custom = { ...existing.custom, ...Object.fromEntries(Object.entries(values.custom).filter(([, v]) => v !== null)) };
+    if (values.custom)
+      changes.custom = { ...existing.custom, ...Object.fromEntries(Object.entries(values.custom).filter(([, v]) => v !== null)) };
     if (changes.custom && JSON.stringify(changes.custom) === JSON.stringify(existing.custom)) delete changes.custom;
     if (Object.keys(changes).length === 0) return { status: 'unchanged', id: existing.id };
     await tx

@@ -43,6 +43,7 @@ export async function listCompanies(db: Kysely<DB>, workspaceId: string, query: 
   const last = page.at(-1);
   return {
     items: page.map(toCompany),
-    nextCursor: rows.length > query.limit && last ? encodeCursor({ value: byName ? last.name : last.created_at.toISOString(), id: last.id }) : null,
+    nextCursor:
+      rows.length > query.limit && last ? encodeCursor({ value: byName ? last.name : last.created_at.toISOString(), id: last.id }) : null,
   };
 }

@@ -18,7 +18,12 @@ export interface CompanyHint {
  * company is created when a name is known. A domain alone links only to an existing company.
  * @returns a company id (or null) per hint, in order.
  */
-export async function resolveCompanies(tx: Kysely<DB>, workspaceId: string, hints: CompanyHint[], clock: Clock): Promise<(string | null)[]> {
+export async function resolveCompanies(
+  tx: Kysely<DB>,
+  workspaceId: string,
+  hints: CompanyHint[],
+  clock: Clock,
+): Promise<(string | null)[]> {
   const prepared = hints.map((hint) => ({
     domain: hint.domain && !isFreeMailDomain(hint.domain) ? hint.domain : null,
     name: hint.name,
@@ -42,7 +47,15 @@ export async function resolveCompanies(tx: Kysely<DB>, workspaceId: string, hint
   }
 
   const now = clock.now();
-  const created: { id: string; workspace_id: string; name: string; name_key: string; domain: string | null; created_at: Date; updated_at: Date }[] = [];
+  const created: {
+    id: string;
+    workspace_id: string;
+    name: string;
+    name_key: string;
+    domain: string | null;
+    created_at: Date;
+    updated_at: Date;
+  }[] = [];
   const result = prepared.map((p) => {
     if (p.domain && byDomain.has(p.domain)) return byDomain.get(p.domain)!;
     const named = p.key ? (byKey.get(p.key) ?? []) : [];
@@ -79,7 +92,11 @@ async function relinkLost(
     .selectFrom('companies')
     .select(['id', 'domain'])
     .where('workspace_id', '=', workspaceId)
-    .where('domain', 'in', lost.map((c) => c.domain!))
+    .where(
+      'domain',
+      'in',
+      lost.map((c) => c.domain!),
+    )
     .execute();
   const replacement = new Map(lost.map((c) => [c.id, winners.find((w) => w.domain === c.domain)?.id ?? null]));
   return result.map((id) => (id && replacement.has(id) ? replacement.get(id)! : id));

@@ -40,7 +40,10 @@ export const ZContactInput = z
     lastTouch: z.record(z.string(), z.unknown()).nullable().optional(),
     firstSeenAt: z.iso.datetime({ offset: true }).nullable().optional(),
     lastSeenAt: z.iso.datetime({ offset: true }).nullable().optional(),
-    custom: z.record(z.string(), z.unknown()).optional().openapi({ example: { budget_band: 'over_10m' } }),
+    custom: z
+      .record(z.string(), z.unknown())
+      .optional()
+      .openapi({ example: { budget_band: 'over_10m' } }),
   })
   .strict()
   .openapi('ContactInput');

@@ -2,8 +2,8 @@ import type { Kysely } from 'kysely';
 import { resolveCompanies } from '../companies/resolve-companies.ts';
 import type { Clock } from '../platform/clock.ts';
 import type { ContactRow, DB } from '../platform/db/schema.ts';
-import { type FieldIssue, invalidInput, KizunaError, notFound } from '../platform/errors.ts';
 import { withUniqueRetry } from '../platform/db/with-unique-retry.ts';
+import { type FieldIssue, invalidInput, KizunaError, notFound } from '../platform/errors.ts';
 import { emailDomain } from './cleansing/normalize-email.ts';
 import { contactColumns } from './contact-columns.ts';
 import { type Contact, type ContactInput, toContact } from './contact-schema.ts';
@@ -65,7 +65,8 @@ export async function bulkUpsertContacts(
     if (result.ok && !result.value.email && Object.keys(result.value.externalIds).length === 0) {
       issues.push({ path: 'email', message: 'expected an email address or at least one entry in externalIds' });
     }
-    if (issues.length || !result.ok) rejected.push({ index, status: 'rejected', errors: issues.map((i) => ({ ...i, path: `contacts.${index}.${i.path}` })) });
+    if (issues.length || !result.ok)
+      rejected.push({ index, status: 'rejected', errors: issues.map((i) => ({ ...i, path: `contacts.${index}.${i.path}` })) });
     else writes.push({ index, prepared: withExplicitCompany(result.value) });
   });
   const companyIds = [...new Set(writes.map((w) => w.prepared.company.id).filter((id): id is string => !!id))];
@@ -90,7 +91,13 @@ export async function updateContact(db: Kysely<DB>, workspaceId: string, id: str
   const prepared = prepareOrThrow(context, input);
   await withUniqueRetry(() =>
     db.transaction().execute(async (tx) => {
-      const row = await tx.selectFrom('contacts').selectAll().where('workspace_id', '=', workspaceId).where('id', '=', id).forUpdate().executeTakeFirst();
+      const row = await tx
+        .selectFrom('contacts')
+        .selectAll()
+        .where('workspace_id', '=', workspaceId)
+        .where('id', '=', id)
+        .forUpdate()
+        .executeTakeFirst();
       if (!row) throw notFound('contact', id);
       const clash = await findClash(tx, workspaceId, prepared, id);
       if (clash) throw clash;
@@ -101,12 +108,20 @@ export async function updateContact(db: Kysely<DB>, workspaceId: string, id: str
         changes.company_id = prepared.company.id;
       } else if ('company_name' in set || ('email' in set && !row.company_id)) {
         const next = { ...row, ...changes };
-        const [companyId] = await resolveCompanies(tx, workspaceId, [{ name: next.company_name, domain: next.email ? emailDomain(next.email) : null }], clock);
+        const [companyId] = await resolveCompanies(
+          tx,
+          workspaceId,
+          [{ name: next.company_name, domain: next.email ? emailDomain(next.email) : null }],
+          clock,
+        );
         changes.company_id = companyId ?? null;
       }
       for (const [source, externalId] of Object.entries(prepared.externalIds)) {
         await tx.deleteFrom('contact_external_ids').where('contact_id', '=', id).where('source', '=', source).execute();
-        await tx.insertInto('contact_external_ids').values({ workspace_id: workspaceId, contact_id: id, source, external_id: externalId }).execute();
+        await tx
+          .insertInto('contact_external_ids')
+          .values({ workspace_id: workspaceId, contact_id: id, source, external_id: externalId })
+          .execute();
       }
       if (Object.keys(changes).length || Object.keys(prepared.externalIds).length) {
         await tx
@@ -128,7 +143,11 @@ export async function deleteContact(db: Kysely<DB>, workspaceId: string, id: str
 export async function loadExternalIds(db: Kysely<DB>, contactIds: string[]): Promise<Map<string, Record<string, string>>> {
   const map = new Map<string, Record<string, string>>();
   if (contactIds.length === 0) return map;
-  const rows = await db.selectFrom('contact_external_ids').select(['contact_id', 'source', 'external_id']).where('contact_id', 'in', contactIds).execute();
+  const rows = await db
+    .selectFrom('contact_external_ids')
+    .select(['contact_id', 'source', 'external_id'])
+    .where('contact_id', 'in', contactIds)
+    .execute();
   for (const row of rows) map.set(row.contact_id, { ...map.get(row.contact_id), [row.source]: row.external_id });
   return map;
 }
@@ -141,15 +160,32 @@ function withExplicitCompany(prepared: PreparedContact): PreparedContact {
 
 async function assertCompany(tx: Kysely<DB>, workspaceId: string, companyId: string | null | undefined): Promise<void> {
   if (!companyId) return;
-  const found = await tx.selectFrom('companies').select('id').where('workspace_id', '=', workspaceId).where('id', '=', companyId).executeTakeFirst();
+  const found = await tx
+    .selectFrom('companies')
+    .select('id')
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '=', companyId)
+    .executeTakeFirst();
   if (!found) throw invalidInput([{ path: 'companyId', message: `no company ${companyId} in this workspace` }]);
 }
 
-async function findClash(tx: Kysely<DB>, workspaceId: string, prepared: PreparedContact, selfId: string | undefined): Promise<KizunaError | undefined> {
+async function findClash(
+  tx: Kysely<DB>,
+  workspaceId: string,
+  prepared: PreparedContact,
+  selfId: string | undefined,
+): Promise<KizunaError | undefined> {
   if (prepared.email) {
-    const other = await tx.selectFrom('contacts').select('id').where('workspace_id', '=', workspaceId).where('email', '=', prepared.email).executeTakeFirst();
+    const other = await tx
+      .selectFrom('contacts')
+      .select('id')
+      .where('workspace_id', '=', workspaceId)
+      .where('email', '=', prepared.email)
+      .executeTakeFirst();
     if (other && other.id !== selfId) {
-      return new KizunaError('conflict', `the email ${prepared.email} already belongs to contact ${other.id}`, { issues: [{ path: 'email', message: `already belongs to contact ${other.id}` }] });
+      return new KizunaError('conflict', `the email ${prepared.email} already belongs to contact ${other.id}`, {
+        issues: [{ path: 'email', message: `already belongs to contact ${other.id}` }],
+      });
     }
   }
   for (const [source, externalId] of Object.entries(prepared.externalIds)) {

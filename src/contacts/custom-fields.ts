@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { Clock } from '../platform/clock.ts';
 import type { DB } from '../platform/db/schema.ts';
 import { type FieldIssue, invalidInput, KizunaError } from '../platform/errors.ts';
+import { parseInput } from '../platform/parse-input.ts';
 
 export const CUSTOM_FIELD_TYPES = ['text', 'number', 'boolean', 'date', 'enum', 'multi_enum'] as const;
 export type CustomFieldType = (typeof CUSTOM_FIELD_TYPES)[number];
@@ -20,8 +21,10 @@ export const ZCustomFieldInput = z
   })
   .superRefine((value, ctx) => {
     const needsOptions = value.type === 'enum' || value.type === 'multi_enum';
-    if (needsOptions && value.options.length === 0) ctx.addIssue({ code: 'custom', path: ['options'], message: `a ${value.type} field needs at least one option` });
-    if (!needsOptions && value.options.length > 0) ctx.addIssue({ code: 'custom', path: ['options'], message: `options are only allowed for enum and multi_enum fields` });
+    if (needsOptions && value.options.length === 0)
+      ctx.addIssue({ code: 'custom', path: ['options'], message: `a ${value.type} field needs at least one option` });
+    if (!needsOptions && value.options.length > 0)
+      ctx.addIssue({ code: 'custom', path: ['options'], message: `options are only allowed for enum and multi_enum fields` });
   });
 export type CustomFieldInput = z.input<typeof ZCustomFieldInput>;
 
@@ -38,14 +41,17 @@ export type CustomValue = string | number | boolean | string[] | null;
 
 /** Declares a custom field; its key must be new for the entity. */
 export async function defineCustomField(db: Kysely<DB>, workspaceId: string, input: CustomFieldInput, clock: Clock): Promise<CustomField> {
-  const parsed = ZCustomFieldInput.parse(input);
+  const parsed = parseInput(ZCustomFieldInput, input);
   const row = await db
     .insertInto('custom_fields')
     .values({ workspace_id: workspaceId, ...parsed, created_at: clock.now() })
     .onConflict((oc) => oc.doNothing())
     .returningAll()
     .executeTakeFirst();
-  if (!row) throw new KizunaError('conflict', `custom field ${parsed.entity}.${parsed.key} already exists`, { issues: [{ path: 'key', message: 'already exists' }] });
+  if (!row)
+    throw new KizunaError('conflict', `custom field ${parsed.entity}.${parsed.key} already exists`, {
+      issues: [{ path: 'key', message: 'already exists' }],
+    });
   return toCustomField(row);
 }
 
@@ -114,23 +120,45 @@ function coerce(field: CustomField, raw: unknown, fromText: boolean): CustomValu
       return { error: `expected true or false, got ${JSON.stringify(raw)}` };
     }
     case 'date': {
-      if (typeof raw === 'string' && /^\d{4}-\d{2}-\d{2}/.test(raw.replace(/\//g, '-')) && !Number.isNaN(Date.parse(raw.replace(/\//g, '-')))) {
+      if (
+        typeof raw === 'string' &&
+        /^\d{4}-\d{2}-\d{2}/.test(raw.replace(/\//g, '-')) &&
+        !Number.isNaN(Date.parse(raw.replace(/\//g, '-')))
+      ) {
         return raw.replace(/\//g, '-');
       }
       return { error: `expected a date as YYYY-MM-DD (or an ISO 8601 timestamp), got ${JSON.stringify(raw)}` };
     }
     case 'enum':
-      return typeof raw === 'string' && field.options.includes(raw) ? raw : { error: `expected one of ${field.options.join(', ')}; got ${JSON.stringify(raw)}` };
+      return typeof raw === 'string' && field.options.includes(raw)
+        ? raw
+        : { error: `expected one of ${field.options.join(', ')}; got ${JSON.stringify(raw)}` };
     case 'multi_enum': {
-      const list = Array.isArray(raw) ? raw : fromText && typeof raw === 'string' ? raw.split(/[;,、]/).map((s) => s.trim()).filter(Boolean) : null;
+      const list = Array.isArray(raw)
+        ? raw
+        : fromText && typeof raw === 'string'
+          ? raw
+              .split(/[;,、]/)
+              .map((s) => s.trim())
+              .filter(Boolean)
+          : null;
       if (!list) return { error: `expected a list of ${field.options.join(', ')}` };
       const bad = list.filter((v) => typeof v !== 'string' || !field.options.includes(v));
-      return bad.length ? { error: `expected values among ${field.options.join(', ')}; not allowed: ${bad.map((b) => JSON.stringify(b)).join(', ')}` } : (list as string[]);
+      return bad.length
+        ? { error: `expected values among ${field.options.join(', ')}; not allowed: ${bad.map((b) => JSON.stringify(b)).join(', ')}` }
+        : (list as string[]);
     }
   }
 }
 
-function toCustomField(row: { entity: CustomFieldEntity; key: string; label: string; type: CustomFieldType; options: string[]; created_at: Date }): CustomField {
+function toCustomField(row: {
+  entity: CustomFieldEntity;
+  key: string;
+  label: string;
+  type: CustomFieldType;
+  options: string[];
+  created_at: Date;
+}): CustomField {
   return { entity: row.entity, key: row.key, label: row.label, type: row.type, options: row.options, createdAt: row.created_at };
 }
 

@@ -46,10 +46,12 @@ export async function listContacts(db: Kysely<DB>, workspaceId: string, query: C
     const pattern = `%${escapeLike(normalizeText(query.q) ?? '')}%`;
     q = q.where((eb) =>
       eb.or(
-        (['email', 'first_name', 'last_name', 'first_name_kana', 'last_name_kana', 'company_name'] as const).map((c) => eb(c, 'ilike', pattern)).concat([
-          eb(sql<string>`concat_ws(' ', last_name, first_name)`, 'ilike', pattern),
-          eb(sql<string>`concat_ws(' ', first_name, last_name)`, 'ilike', pattern),
-        ]),
+        (['email', 'first_name', 'last_name', 'first_name_kana', 'last_name_kana', 'company_name'] as const)
+          .map((c) => eb(c, 'ilike', pattern))
+          .concat([
+            eb(sql<string>`concat_ws(' ', last_name, first_name)`, 'ilike', pattern),
+            eb(sql<string>`concat_ws(' ', first_name, last_name)`, 'ilike', pattern),
+          ]),
       ),
     );
   }
@@ -85,6 +87,11 @@ export async function listContacts(db: Kysely<DB>, workspaceId: string, query: C
   return {
     items: page.map((row) => toContact(row, externalIds.get(row.id))),
     nextCursor:
-      hasMore && last ? encodeCursor({ value: isTime ? (last[column as 'created_at'] as Date).toISOString() : ((last[column as 'email'] as string | null) ?? ''), id: last.id }) : null,
+      hasMore && last
+        ? encodeCursor({
+            value: isTime ? (last[column as 'created_at'] as Date).toISOString() : ((last[column as 'email'] as string | null) ?? ''),
+            id: last.id,
+          })
+        : null,
   };
 }

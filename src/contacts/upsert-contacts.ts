@@ -33,7 +33,12 @@ const INSERT_CHUNK = 500;
  * id), existing contacts are matched the same way, companies are resolved in one pass, new
  * contacts are inserted in multi-row statements. A newer non-empty value wins per field.
  */
-export async function upsertContacts(tx: Kysely<DB>, workspaceId: string, writes: ContactWrite[], clock: Clock): Promise<ContactWriteOutcome[]> {
+export async function upsertContacts(
+  tx: Kysely<DB>,
+  workspaceId: string,
+  writes: ContactWrite[],
+  clock: Clock,
+): Promise<ContactWriteOutcome[]> {
   const groups = groupDuplicates(writes);
   const existing = await findExisting(tx, workspaceId, groups);
   const now = clock.now();
@@ -42,7 +47,12 @@ export async function upsertContacts(tx: Kysely<DB>, workspaceId: string, writes
   const updates: { id: string; set: Partial<ContactRow> }[] = [];
   const externalIds: { contact_id: string; source: string; external_id: string }[] = [];
   const replacedExternalIds: typeof externalIds = [];
-  const companyJobs: { row: Partial<ContactRow>; hint: { name: string | null; domain: string | null }; target: 'insert' | 'update'; id: string }[] = [];
+  const companyJobs: {
+    row: Partial<ContactRow>;
+    hint: { name: string | null; domain: string | null };
+    target: 'insert' | 'update';
+    id: string;
+  }[] = [];
 
   for (const group of groups) {
     const found = existing.get(group);
@@ -75,7 +85,14 @@ export async function upsertContacts(tx: Kysely<DB>, workspaceId: string, writes
     }
     const needsCompany = !state.company_id && (state.company_name || companyDomain || state.email);
     if (!found) {
-      const row = { ...blankRow(workspaceId, id, now), ...state, id, workspace_id: workspaceId, created_at: now, updated_at: now } as ContactRow;
+      const row = {
+        ...blankRow(workspaceId, id, now),
+        ...state,
+        id,
+        workspace_id: workspaceId,
+        created_at: now,
+        updated_at: now,
+      } as ContactRow;
       inserts.push(row);
       if (needsCompany) companyJobs.push({ row, hint: companyHint(state, companyDomain), target: 'insert', id });
     } else if (Object.keys(changes).length) {
@@ -127,7 +144,9 @@ export async function upsertContacts(tx: Kysely<DB>, workspaceId: string, writes
     await tx
       .insertInto('contact_external_ids')
       .values(externalIds.map((e) => ({ ...e, workspace_id: workspaceId })))
-      .onConflict((oc) => oc.columns(['workspace_id', 'source', 'external_id']).doUpdateSet((eb) => ({ contact_id: eb.ref('excluded.contact_id') })))
+      .onConflict((oc) =>
+        oc.columns(['workspace_id', 'source', 'external_id']).doUpdateSet((eb) => ({ contact_id: eb.ref('excluded.contact_id') })),
+      )
       .execute();
   }
   return outcomes.sort((a, b) => a.index - b.index);
@@ -168,7 +187,12 @@ async function findExisting(
   const pairs = groups.flatMap((g) => [...g.externalIds].map(([source, id]) => ({ source, id })));
   const byEmail = new Map<string, ContactRow>();
   if (emails.length) {
-    for (const row of await tx.selectFrom('contacts').selectAll().where('workspace_id', '=', workspaceId).where('email', 'in', emails).execute()) {
+    for (const row of await tx
+      .selectFrom('contacts')
+      .selectAll()
+      .where('workspace_id', '=', workspaceId)
+      .where('email', 'in', emails)
+      .execute()) {
       byEmail.set(row.email!, row);
     }
   }
@@ -192,13 +216,22 @@ async function findExisting(
   }
   const byId = new Map<string, ContactRow>([...byEmail.values()].map((r) => [r.id, r]));
   if (missingIds.size) {
-    for (const row of await tx.selectFrom('contacts').selectAll().where('workspace_id', '=', workspaceId).where('id', 'in', [...missingIds]).execute()) {
+    for (const row of await tx
+      .selectFrom('contacts')
+      .selectAll()
+      .where('workspace_id', '=', workspaceId)
+      .where('id', 'in', [...missingIds])
+      .execute()) {
       byId.set(row.id, row);
     }
   }
   const knownIds = new Map<string, Map<string, string>>();
   if (byId.size) {
-    const rows = await tx.selectFrom('contact_external_ids').select(['contact_id', 'source', 'external_id']).where('contact_id', 'in', [...byId.keys()]).execute();
+    const rows = await tx
+      .selectFrom('contact_external_ids')
+      .select(['contact_id', 'source', 'external_id'])
+      .where('contact_id', 'in', [...byId.keys()])
+      .execute();
     for (const row of rows) knownIds.set(row.contact_id, (knownIds.get(row.contact_id) ?? new Map()).set(row.source, row.external_id));
   }
   const result = new Map<Group, { row: ContactRow; externalIds: Map<string, string> }>();

@@ -1,4 +1,4 @@
-import { createReadStream, openSync, readSync, closeSync } from 'node:fs';
+import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { parse } from 'csv-parse';
 import iconv from 'iconv-lite';
@@ -153,7 +153,9 @@ export async function importContacts(options: ImportOptions): Promise<ImportResu
       pending.issues.push(issue(line, 'rejected', 'email', 'expected an email address or an external id to identify the contact', null));
     } else {
       pending.write = { index: line, prepared: prepared.value };
-      pending.issues.push(...prepared.value.warnings.map((w) => issue(line, 'warning', w.path, w.message, valueAt(conversion.input, w.path))));
+      pending.issues.push(
+        ...prepared.value.warnings.map((w) => issue(line, 'warning', w.path, w.message, valueAt(conversion.input, w.path))),
+      );
     }
     const root = keys[0] ? groups.find(keys[0]) : undefined;
     if (root && pending.write) {
@@ -181,7 +183,13 @@ export async function importContacts(options: ImportOptions): Promise<ImportResu
 function describeOutcome(outcome: ContactWriteOutcome, counts: ImportCounts): ImportIssue[] {
   const line = outcome.index;
   const issues: ImportIssue[] = outcome.conflicts.map((c) =>
-    issue(line, 'conflict', c.field, `replaced ${JSON.stringify(c.previous)} with ${JSON.stringify(c.next)} (the newer non-empty value wins)`, stringify(c.next)),
+    issue(
+      line,
+      'conflict',
+      c.field,
+      `replaced ${JSON.stringify(c.previous)} with ${JSON.stringify(c.next)} (the newer non-empty value wins)`,
+      stringify(c.next),
+    ),
   );
   if (outcome.status === 'merged') {
     counts.merged++;
@@ -195,7 +203,9 @@ function issue(line: number, kind: ImportIssue['kind'], field: string | null, me
 }
 
 function valueAt(input: Record<string, unknown>, path: string): string | null {
-  const value = path.split('.').reduce<unknown>((v, key) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[key] : undefined), input);
+  const value = path
+    .split('.')
+    .reduce<unknown>((v, key) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[key] : undefined), input);
   return stringify(value);
 }
 
@@ -218,9 +228,11 @@ function readSample(source: ImportSource): Buffer {
 /** Streams CSV records with the file line each starts on (0 = header). */
 async function* readRecords(source: ImportSource, encoding: ImportEncoding): AsyncGenerator<{ line: number; cells: string[] }> {
   const input = 'buffer' in source ? Readable.from([source.buffer]) : createReadStream(source.path);
-  const parser = input.pipe(iconv.decodeStream(iconvName(encoding))).pipe(
-    parse({ bom: true, relax_column_count: true, skip_empty_lines: true, skip_records_with_empty_values: true, info: true, trim: false }),
-  );
+  const parser = input
+    .pipe(iconv.decodeStream(iconvName(encoding)))
+    .pipe(
+      parse({ bom: true, relax_column_count: true, skip_empty_lines: true, skip_records_with_empty_values: true, info: true, trim: false }),
+    );
   let first = true;
   for await (const record of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
     yield { line: first ? 0 : record.info.lines, cells: record.record };

@@ -5,7 +5,7 @@ import type { Clock } from '../platform/clock.ts';
 import type { DB, ImportsTable } from '../platform/db/schema.ts';
 import { KizunaError, notFound } from '../platform/errors.ts';
 import { enqueueJob, extendLease, type Job } from '../platform/jobs/jobs.ts';
-import { type ImportCounts, type ImportEncoding, type ImportIssue, importContacts, type ImportSource } from './import-contacts.ts';
+import { type ImportCounts, type ImportEncoding, type ImportIssue, type ImportSource, importContacts } from './import-contacts.ts';
 
 export const IMPORT_JOB = 'import.contacts';
 
@@ -60,7 +60,8 @@ export async function createImport(
         finished_at: null,
       })
       .execute();
-    if (buffer) await enqueueJob(tx, { kind: IMPORT_JOB, key: `import:${id}`, workspaceId, payload: { importId: id }, maxAttempts: 3 }, clock);
+    if (buffer)
+      await enqueueJob(tx, { kind: IMPORT_JOB, key: `import:${id}`, workspaceId, payload: { importId: id }, maxAttempts: 3 }, clock);
   });
   return getImport(db, workspaceId, id);
 }
@@ -68,7 +69,17 @@ export async function createImport(
 /** Runs an import (from a job, or directly from the CLI) and keeps its row and report current. */
 export async function runImport(
   db: Kysely<DB>,
-  { importId, source, job, onProgress }: { importId: string; source?: ImportSource; job?: Pick<Job, 'id' | 'locked_by'>; onProgress?: (processed: number, counts: ImportCounts) => void },
+  {
+    importId,
+    source,
+    job,
+    onProgress,
+  }: {
+    importId: string;
+    source?: ImportSource;
+    job?: Pick<Job, 'id' | 'locked_by'>;
+    onProgress?: (processed: number, counts: ImportCounts) => void;
+  },
   clock: Clock,
 ): Promise<ImportSummary> {
   const row = await db.selectFrom('imports').selectAll().where('id', '=', importId).executeTakeFirst();
@@ -78,7 +89,11 @@ export async function runImport(
   const options = row.options as { encoding?: ImportEncoding | 'auto'; mapping?: Record<string, string> };
   // A rerun after a crash starts over; the contacts written before it are found again, not duplicated.
   await db.deleteFrom('import_issues').where('import_id', '=', importId).execute();
-  await db.updateTable('imports').set({ status: 'running', started_at: clock.now(), processed_rows: 0, error: null }).where('id', '=', importId).execute();
+  await db
+    .updateTable('imports')
+    .set({ status: 'running', started_at: clock.now(), processed_rows: 0, error: null })
+    .where('id', '=', importId)
+    .execute();
   let seq = 0;
   try {
     const result = await importContacts({
@@ -95,7 +110,11 @@ export async function runImport(
             .values(issues.map((i) => ({ import_id: importId, seq: seq++, ...i })))
             .execute();
         }
-        await db.updateTable('imports').set({ processed_rows: processed, ...countColumns(counts) }).where('id', '=', importId).execute();
+        await db
+          .updateTable('imports')
+          .set({ processed_rows: processed, ...countColumns(counts) })
+          .where('id', '=', importId)
+          .execute();
         if (job) await extendLease(db, job, 120_000, clock);
         onProgress?.(processed, counts);
       },
@@ -116,30 +135,42 @@ export async function runImport(
   } catch (error) {
     if (!(error instanceof KizunaError)) throw error;
     // The file itself is unusable (no email column, bad mapping): report it, do not retry.
-    await db.updateTable('imports').set({ status: 'failed', error: error.message, finished_at: clock.now() }).where('id', '=', importId).execute();
+    await db
+      .updateTable('imports')
+      .set({ status: 'failed', error: error.message, finished_at: clock.now() })
+      .where('id', '=', importId)
+      .execute();
   }
   return getImport(db, row.workspace_id, importId);
 }
 
 export async function getImport(db: Kysely<DB>, workspaceId: string, id: string): Promise<ImportSummary> {
-  const row = await db
-    .selectFrom('imports')
-    .selectAll()
-    .where('workspace_id', '=', workspaceId)
-    .where('id', '=', id)
-    .executeTakeFirst();
+  const row = await db.selectFrom('imports').selectAll().where('workspace_id', '=', workspaceId).where('id', '=', id).executeTakeFirst();
   if (!row) throw notFound('import', id);
   return toSummary(row);
 }
 
 export async function listImports(db: Kysely<DB>, workspaceId: string, limit = 50): Promise<ImportSummary[]> {
-  const rows = await db.selectFrom('imports').selectAll().where('workspace_id', '=', workspaceId).orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit).execute();
+  const rows = await db
+    .selectFrom('imports')
+    .selectAll()
+    .where('workspace_id', '=', workspaceId)
+    .orderBy('created_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(limit)
+    .execute();
   return rows.map(toSummary);
 }
 
 export async function listImportIssues(db: Kysely<DB>, workspaceId: string, id: string): Promise<ImportIssue[]> {
   await getImport(db, workspaceId, id);
-  return db.selectFrom('import_issues').select(['line', 'kind', 'field', 'message', 'value']).where('import_id', '=', id).orderBy('line').orderBy('seq').execute();
+  return db
+    .selectFrom('import_issues')
+    .select(['line', 'kind', 'field', 'message', 'value'])
+    .where('import_id', '=', id)
+    .orderBy('line')
+    .orderBy('seq')
+    .execute();
 }
 
 /** The report as CSV (UTF-8 with BOM so Excel opens Japanese text correctly). */
@@ -187,7 +218,15 @@ function toSummary(row: Selectable<ImportsTable>): ImportSummary {
 }
 
 /** The background job that runs uploaded imports (registered by every worker process). */
-export function importJobHandler({ db, clock, logger }: { db: Kysely<DB>; clock: Clock; logger?: { info: (o: object, m: string) => void } }) {
+export function importJobHandler({
+  db,
+  clock,
+  logger,
+}: {
+  db: Kysely<DB>;
+  clock: Clock;
+  logger?: { info: (o: object, m: string) => void };
+}) {
   return async (job: Job): Promise<void> => {
     const summary = await runImport(db, { importId: String(job.payload.importId), job }, clock);
     logger?.info({ import: summary.id, status: summary.status, counts: summary.counts }, 'import finished');

@@ -1,7 +1,7 @@
-import type { ContactInput } from '../contacts/contact-schema.ts';
 import { ROLE_LEVELS, type RoleLevel } from '../contacts/cleansing/infer-role-level.ts';
 import { normalizeText } from '../contacts/cleansing/normalize-text.ts';
 import { splitFullName } from '../contacts/cleansing/split-name.ts';
+import type { ContactInput } from '../contacts/contact-schema.ts';
 import type { FieldIssue } from '../platform/errors.ts';
 import type { ColumnMapping } from './csv/map-headers.ts';
 
@@ -41,7 +41,11 @@ const COUNTRY_NAMES: Record<string, string> = {
  * Turns one CSV record into a contact write (pure): splits 氏名 into 姓/名, reads employee
  * counts like "1,200名" or "100-499", splits tags, maps country names to ISO codes.
  */
-export function rowToContact(cells: string[], mapping: ColumnMapping, { externalIdSource = 'import' }: { externalIdSource?: string } = {}): RowConversion {
+export function rowToContact(
+  cells: string[],
+  mapping: ColumnMapping,
+  { externalIdSource = 'import' }: { externalIdSource?: string } = {},
+): RowConversion {
   const input: ContactInput = {};
   const custom: Record<string, string> = {};
   const warnings: FieldIssue[] = [];
@@ -56,7 +60,21 @@ export function rowToContact(cells: string[], mapping: ColumnMapping, { external
 
   if (get('email')) input.email = get('email');
   if (get('externalId')) input.externalIds = { [externalIdSource]: get('externalId')! };
-  for (const field of ['firstName', 'lastName', 'firstNameKana', 'lastNameKana', 'jobTitle', 'department', 'industry', 'companyName', 'region', 'timezone', 'locale', 'owner', 'lifecycleStage'] as const) {
+  for (const field of [
+    'firstName',
+    'lastName',
+    'firstNameKana',
+    'lastNameKana',
+    'jobTitle',
+    'department',
+    'industry',
+    'companyName',
+    'region',
+    'timezone',
+    'locale',
+    'owner',
+    'lifecycleStage',
+  ] as const) {
     if (get(field)) input[field] = get(field);
   }
   if (get('fullName') && !input.firstName && !input.lastName) {
@@ -73,7 +91,8 @@ export function rowToContact(cells: string[], mapping: ColumnMapping, { external
   const phone = get('phone');
   const mobile = get('mobile');
   input.phone = phone ?? mobile;
-  if (phone && mobile && phone !== mobile) warnings.push({ path: 'mobile', message: `a second number (${mobile}) was not stored: a contact keeps one phone` });
+  if (phone && mobile && phone !== mobile)
+    warnings.push({ path: 'mobile', message: `a second number (${mobile}) was not stored: a contact keeps one phone` });
   if (input.phone === undefined) delete input.phone;
   if (get('roleLevel')) {
     const level = get('roleLevel')!.toLowerCase();
@@ -82,7 +101,11 @@ export function rowToContact(cells: string[], mapping: ColumnMapping, { external
   }
   if (get('employeeCount')) {
     const count = parseEmployeeCount(get('employeeCount')!);
-    if (count === null) warnings.push({ path: 'employeeCount', message: `expected a number of employees such as 1200 or 100-499, got "${get('employeeCount')}"` });
+    if (count === null)
+      warnings.push({
+        path: 'employeeCount',
+        message: `expected a number of employees such as 1200 or 100-499, got "${get('employeeCount')}"`,
+      });
     else input.employeeCount = count;
   }
   if (get('country')) {
@@ -91,7 +114,11 @@ export function rowToContact(cells: string[], mapping: ColumnMapping, { external
     if (code) input.country = code;
     else warnings.push({ path: 'country', message: `expected an ISO country code such as JP, got "${raw}"` });
   }
-  if (get('tags')) input.tags = get('tags')!.split(/[;,、|]/).map((t) => t.trim()).filter(Boolean);
+  if (get('tags'))
+    input.tags = get('tags')!
+      .split(/[;,、|]/)
+      .map((t) => t.trim())
+      .filter(Boolean);
   if (Object.keys(custom).length) input.custom = custom;
   return { input, companyDomain: get('companyDomain') ?? null, warnings };
 }

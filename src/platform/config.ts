@@ -19,9 +19,20 @@ export const ZConfig = z.object({
   writeKey: z.string().min(24, 'must be at least 24 characters').optional(),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   logFormat: z.enum(['pretty', 'json']).default('pretty'),
-  maxBodyBytes: z.coerce.number().int().positive().default(1024 * 1024),
-  maxImportBytes: z.coerce.number().int().positive().default(200 * 1024 * 1024),
-  defaultRegion: z.string().regex(/^[A-Z]{2}$/, 'expected an ISO 3166 two-letter country code such as JP').default('JP'),
+  maxBodyBytes: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(1024 * 1024),
+  maxImportBytes: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(200 * 1024 * 1024),
+  defaultRegion: z
+    .string()
+    .regex(/^[A-Z]{2}$/, 'expected an ISO 3166 two-letter country code such as JP')
+    .default('JP'),
   defaultTimezone: z.string().min(1).default('Asia/Tokyo'),
   workerPollMs: z.coerce.number().int().positive().default(500),
 });
@@ -68,7 +79,8 @@ export function loadConfig({ env = process.env, flags = {}, file, cwd = process.
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => {
       const key = String(issue.path[0]) as keyof Config;
-      const source = key in flags && flags[key] !== undefined ? `--${kebab(key)}` : key in fromEnv ? ENV_NAMES[key] : `${key} (config file)`;
+      const source =
+        key in flags && flags[key] !== undefined ? `--${kebab(key)}` : key in fromEnv ? ENV_NAMES[key] : `${key} (config file)`;
       return `${source}: ${issue.message}`;
     });
     throw new KizunaError('config_invalid', `Invalid configuration:\n  ${lines.join('\n  ')}`);

@@ -1,16 +1,16 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
-import { sql } from 'kysely';
 import { bodyLimit } from 'hono/body-limit';
-import { KizunaError, issuesFromZod } from '../platform/errors.ts';
+import { sql } from 'kysely';
+import { issuesFromZod, KizunaError } from '../platform/errors.ts';
 import { requireApiKey } from './auth.ts';
 import type { AppEnv, ServerDeps } from './deps.ts';
+import { handleError, problemResponse } from './problem.ts';
 import { apiDocsRoutes } from './routes/api-docs.ts';
 import { apiKeyRoutes } from './routes/api-keys.ts';
 import { companyRoutes } from './routes/companies.ts';
 import { contactRoutes } from './routes/contacts.ts';
 import { customFieldRoutes } from './routes/custom-fields.ts';
 import { importRoutes, importUploadLimit } from './routes/imports.ts';
-import { handleError, problemResponse } from './problem.ts';
 
 /** Validation failures from any route become one invalid_input problem naming each field. */
 export function validationHook(result: { success: boolean; error?: unknown; target?: string }): void {
@@ -29,7 +29,10 @@ export function createApp(deps: ServerDeps): OpenAPIHono<AppEnv> {
   app.use('*', async (c, next) => {
     const started = performance.now();
     await next();
-    deps.logger.debug({ method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started) }, 'request');
+    deps.logger.debug(
+      { method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started) },
+      'request',
+    );
   });
 
   app.get('/health', async (c) => {
@@ -50,7 +53,10 @@ export function createApp(deps: ServerDeps): OpenAPIHono<AppEnv> {
     if (!isImportUpload && ['POST', 'PATCH', 'PUT'].includes(c.req.method)) {
       const type = c.req.header('content-type') ?? '';
       if (!/^application\/([a-z.+-]*\+)?json\b/i.test(type)) {
-        throw new KizunaError('unsupported_media_type', `send the body as JSON with "Content-Type: application/json" (got "${type || 'none'}")`);
+        throw new KizunaError(
+          'unsupported_media_type',
+          `send the body as JSON with "Content-Type: application/json" (got "${type || 'none'}")`,
+        );
       }
     }
     await next();
@@ -60,9 +66,13 @@ export function createApp(deps: ServerDeps): OpenAPIHono<AppEnv> {
     return bodyLimit({
       maxSize: deps.config.maxBodyBytes,
       onError: () => {
-        throw new KizunaError('payload_too_large', `the request body is larger than ${deps.config.maxBodyBytes} bytes (KIZUNA_MAX_BODY_BYTES)`, {
-          issues: [{ path: 'body', message: `at most ${deps.config.maxBodyBytes} bytes` }],
-        });
+        throw new KizunaError(
+          'payload_too_large',
+          `the request body is larger than ${deps.config.maxBodyBytes} bytes (KIZUNA_MAX_BODY_BYTES)`,
+          {
+            issues: [{ path: 'body', message: `at most ${deps.config.maxBodyBytes} bytes` }],
+          },
+        );
       },
     })(c, next);
   });
@@ -73,6 +83,10 @@ export function createApp(deps: ServerDeps): OpenAPIHono<AppEnv> {
   api.route('/imports', importRoutes(deps));
   app.route('/api', api);
 
-  app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer', description: 'An API key: Authorization: Bearer kz_…' });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'An API key: Authorization: Bearer kz_…',
+  });
   return app;
 }

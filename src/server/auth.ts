@@ -14,7 +14,8 @@ export function requireApiKey(deps: Pick<ServerDeps, 'db' | 'clock'>): Middlewar
     if (!match) throw new KizunaError('unauthenticated', 'send an API key as "Authorization: Bearer <key>"');
     const principal = await authenticateKey(deps.db, match[1]!, deps.clock);
     if (!principal) throw new KizunaError('unauthenticated', 'this API key is unknown or has been revoked');
-    if (principal.scope === 'write') throw new KizunaError('forbidden', 'a write key may only send events (the /v1 tracking API); use a read or admin key here');
+    if (principal.scope === 'write')
+      throw new KizunaError('forbidden', 'a write key may only send events (the /v1 tracking API); use a read or admin key here');
     if (principal.scope === 'read' && c.req.method !== 'GET' && c.req.method !== 'HEAD') {
       throw new KizunaError('forbidden', `a read key may not ${c.req.method}; use an admin key`);
     }

@@ -1,8 +1,8 @@
+import { z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { type ErrorCode, type FieldIssue, httpStatusOf, KizunaError } from '../platform/errors.ts';
 import type { Logger } from '../platform/logger.ts';
-import { z } from '@hono/zod-openapi';
 
 /** RFC 9457 problem details, plus our code and the failing field paths. */
 export const ZProblem = z
@@ -29,7 +29,13 @@ const TITLES: Record<ErrorCode, string> = {
   internal: 'Internal error',
 };
 
-export function problemResponse(c: Context, code: ErrorCode, detail: string, errors: readonly FieldIssue[] = [], headers: Record<string, string> = {}): Response {
+export function problemResponse(
+  c: Context,
+  code: ErrorCode,
+  detail: string,
+  errors: readonly FieldIssue[] = [],
+  headers: Record<string, string> = {},
+): Response {
   const status = httpStatusOf(code);
   return c.body(JSON.stringify({ type: `urn:kizuna:problem:${code}`, title: TITLES[code], status, detail, code, errors }), status as 400, {
     'content-type': 'application/problem+json',
@@ -43,7 +49,8 @@ export function handleError(logger: Logger) {
     if (error instanceof KizunaError) return problemResponse(c, error.code, error.message, error.issues);
     if (error instanceof HTTPException) {
       const status = error.status;
-      if (status === 413) return problemResponse(c, 'payload_too_large', error.message || 'the request body is larger than the server accepts');
+      if (status === 413)
+        return problemResponse(c, 'payload_too_large', error.message || 'the request body is larger than the server accepts');
       if (status === 400) {
         const malformed = /json/i.test(error.message);
         return problemResponse(c, 'invalid_input', malformed ? 'the request body is not valid JSON' : error.message, [

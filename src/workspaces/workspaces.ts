@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import type { Clock } from '../platform/clock.ts';
 import type { DB } from '../platform/db/schema.ts';
+import { parseInput } from '../platform/parse-input.ts';
 import { isTimeZone } from '../platform/time-zone.ts';
 
 export const ZWorkspaceInput = z.object({
@@ -27,7 +28,7 @@ export interface Workspace {
 
 /** Creates a workspace: the tenant every other row belongs to. */
 export async function createWorkspace(db: Kysely<DB>, input: WorkspaceInput, clock: Clock): Promise<Workspace> {
-  const parsed = ZWorkspaceInput.parse(input);
+  const parsed = parseInput(ZWorkspaceInput, input);
   const row = await db
     .insertInto('workspaces')
     .values({

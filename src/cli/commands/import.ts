@@ -1,11 +1,10 @@
+import { existsSync, writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { existsSync } from 'node:fs';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { createImport, issuesToCsv, listImportIssues, runImport } from '../../imports/imports.ts';
 import { loadConfig } from '../../platform/config.ts';
 import { openRuntime, resolveWorkspaceId } from '../runtime.ts';
-import { writeFileSync } from 'node:fs';
 
 export function registerImport(program: Command): void {
   program
@@ -13,7 +12,10 @@ export function registerImport(program: Command): void {
     .description('import contacts from a CSV file (UTF-8 or Shift_JIS), cleansing and deduplicating them')
     .option('--workspace <id>', 'workspace id (default: the first workspace)')
     .option('--encoding <encoding>', 'auto, utf-8 or shift_jis', 'auto')
-    .option('--map <header=field...>', 'map a header to a field (or "ignore"), overriding auto-detection, e.g. --map "得意先コード=externalId"')
+    .option(
+      '--map <header=field...>',
+      'map a header to a field (or "ignore"), overriding auto-detection, e.g. --map "得意先コード=externalId"',
+    )
     .option('--report <file>', 'write the row-by-row report (rejected, warnings, merges, replaced values) as CSV')
     .addHelpText(
       'after',
@@ -23,7 +25,8 @@ Recognised headers include: email / メールアドレス, 氏名 / 姓 / 名, �
     )
     .action(async (file: string, options: { workspace?: string; encoding: string; map?: string[]; report?: string }) => {
       if (!existsSync(file)) throw new Error(`file ${file} does not exist`);
-      if (!['auto', 'utf-8', 'shift_jis'].includes(options.encoding)) throw new Error(`--encoding: expected auto, utf-8 or shift_jis, got "${options.encoding}"`);
+      if (!['auto', 'utf-8', 'shift_jis'].includes(options.encoding))
+        throw new Error(`--encoding: expected auto, utf-8 or shift_jis, got "${options.encoding}"`);
       const mapping = Object.fromEntries(
         (options.map ?? []).map((pair) => {
           const at = pair.lastIndexOf('=');
@@ -32,7 +35,10 @@ Recognised headers include: email / メールアドレス, 氏名 / 姓 / 名, �
         }),
       );
       const runtime = await openRuntime(loadConfig(), { quiet: true });
-      const bar = new cliProgress.SingleBar({ format: 'importing [{bar}] {value} rows | {created} new, {updated} updated, {rejected} rejected', hideCursor: true }, cliProgress.Presets.shades_classic);
+      const bar = new cliProgress.SingleBar(
+        { format: 'importing [{bar}] {value} rows | {created} new, {updated} updated, {rejected} rejected', hideCursor: true },
+        cliProgress.Presets.shades_classic,
+      );
       try {
         const workspaceId = await resolveWorkspaceId(runtime, options.workspace);
         const created = await createImport(

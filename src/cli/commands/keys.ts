@@ -9,14 +9,23 @@ export function registerKeys(program: Command): void {
     .command('create')
     .description('create an API key and print it once')
     .requiredOption('--name <name>', 'what the key is for')
-    .option('--scope <scope>', `one of ${API_KEY_SCOPES.join(', ')}: admin = everything, read = GET /api, write = send events only`, 'admin')
+    .option(
+      '--scope <scope>',
+      `one of ${API_KEY_SCOPES.join(', ')}: admin = everything, read = GET /api, write = send events only`,
+      'admin',
+    )
     .option('--workspace <id>', 'workspace id (default: the first workspace)')
     .action(async (options: { name: string; scope: string; workspace?: string }) => {
-      if (!API_KEY_SCOPES.includes(options.scope as ApiKeyScope)) throw new Error(`--scope: expected one of ${API_KEY_SCOPES.join(', ')}, got "${options.scope}"`);
+      if (!API_KEY_SCOPES.includes(options.scope as ApiKeyScope))
+        throw new Error(`--scope: expected one of ${API_KEY_SCOPES.join(', ')}, got "${options.scope}"`);
       const runtime = await openRuntime(loadConfig(), { quiet: true });
       try {
         const workspaceId = await resolveWorkspaceId(runtime, options.workspace);
-        const key = await createApiKey(runtime.database.db, { workspaceId, name: options.name, scope: options.scope as ApiKeyScope }, runtime.clock);
+        const key = await createApiKey(
+          runtime.database.db,
+          { workspaceId, name: options.name, scope: options.scope as ApiKeyScope },
+          runtime.clock,
+        );
         process.stdout.write(`${key.key}\n`);
         process.stderr.write(`(${key.scope} key "${key.name}", id ${key.id}; it is not shown again)\n`);
       } finally {

@@ -22,7 +22,10 @@ export function registerStart(program: Command): void {
     ['worker', 'worker'],
   ] as const) {
     const command = program.command(name).description(describe[mode]);
-    if (mode !== 'worker') command.option('-p, --port <port>', 'HTTP port (env PORT, default 8080)').option('--host <host>', 'interface to listen on (env HOST, default 0.0.0.0)');
+    if (mode !== 'worker')
+      command
+        .option('-p, --port <port>', 'HTTP port (env PORT, default 8080)')
+        .option('--host <host>', 'interface to listen on (env HOST, default 0.0.0.0)');
     command.action(async (options: { port?: string; host?: string }) => {
       await run(mode, options);
     });
@@ -42,8 +45,16 @@ async function run(mode: Mode, options: { port?: string; host?: string }): Promi
   const server =
     mode === 'worker'
       ? undefined
-      : serveHttp({ fetch: createApp({ db: database.db, engine: database.engine, clock, config, logger, notifyWork: worker?.notify }).fetch, port: config.port, hostname: config.host }, (info) =>
-          logger.info(`Kizuna listening on http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${info.port} (${database.engine}) — API reference at /api/docs`),
+      : serveHttp(
+          {
+            fetch: createApp({ db: database.db, engine: database.engine, clock, config, logger, notifyWork: worker?.notify }).fetch,
+            port: config.port,
+            hostname: config.host,
+          },
+          (info) =>
+            logger.info(
+              `Kizuna listening on http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${info.port} (${database.engine}) — API reference at /api/docs`,
+            ),
         );
   const shutdown = async (signal: string) => {
     logger.info({ signal }, 'shutting down');

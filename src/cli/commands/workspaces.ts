@@ -14,7 +14,11 @@ export function registerWorkspaces(program: Command): void {
     .action(async (name: string, options: { region?: string; timezone?: string; locale?: 'ja' | 'en' }) => {
       const runtime = await openRuntime(loadConfig(), { quiet: true });
       try {
-        const workspace = await createWorkspace(runtime.database.db, { name, defaultRegion: options.region, timezone: options.timezone, locale: options.locale }, runtime.clock);
+        const workspace = await createWorkspace(
+          runtime.database.db,
+          { name, defaultRegion: options.region, timezone: options.timezone, locale: options.locale },
+          runtime.clock,
+        );
         process.stdout.write(`${JSON.stringify(workspace, null, 2)}\n`);
       } finally {
         await runtime.database.close();

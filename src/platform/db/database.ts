@@ -32,7 +32,12 @@ export interface OpenDatabaseOptions {
  * Opens PGlite or PostgreSQL behind the same Kysely dialect. PGlite goes through its own
  * node-postgres adapter, so both engines use the same driver types (Dates, Buffers, arrays).
  */
-export async function openDatabase({ databaseUrl, dataDir = 'memory://', loadDataDir, poolSize = 10 }: OpenDatabaseOptions): Promise<Database> {
+export async function openDatabase({
+  databaseUrl,
+  dataDir = 'memory://',
+  loadDataDir,
+  poolSize = 10,
+}: OpenDatabaseOptions): Promise<Database> {
   if (databaseUrl) {
     const pool = new pg.Pool({ connectionString: databaseUrl, max: poolSize });
     const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });

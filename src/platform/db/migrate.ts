@@ -29,7 +29,9 @@ export async function migrate(db: Kysely<DB>, migrations: Migration[] = listMigr
   return db.connection().execute(async (conn) => {
     await sql`SELECT pg_advisory_lock(${MIGRATION_LOCK})`.execute(conn);
     try {
-      await sql`CREATE TABLE IF NOT EXISTS schema_migrations (version text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`.execute(conn);
+      await sql`CREATE TABLE IF NOT EXISTS schema_migrations (version text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`.execute(
+        conn,
+      );
       const done = new Set((await conn.selectFrom('schema_migrations').select('version').execute()).map((r) => r.version));
       const applied: string[] = [];
       for (const migration of migrations) {

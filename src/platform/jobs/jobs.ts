@@ -1,7 +1,7 @@
+import type { Selectable } from 'kysely';
 import { type Kysely, sql } from 'kysely';
 import type { Clock } from '../clock.ts';
 import type { DB, JobsTable } from '../db/schema.ts';
-import type { Selectable } from 'kysely';
 
 export type Job = Selectable<JobsTable>;
 
@@ -36,7 +36,11 @@ export async function enqueueJob(
  * workers share the queue without double work. A running job whose lease ran out (its worker
  * died) is due again.
  */
-export async function claimJobs(db: Kysely<DB>, { workerId, kinds, limit = 1, leaseMs = 60_000 }: { workerId: string; kinds: string[]; limit?: number; leaseMs?: number }, clock: Clock): Promise<Job[]> {
+export async function claimJobs(
+  db: Kysely<DB>,
+  { workerId, kinds, limit = 1, leaseMs = 60_000 }: { workerId: string; kinds: string[]; limit?: number; leaseMs?: number },
+  clock: Clock,
+): Promise<Job[]> {
   const now = clock.now();
   const result = await sql<Job>`
     UPDATE jobs SET status = 'running', attempts = attempts + 1, locked_by = ${workerId}, locked_until = ${new Date(now.getTime() + leaseMs)}
@@ -63,14 +67,24 @@ export async function extendLease(db: Kysely<DB>, job: Pick<Job, 'id' | 'locked_
 }
 
 export async function completeJob(db: Kysely<DB>, job: Pick<Job, 'id'>, clock: Clock): Promise<void> {
-  await db.updateTable('jobs').set({ status: 'done', finished_at: clock.now(), locked_by: null, locked_until: null }).where('id', '=', job.id).execute();
+  await db
+    .updateTable('jobs')
+    .set({ status: 'done', finished_at: clock.now(), locked_by: null, locked_until: null })
+    .where('id', '=', job.id)
+    .execute();
 }
 
 /**
  * Records a failure. A retryable failure goes back to pending with exponential backoff
  * (2^attempts seconds, at most an hour) until max_attempts; otherwise the job is failed for good.
  */
-export async function failJob(db: Kysely<DB>, job: Pick<Job, 'id' | 'attempts' | 'max_attempts'>, error: string, { retryable }: { retryable: boolean }, clock: Clock): Promise<'retry' | 'failed'> {
+export async function failJob(
+  db: Kysely<DB>,
+  job: Pick<Job, 'id' | 'attempts' | 'max_attempts'>,
+  error: string,
+  { retryable }: { retryable: boolean },
+  clock: Clock,
+): Promise<'retry' | 'failed'> {
   const now = clock.now();
   const retry = retryable && job.attempts < job.max_attempts;
   await db

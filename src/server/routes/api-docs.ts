@@ -19,7 +19,8 @@ export function apiDocsRoutes(root: OpenAPIHono<AppEnv>) {
       info: {
         title: 'Kizuna API',
         version: '0.1.0',
-        description: 'Marketing automation: contacts, companies, imports. Authenticate with Authorization: Bearer <API key>. Errors are RFC 9457 problem+json.',
+        description:
+          'Marketing automation: contacts, companies, imports. Authenticate with Authorization: Bearer <API key>. Errors are RFC 9457 problem+json.',
       },
     });
     return c.json(document);
@@ -34,7 +35,10 @@ export function apiDocsRoutes(root: OpenAPIHono<AppEnv>) {
   app.get('/docs/assets/:file', (c) => {
     const file = c.req.param('file') as (typeof ASSETS)[number];
     if (!ASSETS.includes(file)) return c.notFound();
-    return c.body(readFileSync(join(assetDir, file)), 200, { 'content-type': TYPES[file.split('.').pop()!]!, 'cache-control': 'public, max-age=86400' });
+    return c.body(readFileSync(join(assetDir, file)), 200, {
+      'content-type': TYPES[file.split('.').pop()!]!,
+      'cache-control': 'public, max-age=86400',
+    });
   });
   return app;
 }

@@ -15,14 +15,19 @@ const ZApiKey = z
     revokedAt: z.string().nullable(),
   })
   .openapi('ApiKey');
-const ZCreatedApiKey = ZApiKey.extend({ key: z.string().openapi({ description: 'The secret: shown this once, never again.' }) }).openapi('CreatedApiKey');
+const ZCreatedApiKey = ZApiKey.extend({ key: z.string().openapi({ description: 'The secret: shown this once, never again.' }) }).openapi(
+  'CreatedApiKey',
+);
 const ZApiKeyInput = z
   .object({ name: z.string().trim().min(1).max(200), scope: z.enum(API_KEY_SCOPES as ['admin', 'read', 'write']) })
   .strict()
   .openapi('ApiKeyInput');
 const tags = ['API keys'];
 
-const serialize = <T extends { workspaceId: string; createdAt: Date; lastUsedAt: Date | null; revokedAt: Date | null }>({ workspaceId: _, ...key }: T) => ({
+const serialize = <T extends { workspaceId: string; createdAt: Date; lastUsedAt: Date | null; revokedAt: Date | null }>({
+  workspaceId: _,
+  ...key
+}: T) => ({
   ...key,
   createdAt: key.createdAt.toISOString(),
   lastUsedAt: key.lastUsedAt?.toISOString() ?? null,
@@ -33,11 +38,24 @@ export function apiKeyRoutes(deps: ServerDeps) {
   const app = new OpenAPIHono<AppEnv>();
   app.use('*', requireAdmin);
   app.openapi(
-    jsonRoute({ method: 'get', path: '/', summary: 'List API keys (admin)', tags, responses: { 200: jsonResponse(z.object({ items: z.array(ZApiKey) }), 'All keys of the workspace') } }),
+    jsonRoute({
+      method: 'get',
+      path: '/',
+      summary: 'List API keys (admin)',
+      tags,
+      responses: { 200: jsonResponse(z.object({ items: z.array(ZApiKey) }), 'All keys of the workspace') },
+    }),
     async (c) => c.json({ items: (await listApiKeys(deps.db, c.get('principal').workspaceId)).map(serialize) }, 200),
   );
   app.openapi(
-    jsonRoute({ method: 'post', path: '/', summary: 'Create an API key (admin); the key is shown once', tags, request: jsonBody(ZApiKeyInput), responses: { 201: jsonResponse(ZCreatedApiKey, 'The new key') } }),
+    jsonRoute({
+      method: 'post',
+      path: '/',
+      summary: 'Create an API key (admin); the key is shown once',
+      tags,
+      request: jsonBody(ZApiKeyInput),
+      responses: { 201: jsonResponse(ZCreatedApiKey, 'The new key') },
+    }),
     async (c) => {
       const input = c.req.valid('json');
       const key = await createApiKey(deps.db, { workspaceId: c.get('principal').workspaceId, ...input }, deps.clock);
@@ -53,7 +71,11 @@ export function apiKeyRoutes(deps: ServerDeps) {
       request: { params: z.object({ id: z.uuid().openapi({ param: { name: 'id', in: 'path' } }) }) },
       responses: { 200: jsonResponse(ZApiKey, 'The revoked key') },
     }),
-    async (c) => c.json(serialize(await revokeApiKey(deps.db, { workspaceId: c.get('principal').workspaceId, id: c.req.valid('param').id }, deps.clock)), 200),
+    async (c) =>
+      c.json(
+        serialize(await revokeApiKey(deps.db, { workspaceId: c.get('principal').workspaceId, id: c.req.valid('param').id }, deps.clock)),
+        200,
+      ),
   );
   return app;
 }

@@ -37,7 +37,14 @@ export function companyRoutes(deps: ServerDeps) {
     async (c) => c.json(await listCompanies(deps.db, ws(c), c.req.valid('query')), 200),
   );
   app.openapi(
-    jsonRoute({ method: 'post', path: '/', summary: 'Create a company', tags, request: jsonBody(ZCompanyInput), responses: { 201: jsonResponse(ZCompany, 'The created company') } }),
+    jsonRoute({
+      method: 'post',
+      path: '/',
+      summary: 'Create a company',
+      tags,
+      request: jsonBody(ZCompanyInput),
+      responses: { 201: jsonResponse(ZCompany, 'The created company') },
+    }),
     async (c) => c.json(await createCompany(deps.db, ws(c), c.req.valid('json'), deps.clock), 201),
   );
   app.openapi(
@@ -52,7 +59,14 @@ export function companyRoutes(deps: ServerDeps) {
     async (c) => c.json({ results: await upsertCompanies(deps.db, ws(c), c.req.valid('json').companies, deps.clock) }, 200),
   );
   app.openapi(
-    jsonRoute({ method: 'get', path: '/{id}', summary: 'Get a company', tags, request: { params: ZId }, responses: { 200: jsonResponse(ZCompany, 'The company') } }),
+    jsonRoute({
+      method: 'get',
+      path: '/{id}',
+      summary: 'Get a company',
+      tags,
+      request: { params: ZId },
+      responses: { 200: jsonResponse(ZCompany, 'The company') },
+    }),
     async (c) => c.json(await getCompany(deps.db, ws(c), c.req.valid('param').id), 200),
   );
   app.openapi(
@@ -67,7 +81,14 @@ export function companyRoutes(deps: ServerDeps) {
     async (c) => c.json(await updateCompany(deps.db, ws(c), c.req.valid('param').id, c.req.valid('json'), deps.clock), 200),
   );
   app.openapi(
-    jsonRoute({ method: 'delete', path: '/{id}', summary: 'Delete a company (its contacts stay, unlinked)', tags, request: { params: ZId }, responses: { 204: { description: 'Deleted' } } }),
+    jsonRoute({
+      method: 'delete',
+      path: '/{id}',
+      summary: 'Delete a company (its contacts stay, unlinked)',
+      tags,
+      request: { params: ZId },
+      responses: { 204: { description: 'Deleted' } },
+    }),
     async (c) => {
       await deleteCompany(deps.db, ws(c), c.req.valid('param').id);
       return c.body(null, 204);

@@ -62,7 +62,14 @@ export function contactRoutes(deps: ServerDeps) {
     async (c) => c.json({ results: await bulkUpsertContacts(deps.db, ws(c), c.req.valid('json').contacts, deps.clock) }, 200),
   );
   app.openapi(
-    jsonRoute({ method: 'get', path: '/{id}', summary: 'Get a contact', tags, request: { params: ZId }, responses: { 200: jsonResponse(ZContact, 'The contact') } }),
+    jsonRoute({
+      method: 'get',
+      path: '/{id}',
+      summary: 'Get a contact',
+      tags,
+      request: { params: ZId },
+      responses: { 200: jsonResponse(ZContact, 'The contact') },
+    }),
     async (c) => c.json(await getContact(deps.db, ws(c), c.req.valid('param').id), 200),
   );
   app.openapi(
@@ -77,7 +84,14 @@ export function contactRoutes(deps: ServerDeps) {
     async (c) => c.json(await updateContact(deps.db, ws(c), c.req.valid('param').id, c.req.valid('json'), deps.clock), 200),
   );
   app.openapi(
-    jsonRoute({ method: 'delete', path: '/{id}', summary: 'Delete a contact', tags, request: { params: ZId }, responses: { 204: { description: 'Deleted' } } }),
+    jsonRoute({
+      method: 'delete',
+      path: '/{id}',
+      summary: 'Delete a contact',
+      tags,
+      request: { params: ZId },
+      responses: { 204: { description: 'Deleted' } },
+    }),
     async (c) => {
       await deleteContact(deps.db, ws(c), c.req.valid('param').id);
       return c.body(null, 204);

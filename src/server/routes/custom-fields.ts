@@ -37,7 +37,11 @@ export function customFieldRoutes(deps: ServerDeps) {
       request: { query: z.object({ entity: z.enum(['contact', 'company']).optional() }) },
       responses: { 200: jsonResponse(z.object({ items: z.array(ZCustomField) }), 'The declared fields') },
     }),
-    async (c) => c.json({ items: (await listCustomFields(deps.db, c.get('principal').workspaceId, c.req.valid('query').entity)).map(serialize) }, 200) as never,
+    async (c) =>
+      c.json(
+        { items: (await listCustomFields(deps.db, c.get('principal').workspaceId, c.req.valid('query').entity)).map(serialize) },
+        200,
+      ) as never,
   );
   app.openapi(
     jsonRoute({
@@ -48,7 +52,8 @@ export function customFieldRoutes(deps: ServerDeps) {
       request: jsonBody(ZCustomFieldBody),
       responses: { 201: jsonResponse(ZCustomField, 'The declared field') },
     }),
-    async (c) => c.json(serialize(await defineCustomField(deps.db, c.get('principal').workspaceId, c.req.valid('json'), deps.clock)), 201) as never,
+    async (c) =>
+      c.json(serialize(await defineCustomField(deps.db, c.get('principal').workspaceId, c.req.valid('json'), deps.clock)), 201) as never,
   );
   app.openapi(
     jsonRoute({

@@ -65,7 +65,8 @@ export function importRoutes(deps: ServerDeps) {
           required: true,
           content: {
             'text/csv': { schema: z.string().openapi({ format: 'binary' }) },
-            'multipart/form-data': { schema: z.object({ file: z.string().openapi({ format: 'binary' }) }) },
+            // Optional to the validator (which also runs for text/csv bodies); readUpload checks it.
+            'multipart/form-data': { schema: z.object({ file: z.any().optional().openapi({ type: 'string', format: 'binary' }) }) },
           },
         },
       },
@@ -81,11 +82,24 @@ export function importRoutes(deps: ServerDeps) {
     },
   );
   app.openapi(
-    jsonRoute({ method: 'get', path: '/', summary: 'List recent imports', tags, responses: { 200: jsonResponse(z.object({ items: z.array(ZImport) }), 'Newest first') } }),
+    jsonRoute({
+      method: 'get',
+      path: '/',
+      summary: 'List recent imports',
+      tags,
+      responses: { 200: jsonResponse(z.object({ items: z.array(ZImport) }), 'Newest first') },
+    }),
     async (c) => c.json({ items: await listImports(deps.db, ws(c)) }, 200),
   );
   app.openapi(
-    jsonRoute({ method: 'get', path: '/{id}', summary: 'Import status and counts', tags, request: { params: ZId }, responses: { 200: jsonResponse(ZImport, 'The import') } }),
+    jsonRoute({
+      method: 'get',
+      path: '/{id}',
+      summary: 'Import status and counts',
+      tags,
+      request: { params: ZId },
+      responses: { 200: jsonResponse(ZImport, 'The import') },
+    }),
     async (c) => c.json(await getImport(deps.db, ws(c), c.req.valid('param').id), 200),
   );
   app.openapi(
@@ -106,7 +120,10 @@ export function importRoutes(deps: ServerDeps) {
       const { id } = c.req.valid('param');
       const issues = await listImportIssues(deps.db, ws(c), id);
       if (c.req.valid('query').format === 'csv') {
-        return c.body(issuesToCsv(issues), 200, { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="import-${id}-report.csv"` });
+        return c.body(issuesToCsv(issues), 200, {
+          'content-type': 'text/csv; charset=utf-8',
+          'content-disposition': `attachment; filename="import-${id}-report.csv"`,
+        });
       }
       return c.json({ items: issues }, 200);
     },
@@ -119,7 +136,9 @@ export function importUploadLimit(maxBytes: number) {
   return bodyLimit({
     maxSize: maxBytes,
     onError: () => {
-      throw new KizunaError('payload_too_large', `the upload is larger than ${maxBytes} bytes (KIZUNA_MAX_IMPORT_BYTES)`, { issues: [{ path: 'body', message: `at most ${maxBytes} bytes` }] });
+      throw new KizunaError('payload_too_large', `the upload is larger than ${maxBytes} bytes (KIZUNA_MAX_IMPORT_BYTES)`, {
+        issues: [{ path: 'body', message: `at most ${maxBytes} bytes` }],
+      });
     },
   });
 }
@@ -128,7 +147,8 @@ function parseMapping(raw: string | undefined): Record<string, string> | undefin
   if (!raw) return undefined;
   try {
     const value: unknown = JSON.parse(raw);
-    if (value && typeof value === 'object' && !Array.isArray(value) && Object.values(value).every((v) => typeof v === 'string')) return value as Record<string, string>;
+    if (value && typeof value === 'object' && !Array.isArray(value) && Object.values(value).every((v) => typeof v === 'string'))
+      return value as Record<string, string>;
   } catch {
     // reported below
   }
@@ -144,7 +164,10 @@ async function readUpload(request: Request, filename: string | undefined): Promi
     return { buffer: Buffer.from(await file.arrayBuffer()), filename: filename ?? (file.name || 'upload.csv') };
   }
   if (!/^(text\/csv|text\/plain|application\/octet-stream|application\/vnd\.ms-excel)\b/.test(type)) {
-    throw new KizunaError('unsupported_media_type', `send the CSV as text/csv (or multipart/form-data with a "file" field); got "${type || 'none'}"`);
+    throw new KizunaError(
+      'unsupported_media_type',
+      `send the CSV as text/csv (or multipart/form-data with a "file" field); got "${type || 'none'}"`,
+    );
   }
   const buffer = Buffer.from(await request.arrayBuffer());
   if (buffer.length === 0) throw invalidInput([{ path: 'body', message: 'expected a CSV file; the body was empty' }]);

@@ -1,0 +1,185 @@
+import { sql } from 'kysely';
+import { describe, expect, it } from 'vitest';
+import { useTestDatabase } from '../platform/db/test-database.ts';
+import { createTestApp, createTestWorkspace } from './test-app.ts';
+
+const database = useTestDatabase();
+
+interface Case {
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  /** An OpenAPI path template, e.g. /api/contacts/{id}. */
+  route: string;
+  path: (ids: AIds) => string;
+  json?: (ids: AIds) => unknown;
+  body?: () => { body: string; headers: Record<string, string> };
+  /** What B must get: 404 for A's ids, 400 for a reference to A's data, or a 2xx that shows none of A's data. */
+  expect: 'not_found' | 'rejected' | 'invisible';
+}
+
+interface AIds {
+  contactId: string;
+  companyId: string;
+  keyId: string;
+  importId: string;
+}
+
+// Every route of the API, addressed with workspace A's ids and called with workspace B's admin key.
+const CASES: Case[] = [
+  { method: 'GET', route: '/api/contacts', path: () => '/api/contacts?q=isolation', expect: 'invisible' },
+  { method: 'GET', route: '/api/contacts', path: () => '/api/contacts?email=a-secret@example.com', expect: 'invisible' },
+  {
+    method: 'POST',
+    route: '/api/contacts',
+    path: () => '/api/contacts',
+    json: (a) => ({ email: 'b-new@example.com', companyId: a.companyId }),
+    expect: 'rejected',
+  },
+  {
+    method: 'POST',
+    route: '/api/contacts/bulk',
+    path: () => '/api/contacts/bulk',
+    json: () => ({ contacts: [{ email: 'a-secret@example.com', firstName: 'Mallory' }] }),
+    expect: 'invisible',
+  },
+  { method: 'GET', route: '/api/contacts/{id}', path: (a) => `/api/contacts/${a.contactId}`, expect: 'not_found' },
+  {
+    method: 'PATCH',
+    route: '/api/contacts/{id}',
+    path: (a) => `/api/contacts/${a.contactId}`,
+    json: () => ({ firstName: 'Mallory' }),
+    expect: 'not_found',
+  },
+  { method: 'DELETE', route: '/api/contacts/{id}', path: (a) => `/api/contacts/${a.contactId}`, expect: 'not_found' },
+  { method: 'GET', route: '/api/companies', path: () => '/api/companies?q=Isolation', expect: 'invisible' },
+  {
+    method: 'POST',
+    route: '/api/companies',
+    path: () => '/api/companies',
+    json: () => ({ name: 'Isolation Corp', domain: 'a-secret.example' }),
+    expect: 'invisible',
+  },
+  {
+    method: 'POST',
+    route: '/api/companies/bulk',
+    path: () => '/api/companies/bulk',
+    json: () => ({ companies: [{ name: 'Isolation Corp', domain: 'a-secret.example', industry: 'x' }] }),
+    expect: 'invisible',
+  },
+  { method: 'GET', route: '/api/companies/{id}', path: (a) => `/api/companies/${a.companyId}`, expect: 'not_found' },
+  {
+    method: 'PATCH',
+    route: '/api/companies/{id}',
+    path: (a) => `/api/companies/${a.companyId}`,
+    json: () => ({ industry: 'Hacked' }),
+    expect: 'not_found',
+  },
+  { method: 'DELETE', route: '/api/companies/{id}', path: (a) => `/api/companies/${a.companyId}`, expect: 'not_found' },
+  { method: 'GET', route: '/api/custom-fields', path: () => '/api/custom-fields', expect: 'invisible' },
+  {
+    method: 'POST',
+    route: '/api/custom-fields',
+    path: () => '/api/custom-fields',
+    json: () => ({ key: 'a_secret_field', label: 'x', type: 'text' }),
+    expect: 'invisible',
+  },
+  {
+    method: 'DELETE',
+    route: '/api/custom-fields/{entity}/{key}',
+    path: () => '/api/custom-fields/contact/a_secret_field',
+    expect: 'not_found',
+  },
+  { method: 'GET', route: '/api/keys', path: () => '/api/keys', expect: 'invisible' },
+  { method: 'POST', route: '/api/keys', path: () => '/api/keys', json: () => ({ name: 'b key', scope: 'read' }), expect: 'invisible' },
+  { method: 'DELETE', route: '/api/keys/{id}', path: (a) => `/api/keys/${a.keyId}`, expect: 'not_found' },
+  { method: 'GET', route: '/api/imports', path: () => '/api/imports', expect: 'invisible' },
+  {
+    method: 'POST',
+    route: '/api/imports',
+    path: () => '/api/imports?filename=b.csv',
+    body: () => ({ body: 'email\nb-import@example.com\n', headers: { 'content-type': 'text/csv' } }),
+    expect: 'invisible',
+  },
+  { method: 'GET', route: '/api/imports/{id}', path: (a) => `/api/imports/${a.importId}`, expect: 'not_found' },
+  { method: 'GET', route: '/api/imports/{id}/report', path: (a) => `/api/imports/${a.importId}/report`, expect: 'not_found' },
+];
+
+describe('workspace isolation', () => {
+  it('covers every route of the OpenAPI document', async () => {
+    const app = createTestApp(database.current);
+    const doc = await (await app.request('/api/openapi.json')).json();
+    const documented = Object.entries(doc.paths as Record<string, Record<string, unknown>>).flatMap(([path, ops]) =>
+      Object.keys(ops).map((method) => `${method.toUpperCase()} ${path}`),
+    );
+    const covered = new Set(CASES.map((c) => `${c.method} ${c.route}`));
+    expect(documented.filter((route) => !covered.has(route))).toEqual([]);
+  });
+
+  it.each(CASES)('$method $route: a key of workspace B never reaches workspace A', async (testCase) => {
+    const app = createTestApp(database.current);
+    const a = await createTestWorkspace(database.current, app.clock, 'A');
+    const b = await createTestWorkspace(database.current, app.clock, 'B');
+    const ids = await seedWorkspaceA(app, a.adminKey);
+    const before = await snapshotA(a.workspaceId);
+
+    const body = testCase.body?.();
+    const res = await app.request(testCase.path(ids), {
+      method: testCase.method,
+      key: b.adminKey,
+      json: testCase.json?.(ids),
+      body: body?.body,
+      headers: body?.headers,
+    });
+    const text = await res.text();
+    const expected = { not_found: [404], rejected: [400], invisible: [200, 201, 202] }[testCase.expect];
+    expect(expected, text).toContain(res.status);
+    // Nothing of A may come back, except what B itself sent (a 404 may repeat the id it was asked for).
+    const sent = `${testCase.path(ids)} ${JSON.stringify(testCase.json?.(ids) ?? '')}`;
+    for (const secret of [
+      ids.contactId,
+      ids.companyId,
+      ids.keyId,
+      ids.importId,
+      'a-secret@example.com',
+      'a-imported@example.com',
+      'Isolation Inc',
+      'a_secret_field',
+    ]) {
+      if (!sent.includes(secret)) expect(text).not.toContain(secret);
+    }
+    await app.drainJobs();
+    expect(await snapshotA(a.workspaceId)).toEqual(before);
+  });
+});
+
+async function seedWorkspaceA(app: ReturnType<typeof createTestApp>, key: string): Promise<AIds> {
+  const company = await (await app.request('/api/companies', { key, json: { name: 'Isolation Inc', domain: 'a-secret.example' } })).json();
+  const contact = await (
+    await app.request('/api/contacts', { key, json: { email: 'a-secret@example.com', lastName: 'Isolation', companyId: company.id } })
+  ).json();
+  await app.request('/api/custom-fields', { key, json: { key: 'a_secret_field', label: 'secret', type: 'text' } });
+  const apiKey = await (await app.request('/api/keys', { key, json: { name: 'a reader', scope: 'read' } })).json();
+  const upload = await (
+    await app.request('/api/imports?filename=a.csv', {
+      key,
+      body: 'email\na-imported@example.com\n',
+      headers: { 'content-type': 'text/csv' },
+    })
+  ).json();
+  await app.drainJobs();
+  return { contactId: contact.id, companyId: company.id, keyId: apiKey.id, importId: upload.id };
+}
+
+async function snapshotA(workspaceId: string) {
+  const { db } = database.current;
+  const of = async (table: 'contacts' | 'companies' | 'custom_fields' | 'api_keys' | 'imports') =>
+    (await sql<Record<string, unknown>>`SELECT * FROM ${sql.table(table)} WHERE workspace_id = ${workspaceId}`.execute(db)).rows;
+  const strip = (rows: Record<string, unknown>[]) =>
+    rows.map(({ last_used_at: _, ...row }) => row).sort((x, y) => String(x.id ?? x.key).localeCompare(String(y.id ?? y.key)));
+  return {
+    contacts: strip(await of('contacts')),
+    companies: strip(await of('companies')),
+    customFields: strip(await of('custom_fields')),
+    keys: strip(await of('api_keys')),
+    imports: strip(await of('imports')),
+  };
+}
