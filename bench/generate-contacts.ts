@@ -103,10 +103,14 @@ export function createRandom(seed: number): () => number {
  * `rows` contacts with unique emails spread over rows/20 companies (unique names and domains).
  * @example generateContacts({ rows: 1000 }).contacts.length // 1000
  */
-export function generateContacts({ rows, seed = 42 }: { rows: number; seed?: number }): { companies: SyntheticCompany[]; contacts: SyntheticContact[] } {
+export function generateContacts({ rows, seed = 42 }: { rows: number; seed?: number }): {
+  companies: SyntheticCompany[];
+  contacts: SyntheticContact[];
+} {
   const random = createRandom(seed);
   const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
-  const digits = (count: number) => Array.from({ length: count }, (_, i) => Math.floor(random() * (i === 0 ? 9 : 10)) + (i === 0 ? 1 : 0)).join('');
+  const digits = (count: number) =>
+    Array.from({ length: count }, (_, i) => Math.floor(random() * (i === 0 ? 9 : 10)) + (i === 0 ? 1 : 0)).join('');
   const companies = Array.from({ length: Math.max(1, Math.ceil(rows / 20)) }, (_, i) => generateCompany(i, random, pick));
   const contacts = Array.from({ length: rows }, (_, i): SyntheticContact => {
     const company = pick(companies);
