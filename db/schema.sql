@@ -1,0 +1,436 @@
+--
+-- PostgreSQL database dump
+--
+
+--
+-- Name: api_keys; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.api_keys (
+    id uuid NOT NULL,
+    workspace_id uuid NOT NULL,
+    name text NOT NULL,
+    scope text NOT NULL,
+    prefix text NOT NULL,
+    key_hash text NOT NULL,
+    created_at timestamp with time zone NOT NULL,
+    last_used_at timestamp with time zone,
+    revoked_at timestamp with time zone,
+    CONSTRAINT api_keys_scope_check CHECK ((scope = ANY (ARRAY['admin'::text, 'read'::text, 'write'::text])))
+);
+
+--
+-- Name: companies; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.companies (
+    id uuid NOT NULL,
+    workspace_id uuid NOT NULL,
+    name text NOT NULL,
+    name_key text NOT NULL,
+    domain text,
+    industry text,
+    employee_count integer,
+    revenue_band text,
+    country text,
+    custom jsonb DEFAULT '{}'::jsonb NOT NULL,
+    created_at timestamp with time zone NOT NULL,
+    updated_at timestamp with time zone NOT NULL,
+    CONSTRAINT companies_employee_count_check CHECK ((employee_count >= 0))
+);
+
+--
+-- Name: contact_external_ids; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.contact_external_ids (
+    workspace_id uuid NOT NULL,
+    source text NOT NULL,
+    external_id text NOT NULL,
+    contact_id uuid NOT NULL
+);
+
+--
+-- Name: contacts; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.contacts (
+    id uuid NOT NULL,
+    workspace_id uuid NOT NULL,
+    email text,
+    first_name text,
+    last_name text,
+    first_name_kana text,
+    last_name_kana text,
+    name_order text DEFAULT 'given_first'::text NOT NULL,
+    phone text,
+    job_title text,
+    role_level text,
+    department text,
+    industry text,
+    company_id uuid,
+    company_name text,
+    employee_count integer,
+    country text,
+    region text,
+    timezone text,
+    locale text,
+    owner text,
+    tags text[] DEFAULT '{}'::text[] NOT NULL,
+    lifecycle_stage text,
+    first_touch jsonb,
+    last_touch jsonb,
+    first_seen_at timestamp with time zone,
+    last_seen_at timestamp with time zone,
+    custom jsonb DEFAULT '{}'::jsonb NOT NULL,
+    created_at timestamp with time zone NOT NULL,
+    updated_at timestamp with time zone NOT NULL,
+    CONSTRAINT contacts_employee_count_check CHECK ((employee_count >= 0)),
+    CONSTRAINT contacts_name_order_check CHECK ((name_order = ANY (ARRAY['given_first'::text, 'family_first'::text])))
+);
+
+--
+-- Name: custom_fields; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.custom_fields (
+    workspace_id uuid NOT NULL,
+    entity text NOT NULL,
+    key text NOT NULL,
+    label text NOT NULL,
+    type text NOT NULL,
+    options text[] DEFAULT '{}'::text[] NOT NULL,
+    created_at timestamp with time zone NOT NULL,
+    CONSTRAINT custom_fields_entity_check CHECK ((entity = ANY (ARRAY['contact'::text, 'company'::text]))),
+    CONSTRAINT custom_fields_type_check CHECK ((type = ANY (ARRAY['text'::text, 'number'::text, 'boolean'::text, 'date'::text, 'enum'::text, 'multi_enum'::text])))
+);
+
+--
+-- Name: import_issues; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.import_issues (
+    import_id uuid NOT NULL,
+    seq integer NOT NULL,
+    line integer NOT NULL,
+    kind text NOT NULL,
+    field text,
+    message text NOT NULL,
+    value text,
+    CONSTRAINT import_issues_kind_check CHECK ((kind = ANY (ARRAY['rejected'::text, 'warning'::text, 'conflict'::text, 'merged'::text])))
+);
+
+--
+-- Name: imports; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.imports (
+    id uuid NOT NULL,
+    workspace_id uuid NOT NULL,
+    status text NOT NULL,
+    filename text NOT NULL,
+    source bytea,
+    encoding text,
+    mapping jsonb,
+    options jsonb DEFAULT '{}'::jsonb NOT NULL,
+    total_rows integer DEFAULT 0 NOT NULL,
+    processed_rows integer DEFAULT 0 NOT NULL,
+    created_count integer DEFAULT 0 NOT NULL,
+    updated_count integer DEFAULT 0 NOT NULL,
+    unchanged_count integer DEFAULT 0 NOT NULL,
+    merged_count integer DEFAULT 0 NOT NULL,
+    rejected_count integer DEFAULT 0 NOT NULL,
+    warning_count integer DEFAULT 0 NOT NULL,
+    error text,
+    created_at timestamp with time zone NOT NULL,
+    started_at timestamp with time zone,
+    finished_at timestamp with time zone,
+    CONSTRAINT imports_status_check CHECK ((status = ANY (ARRAY['queued'::text, 'running'::text, 'completed'::text, 'failed'::text])))
+);
+
+--
+-- Name: jobs; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.jobs (
+    id bigint NOT NULL,
+    workspace_id uuid,
+    kind text NOT NULL,
+    key text NOT NULL,
+    payload jsonb DEFAULT '{}'::jsonb NOT NULL,
+    status text DEFAULT 'pending'::text NOT NULL,
+    run_at timestamp with time zone NOT NULL,
+    attempts integer DEFAULT 0 NOT NULL,
+    max_attempts integer DEFAULT 5 NOT NULL,
+    locked_by text,
+    locked_until timestamp with time zone,
+    last_error text,
+    created_at timestamp with time zone NOT NULL,
+    finished_at timestamp with time zone,
+    CONSTRAINT jobs_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'running'::text, 'done'::text, 'failed'::text])))
+);
+
+--
+-- Name: jobs_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.jobs ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.jobs_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
+-- Name: schema_migrations; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.schema_migrations (
+    version text NOT NULL,
+    applied_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+--
+-- Name: workspaces; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.workspaces (
+    id uuid NOT NULL,
+    name text NOT NULL,
+    default_region text DEFAULT 'JP'::text NOT NULL,
+    timezone text DEFAULT 'Asia/Tokyo'::text NOT NULL,
+    locale text DEFAULT 'ja'::text NOT NULL,
+    created_at timestamp with time zone NOT NULL
+);
+
+--
+-- Name: api_keys api_keys_key_hash_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.api_keys
+    ADD CONSTRAINT api_keys_key_hash_key UNIQUE (key_hash);
+
+--
+-- Name: api_keys api_keys_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.api_keys
+    ADD CONSTRAINT api_keys_pkey PRIMARY KEY (id);
+
+--
+-- Name: companies companies_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.companies
+    ADD CONSTRAINT companies_pkey PRIMARY KEY (id);
+
+--
+-- Name: contact_external_ids contact_external_ids_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.contact_external_ids
+    ADD CONSTRAINT contact_external_ids_pkey PRIMARY KEY (workspace_id, source, external_id);
+
+--
+-- Name: contacts contacts_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.contacts
+    ADD CONSTRAINT contacts_pkey PRIMARY KEY (id);
+
+--
+-- Name: custom_fields custom_fields_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.custom_fields
+    ADD CONSTRAINT custom_fields_pkey PRIMARY KEY (workspace_id, entity, key);
+
+--
+-- Name: import_issues import_issues_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.import_issues
+    ADD CONSTRAINT import_issues_pkey PRIMARY KEY (import_id, seq);
+
+--
+-- Name: imports imports_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.imports
+    ADD CONSTRAINT imports_pkey PRIMARY KEY (id);
+
+--
+-- Name: jobs jobs_key_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.jobs
+    ADD CONSTRAINT jobs_key_key UNIQUE (key);
+
+--
+-- Name: jobs jobs_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.jobs
+    ADD CONSTRAINT jobs_pkey PRIMARY KEY (id);
+
+--
+-- Name: schema_migrations schema_migrations_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.schema_migrations
+    ADD CONSTRAINT schema_migrations_pkey PRIMARY KEY (version);
+
+--
+-- Name: workspaces workspaces_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.workspaces
+    ADD CONSTRAINT workspaces_pkey PRIMARY KEY (id);
+
+--
+-- Name: api_keys_workspace; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX api_keys_workspace ON public.api_keys USING btree (workspace_id, created_at);
+
+--
+-- Name: companies_created; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX companies_created ON public.companies USING btree (workspace_id, created_at, id);
+
+--
+-- Name: companies_domain; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE UNIQUE INDEX companies_domain ON public.companies USING btree (workspace_id, domain) WHERE (domain IS NOT NULL);
+
+--
+-- Name: companies_name_key; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX companies_name_key ON public.companies USING btree (workspace_id, name_key);
+
+--
+-- Name: contact_external_ids_contact; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX contact_external_ids_contact ON public.contact_external_ids USING btree (contact_id);
+
+--
+-- Name: contacts_company; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX contacts_company ON public.contacts USING btree (workspace_id, company_id);
+
+--
+-- Name: contacts_created; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX contacts_created ON public.contacts USING btree (workspace_id, created_at, id);
+
+--
+-- Name: contacts_email; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE UNIQUE INDEX contacts_email ON public.contacts USING btree (workspace_id, email) WHERE (email IS NOT NULL);
+
+--
+-- Name: contacts_tags; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX contacts_tags ON public.contacts USING gin (tags);
+
+--
+-- Name: contacts_updated; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX contacts_updated ON public.contacts USING btree (workspace_id, updated_at, id);
+
+--
+-- Name: imports_workspace; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX imports_workspace ON public.imports USING btree (workspace_id, created_at);
+
+--
+-- Name: jobs_due; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX jobs_due ON public.jobs USING btree (run_at) WHERE (status = ANY (ARRAY['pending'::text, 'running'::text]));
+
+--
+-- Name: api_keys api_keys_workspace_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.api_keys
+    ADD CONSTRAINT api_keys_workspace_id_fkey FOREIGN KEY (workspace_id) REFERENCES public.workspaces(id) ON DELETE CASCADE;
+
+--
+-- Name: companies companies_workspace_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.companies
+    ADD CONSTRAINT companies_workspace_id_fkey FOREIGN KEY (workspace_id) REFERENCES public.workspaces(id) ON DELETE CASCADE;
+
+--
+-- Name: contact_external_ids contact_external_ids_contact_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.contact_external_ids
+    ADD CONSTRAINT contact_external_ids_contact_id_fkey FOREIGN KEY (contact_id) REFERENCES public.contacts(id) ON DELETE CASCADE;
+
+--
+-- Name: contact_external_ids contact_external_ids_workspace_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.contact_external_ids
+    ADD CONSTRAINT contact_external_ids_workspace_id_fkey FOREIGN KEY (workspace_id) REFERENCES public.workspaces(id) ON DELETE CASCADE;
+
+--
+-- Name: contacts contacts_company_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.contacts
+    ADD CONSTRAINT contacts_company_id_fkey FOREIGN KEY (company_id) REFERENCES public.companies(id) ON DELETE SET NULL;
+
+--
+-- Name: contacts contacts_workspace_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.contacts
+    ADD CONSTRAINT contacts_workspace_id_fkey FOREIGN KEY (workspace_id) REFERENCES public.workspaces(id) ON DELETE CASCADE;
+
+--
+-- Name: custom_fields custom_fields_workspace_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.custom_fields
+    ADD CONSTRAINT custom_fields_workspace_id_fkey FOREIGN KEY (workspace_id) REFERENCES public.workspaces(id) ON DELETE CASCADE;
+
+--
+-- Name: import_issues import_issues_import_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.import_issues
+    ADD CONSTRAINT import_issues_import_id_fkey FOREIGN KEY (import_id) REFERENCES public.imports(id) ON DELETE CASCADE;
+
+--
+-- Name: imports imports_workspace_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.imports
+    ADD CONSTRAINT imports_workspace_id_fkey FOREIGN KEY (workspace_id) REFERENCES public.workspaces(id) ON DELETE CASCADE;
+
+--
+-- Name: jobs jobs_workspace_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.jobs
+    ADD CONSTRAINT jobs_workspace_id_fkey FOREIGN KEY (workspace_id) REFERENCES public.workspaces(id) ON DELETE CASCADE;
+
+--
+-- PostgreSQL database dump complete
+--
