@@ -6,7 +6,8 @@ import { assertNoIssues, listCustomFields, validateCustomValues } from '../conta
 import type { Clock } from '../platform/clock.ts';
 import type { CompaniesTable, DB } from '../platform/db/schema.ts';
 import { type FieldIssue, KizunaError, notFound } from '../platform/errors.ts';
-import { type Company, type CompanyInput, type CompanyPatch, toCompany } from './company-schema.ts';
+import { parseInput } from '../platform/parse-input.ts';
+import { type Company, type CompanyInput, type CompanyPatch, toCompany, ZCompanyInput } from './company-schema.ts';
 import { normalizeDomain } from './normalize-domain.ts';
 
 type CompanyColumns = Partial<
@@ -115,15 +116,19 @@ export type UpsertOutcome =
   | { index: number; status: 'rejected'; errors: FieldIssue[] };
 
 /** Bulk upsert (≤ 1000): matched by domain, then by normalised name; a result per row. */
-export async function upsertCompanies(db: Kysely<DB>, workspaceId: string, inputs: CompanyInput[], clock: Clock): Promise<UpsertOutcome[]> {
+export async function upsertCompanies(db: Kysely<DB>, workspaceId: string, inputs: unknown[], clock: Clock): Promise<UpsertOutcome[]> {
   const results: UpsertOutcome[] = [];
   for (const [index, input] of inputs.entries()) {
     try {
-      const values = await prepareCompany(db, workspaceId, input);
+      const values = await prepareCompany(db, workspaceId, parseInput(ZCompanyInput, input));
       results.push({ index, ...(await upsertOne(db, workspaceId, values, clock)) });
     } catch (error) {
       if (error instanceof KizunaError && error.code === 'invalid_input') {
-        results.push({ index, status: 'rejected', errors: error.issues.map((i) => ({ path: `${index}.${i.path}`, message: i.message })) });
+        results.push({
+          index,
+          status: 'rejected',
+          errors: error.issues.map((i) => ({ path: `companies.${index}.${i.path}`, message: i.message })),
+        });
       } else throw error;
     }
   }

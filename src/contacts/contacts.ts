@@ -3,10 +3,10 @@ import { resolveCompanies } from '../companies/resolve-companies.ts';
 import type { Clock } from '../platform/clock.ts';
 import type { ContactRow, DB } from '../platform/db/schema.ts';
 import { withUniqueRetry } from '../platform/db/with-unique-retry.ts';
-import { type FieldIssue, invalidInput, KizunaError, notFound } from '../platform/errors.ts';
+import { type FieldIssue, invalidInput, issuesFromZod, KizunaError, notFound } from '../platform/errors.ts';
 import { emailDomain } from './cleansing/normalize-email.ts';
 import { contactColumns } from './contact-columns.ts';
-import { type Contact, type ContactInput, toContact } from './contact-schema.ts';
+import { type Contact, type ContactInput, toContact, ZContactInput } from './contact-schema.ts';
 import { listCustomFields } from './custom-fields.ts';
 import { mergeContact } from './merge-contact.ts';
 import { type PreparedContact, prepareContact } from './prepare-contact.ts';
@@ -53,14 +53,19 @@ export async function createContact(db: Kysely<DB>, workspaceId: string, input: 
 export async function bulkUpsertContacts(
   db: Kysely<DB>,
   workspaceId: string,
-  inputs: ContactInput[],
+  inputs: unknown[],
   clock: Clock,
 ): Promise<(ContactWriteOutcome | { index: number; status: 'rejected'; errors: FieldIssue[] })[]> {
   const context = await loadWriteContext(db, workspaceId);
   const rejected: { index: number; status: 'rejected'; errors: FieldIssue[] }[] = [];
   const writes: { index: number; prepared: PreparedContact }[] = [];
-  inputs.forEach((input, index) => {
-    const result = prepareContact(input, { defaultRegion: context.defaultRegion, customFields: context.customFields });
+  inputs.forEach((raw, index) => {
+    const parsed = ZContactInput.safeParse(raw);
+    if (!parsed.success) {
+      rejected.push({ index, status: 'rejected', errors: issuesFromZod(parsed.error, `contacts.${index}`) });
+      return;
+    }
+    const result = prepareContact(parsed.data, { defaultRegion: context.defaultRegion, customFields: context.customFields });
     const issues = result.ok ? [] : result.issues;
     if (result.ok && !result.value.email && Object.keys(result.value.externalIds).length === 0) {
       issues.push({ path: 'email', message: 'expected an email address or at least one entry in externalIds' });

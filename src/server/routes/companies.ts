@@ -53,7 +53,17 @@ export function companyRoutes(deps: ServerDeps) {
       path: '/bulk',
       summary: 'Upsert up to 1000 companies (matched by domain, then normalised name); a result per row',
       tags,
-      request: jsonBody(z.object({ companies: z.array(ZCompanyInput).min(1).max(1000) }).openapi('CompanyBulkInput')),
+      // Rows are validated one by one in the domain, so one bad row is reported without failing the rest.
+      request: jsonBody(
+        z
+          .object({
+            companies: z
+              .array(z.looseObject({}).openapi({ description: 'A CompanyInput' }))
+              .min(1)
+              .max(1000),
+          })
+          .openapi('CompanyBulkInput'),
+      ),
       responses: { 200: jsonResponse(ZBulkResult, 'One result per input row, in order') },
     }),
     async (c) => c.json({ results: await upsertCompanies(deps.db, ws(c), c.req.valid('json').companies, deps.clock) }, 200),
