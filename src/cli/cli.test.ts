@@ -9,7 +9,21 @@ import { main } from './main.ts';
 
 const BIN = new URL('../../bin/kizuna.js', import.meta.url).pathname;
 const run = promisify(execFile);
-const COMMANDS = [[], ['start'], ['serve'], ['worker'], ['migrate'], ['import'], ['keys'], ['keys', 'create'], ['keys', 'list'], ['keys', 'revoke'], ['workspaces'], ['workspaces', 'create'], ['workspaces', 'list']];
+const COMMANDS = [
+  [],
+  ['start'],
+  ['serve'],
+  ['worker'],
+  ['migrate'],
+  ['import'],
+  ['keys'],
+  ['keys', 'create'],
+  ['keys', 'list'],
+  ['keys', 'revoke'],
+  ['workspaces'],
+  ['workspaces', 'create'],
+  ['workspaces', 'list'],
+];
 
 describe('kizuna --help', () => {
   it.each(COMMANDS.map((c) => [c.join(' ') || '(root)', c] as const))('%s explains itself', async (_name, command) => {

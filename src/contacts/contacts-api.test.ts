@@ -108,7 +108,12 @@ describe('contacts API', () => {
     const names = ['佐藤', '鈴木', '高橋', '田中', '伊藤', 'Smith', 'Jones'];
     for (const [i, lastName] of names.entries()) {
       app.clock.advance(1000);
-      await post('/api/contacts', { email: `c${i}@example.com`, lastName, tags: i % 2 ? ['odd'] : ['even'], lifecycleStage: i < 3 ? 'lead' : 'mql' });
+      await post('/api/contacts', {
+        email: `c${i}@example.com`,
+        lastName,
+        tags: i % 2 ? ['odd'] : ['even'],
+        lifecycleStage: i < 3 ? 'lead' : 'mql',
+      });
     }
     const get = async (query: string) => (await app.request(`/api/contacts?${query}`, { key: ws.readKey })).json();
     expect((await get('q=鈴木')).items.map((c: { lastName: string }) => c.lastName)).toEqual(['鈴木']);

@@ -47,29 +47,25 @@ export async function upsertContacts(
   const updates: { id: string; set: Partial<ContactRow> }[] = [];
   const externalIds: { contact_id: string; source: string; external_id: string }[] = [];
   const replacedExternalIds: typeof externalIds = [];
-  const companyJobs: {
-    row: Partial<ContactRow>;
-    hint: { name: string | null; domain: string | null };
-    target: 'insert' | 'update';
-    id: string;
-  }[] = [];
+  // Rows whose company is still to be found; the lookup runs once for the whole batch.
+  const companyJobs: { row: Partial<ContactRow>; hint: { name: string | null; domain: string | null } }[] = [];
 
   for (const group of groups) {
     const found = existing.get(group);
     const id = found?.row.id ?? randomUUID();
     let state: Partial<ContactRow> & Pick<ContactRow, 'email' | 'tags' | 'custom'> = found?.row ?? { email: null, tags: [], custom: {} };
     let companyDomain: string | null | undefined;
-    for (const [position, write] of group.writes.entries()) {
+    const groupOutcomes: ContactWriteOutcome[] = group.writes.map((write, position) => {
       const { set, conflicts } = mergeContact(state, write.prepared, 'upsert');
       state = { ...state, ...set } as typeof state;
       if (write.prepared.company.domain) companyDomain = write.prepared.company.domain;
       const warnings = write.prepared.warnings;
-      outcomes.push(
-        position === 0
-          ? { index: write.index, status: found ? 'unchanged' : 'created', id, conflicts, warnings }
-          : { index: write.index, status: 'merged', id, into: group.writes[0]!.index, conflicts, warnings },
-      );
-    }
+      return position === 0
+        ? { index: write.index, status: found ? 'unchanged' : 'created', id, conflicts, warnings }
+        : { index: write.index, status: 'merged', id, into: group.writes[0]!.index, conflicts, warnings };
+    });
+    const first = groupOutcomes[0]!;
+    outcomes.push(...groupOutcomes);
     // Diff the folded result against the stored row: rows that undo each other change nothing.
     let changes: Partial<ContactRow> = found ? diffRow(found.row, state) : {};
     for (const [source, externalId] of group.externalIds) {
@@ -78,7 +74,7 @@ export async function upsertContacts(
       if (previous !== undefined) {
         // One id per source: the newer one replaces it, and the report says so.
         replacedExternalIds.push({ contact_id: id, source, external_id: previous });
-        outcomes.find((o) => o.id === id)?.conflicts.push({ field: `externalIds.${source}`, previous, next: externalId });
+        first.conflicts.push({ field: `externalIds.${source}`, previous, next: externalId });
       }
       if (found) changes = { ...changes, updated_at: now };
       externalIds.push({ contact_id: id, source, external_id: externalId });
@@ -94,15 +90,14 @@ export async function upsertContacts(
         updated_at: now,
       } as ContactRow;
       inserts.push(row);
-      if (needsCompany) companyJobs.push({ row, hint: companyHint(state, companyDomain), target: 'insert', id });
+      if (needsCompany) companyJobs.push({ row, hint: companyHint(state, companyDomain) });
     } else if (Object.keys(changes).length) {
       const set = { ...changes, updated_at: now };
       updates.push({ id, set });
       if (needsCompany && ('company_name' in changes || 'email' in changes || companyDomain)) {
-        companyJobs.push({ row: set, hint: companyHint(state, companyDomain), target: 'update', id });
+        companyJobs.push({ row: set, hint: companyHint(state, companyDomain) });
       }
-      const first = outcomes.find((o) => o.id === id && o.status !== 'merged');
-      if (first) first.status = 'updated';
+      first.status = 'updated';
     }
   }
 

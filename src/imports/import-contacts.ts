@@ -1,7 +1,3 @@
-import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
-import { Readable } from 'node:stream';
-import { parse } from 'csv-parse';
-import iconv from 'iconv-lite';
 import type { Kysely } from 'kysely';
 import { normalizeDomain } from '../companies/normalize-domain.ts';
 import { normalizeEmail } from '../contacts/cleansing/normalize-email.ts';
@@ -12,11 +8,11 @@ import type { Clock } from '../platform/clock.ts';
 import type { DB } from '../platform/db/schema.ts';
 import { withUniqueRetry } from '../platform/db/with-unique-retry.ts';
 import { invalidInput } from '../platform/errors.ts';
-import { detectEncoding, iconvName } from './csv/detect-encoding.ts';
+import { detectEncoding } from './csv/detect-encoding.ts';
 import { type ColumnMapping, mapHeaders } from './csv/map-headers.ts';
+import { type ImportSource, readRecords, readSample } from './read-records.ts';
 import { rowToContact } from './row-to-contact.ts';
 
-export type ImportSource = { buffer: Buffer } | { path: string };
 export type ImportEncoding = 'utf-8' | 'shift_jis';
 
 export interface ImportIssue {
@@ -77,7 +73,7 @@ export async function importContacts(options: ImportOptions): Promise<ImportResu
   const encoding = options.encoding && options.encoding !== 'auto' ? options.encoding : detectEncoding(readSample(source));
   const context = await loadWriteContext(db, workspaceId);
 
-  let headers: string[] = [];
+  let headers: string[] | undefined;
   let mapping: ColumnMapping = [];
   let unmapped: string[] = [];
   const groups = createUnionFind();
@@ -93,22 +89,16 @@ export async function importContacts(options: ImportOptions): Promise<ImportResu
 
   // Pass 1: which lines belong together, and the last line of each person.
   for await (const { line, cells } of readRecords(source, encoding)) {
-    if (line === 0) {
+    if (!headers) {
       headers = cells;
-      try {
-        ({ mapping, unmapped } = mapHeaders(cells, options.mapping));
-      } catch (error) {
-        throw invalidInput([{ path: 'mapping', message: (error as Error).message }]);
-      }
-      if (!mapping.some((m) => m === 'email' || m === 'externalId')) {
-        throw invalidInput([{ path: 'mapping', message: `no column maps to email or externalId; headers were: ${cells.join(', ')}` }]);
-      }
+      ({ mapping, unmapped } = readHeader(cells, options.mapping));
       continue;
     }
     const { keys } = keysOf(cells);
     for (const key of keys.slice(1)) groups.union(keys[0]!, key);
     if (keys[0]) lastLineOf.set(keys[0], line);
   }
+  if (!headers) throw invalidInput([{ path: 'file', message: 'the file is empty: expected a header line such as メールアドレス,氏名,会社名' }]);
   const lastLineOfGroup = new Map<string, number>();
   for (const [key, line] of lastLineOf) {
     const root = groups.find(key);
@@ -135,8 +125,12 @@ export async function importContacts(options: ImportOptions): Promise<ImportResu
     await options.onBatch?.({ processed: counts.total, counts: { ...counts }, issues });
   };
 
+  let isHeader = true;
   for await (const { line, cells } of readRecords(source, encoding)) {
-    if (line === 0) continue;
+    if (isHeader) {
+      isHeader = false;
+      continue;
+    }
     counts.total++;
     const { keys, conversion } = keysOf(cells);
     const pending: Pending = { line, issues: conversion.warnings.map((w) => issue(line, 'warning', w.path, w.message, null)) };
@@ -180,13 +174,37 @@ export async function importContacts(options: ImportOptions): Promise<ImportResu
   return { encoding, headers, mapping, unmapped, counts };
 }
 
+/** Which field each column feeds; a file that cannot identify anyone is refused before anything is written. */
+function readHeader(headers: string[], overrides: Record<string, string> = {}): { mapping: ColumnMapping; unmapped: string[] } {
+  const missing = Object.keys(overrides).filter((header) => !headers.includes(header));
+  if (missing.length) {
+    const names = missing.map((h) => JSON.stringify(h)).join(', ');
+    throw invalidInput([{ path: 'mapping', message: `the mapping names columns the file does not have (${names}); headers were: ${headers.join(', ')}` }]);
+  }
+  let result: { mapping: ColumnMapping; unmapped: string[] };
+  try {
+    result = mapHeaders(headers, overrides);
+  } catch (error) {
+    throw invalidInput([{ path: 'mapping', message: (error as Error).message }]);
+  }
+  if (!result.mapping.some((m) => m === 'email' || m === 'externalId')) {
+    throw invalidInput([
+      {
+        path: 'mapping',
+        message: `no column maps to email or externalId, so no row could be matched to a contact; headers were: ${headers.join(', ')}. Name a column メールアドレス or email, or map one with {"<header>":"email"}`,
+      },
+    ]);
+  }
+  return result;
+}
+
 function describeOutcome(outcome: ContactWriteOutcome, counts: ImportCounts): ImportIssue[] {
   const line = outcome.index;
   const issues: ImportIssue[] = outcome.conflicts.map((c) =>
     issue(
       line,
       'conflict',
-      c.field,
+      reportField(c.field),
       `replaced ${JSON.stringify(c.previous)} with ${JSON.stringify(c.next)} (the newer non-empty value wins)`,
       stringify(c.next),
     ),
@@ -196,6 +214,11 @@ function describeOutcome(outcome: ContactWriteOutcome, counts: ImportCounts): Im
     issues.unshift(issue(line, 'merged', null, `the same person as line ${outcome.into}: merged into contact ${outcome.id}`, null));
   } else counts[outcome.status]++;
   return issues;
+}
+
+/** Conflicts name stored columns (job_title); the report speaks in import fields (jobTitle), like its other rows. */
+function reportField(field: string): string {
+  return field.includes('.') ? field : field.replace(/_([a-z])/g, (_, letter: string) => letter.toUpperCase());
 }
 
 function issue(line: number, kind: ImportIssue['kind'], field: string | null, message: string, value: string | null): ImportIssue {
@@ -212,32 +235,6 @@ function valueAt(input: Record<string, unknown>, path: string): string | null {
 function stringify(value: unknown): string | null {
   if (value === undefined || value === null) return null;
   return typeof value === 'string' ? value : JSON.stringify(value);
-}
-
-function readSample(source: ImportSource): Buffer {
-  if ('buffer' in source) return source.buffer.subarray(0, 65_536);
-  const fd = openSync(source.path, 'r');
-  try {
-    const buffer = Buffer.alloc(65_536);
-    return buffer.subarray(0, readSync(fd, buffer, 0, buffer.length, 0));
-  } finally {
-    closeSync(fd);
-  }
-}
-
-/** Streams CSV records with the file line each starts on (0 = header). */
-async function* readRecords(source: ImportSource, encoding: ImportEncoding): AsyncGenerator<{ line: number; cells: string[] }> {
-  const input = 'buffer' in source ? Readable.from([source.buffer]) : createReadStream(source.path);
-  const parser = input
-    .pipe(iconv.decodeStream(iconvName(encoding)))
-    .pipe(
-      parse({ bom: true, relax_column_count: true, skip_empty_lines: true, skip_records_with_empty_values: true, info: true, trim: false }),
-    );
-  let first = true;
-  for await (const record of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
-    yield { line: first ? 0 : record.info.lines, cells: record.record };
-    first = false;
-  }
 }
 
 function createUnionFind() {

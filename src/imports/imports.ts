@@ -3,9 +3,11 @@ import { stringify } from 'csv-stringify/sync';
 import type { Kysely, Selectable } from 'kysely';
 import type { Clock } from '../platform/clock.ts';
 import type { DB, ImportsTable } from '../platform/db/schema.ts';
-import { KizunaError, notFound } from '../platform/errors.ts';
+import { invalidInput, KizunaError, notFound } from '../platform/errors.ts';
 import { enqueueJob, extendLease, type Job } from '../platform/jobs/jobs.ts';
-import { type ImportCounts, type ImportEncoding, type ImportIssue, type ImportSource, importContacts } from './import-contacts.ts';
+import { mapHeaders } from './csv/map-headers.ts';
+import { type ImportCounts, type ImportEncoding, type ImportIssue, importContacts } from './import-contacts.ts';
+import type { ImportSource } from './read-records.ts';
 
 export const IMPORT_JOB = 'import.contacts';
 
@@ -39,6 +41,7 @@ export async function createImport(
   request: ImportRequest & ({ buffer: Buffer } | { inline: true }),
   clock: Clock,
 ): Promise<ImportSummary> {
+  assertMappingTargets(request.mapping);
   // inline: the caller (the CLI) runs the import itself from its own file, so nothing is queued.
   const buffer = 'buffer' in request ? request.buffer : null;
   const id = randomUUID();
@@ -64,6 +67,16 @@ export async function createImport(
       await enqueueJob(tx, { kind: IMPORT_JOB, key: `import:${id}`, workspaceId, payload: { importId: id }, maxAttempts: 3 }, clock);
   });
   return getImport(db, workspaceId, id);
+}
+
+/** An unknown target field is the caller's mistake: refuse the upload now rather than fail the import later. */
+function assertMappingTargets(mapping: Record<string, string> | undefined): void {
+  if (!mapping) return;
+  try {
+    mapHeaders(Object.keys(mapping), mapping);
+  } catch (error) {
+    throw invalidInput([{ path: 'mapping', message: (error as Error).message }]);
+  }
 }
 
 /** Runs an import (from a job, or directly from the CLI) and keeps its row and report current. */
@@ -104,10 +117,11 @@ export async function runImport(
       encoding: options.encoding,
       mapping: options.mapping,
       onBatch: async ({ processed, counts, issues }) => {
-        if (issues.length) {
+        // Chunked: one statement's parameters stay far below PostgreSQL's limit of 65,535.
+        for (let i = 0; i < issues.length; i += ISSUE_CHUNK) {
           await db
             .insertInto('import_issues')
-            .values(issues.map((i) => ({ import_id: importId, seq: seq++, ...i })))
+            .values(issues.slice(i, i + ISSUE_CHUNK).map((issue) => ({ import_id: importId, seq: seq++, ...issue })))
             .execute();
         }
         await db
@@ -134,14 +148,21 @@ export async function runImport(
       .execute();
   } catch (error) {
     if (!(error instanceof KizunaError)) throw error;
-    // The file itself is unusable (no email column, bad mapping): report it, do not retry.
-    await db
-      .updateTable('imports')
-      .set({ status: 'failed', error: error.message, finished_at: clock.now() })
-      .where('id', '=', importId)
-      .execute();
+    // The file itself is unusable (no email column, bad mapping, not CSV): report it, do not retry.
+    await failImport(db, importId, error.message, clock);
   }
   return getImport(db, row.workspace_id, importId);
+}
+
+const ISSUE_CHUNK = 1000;
+
+/** Ends an import as failed; the uploaded bytes are dropped as on success, since nothing will read them again. */
+async function failImport(db: Kysely<DB>, importId: string, error: string, clock: Clock): Promise<void> {
+  await db
+    .updateTable('imports')
+    .set({ status: 'failed', source: null, error, finished_at: clock.now() })
+    .where('id', '=', importId)
+    .execute();
 }
 
 export async function getImport(db: Kysely<DB>, workspaceId: string, id: string): Promise<ImportSummary> {
@@ -228,7 +249,15 @@ export function importJobHandler({
   logger?: { info: (o: object, m: string) => void };
 }) {
   return async (job: Job): Promise<void> => {
-    const summary = await runImport(db, { importId: String(job.payload.importId), job }, clock);
-    logger?.info({ import: summary.id, status: summary.status, counts: summary.counts }, 'import finished');
+    const importId = String(job.payload.importId);
+    try {
+      const summary = await runImport(db, { importId, job }, clock);
+      logger?.info({ import: summary.id, status: summary.status, counts: summary.counts }, 'import finished');
+    } catch (error) {
+      // The worker retries what may be transient; once it gives up, the import must not stay 'running' forever.
+      const isFinal = job.attempts >= job.max_attempts || (error instanceof KizunaError && error.code !== 'internal');
+      if (isFinal) await failImport(db, importId, `the import stopped after ${job.attempts} attempt(s): ${(error as Error).message}`, clock);
+      throw error;
+    }
   };
 }

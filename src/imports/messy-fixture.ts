@@ -41,7 +41,7 @@ export const MESSY_ROWS: readonly Row[] = [
   },
   // 4: the same person as line 3, adjacent, upper-cased, without a phone
   { 氏名: '佐藤 花子', 会社名: '株式会社サンプル', メールアドレス: 'HANAKO.SATO@EXAMPLE.CO.JP', 役職: '課長', タグ: '展示会' },
-  // 5: 後株 with a full-width parenthesis, international phone notation
+  // 5–6: 後株 with a full-width parenthesis, international phone notation, a cell spanning two lines
   {
     氏名: '鈴木 一郎',
     フリガナ: 'ｽｽﾞｷ ｲﾁﾛｳ',
@@ -49,9 +49,10 @@ export const MESSY_ROWS: readonly Row[] = [
     メールアドレス: 'ichiro.suzuki@sample.jp',
     電話番号: '+81 90 8765 4321',
     役職: '代表取締役社長',
-    従業員数: '300名',
+    部署: '経営企画室\r\n（兼）営業本部',
+    従業員数: '1.2万人',
   },
-  // 6: a Western name, a Latin legal form, a phone in full-width digits
+  // 7: a Western name, a Latin legal form, a phone in full-width digits
   {
     氏名: 'John Smith',
     会社名: 'Acme Co., Ltd.',
@@ -61,17 +62,19 @@ export const MESSY_ROWS: readonly Row[] = [
     部署: 'Engineering',
     従業員数: '50-99',
   },
-  // 7–9: invalid emails
+  // 8: an empty row, as Excel saves one (only commas)
+  {},
+  // 9–11: invalid emails
   { 氏名: '不正 一', メールアドレス: 'foo@' },
   { 氏名: '不正 二', メールアドレス: 'bar@@x.jp' },
   { 氏名: '不正 三', メールアドレス: 'no-at-sign' },
-  // 10: the enclosed ㈱ (CP932 only), an unparseable phone
+  // 12: the enclosed ㈱ (CP932 only), an unparseable phone
   { 氏名: '田中 次郎', 会社名: 'サンプル㈱', メールアドレス: 'jiro.tanaka@example.co.jp', 電話番号: '12345', 役職: '主任' },
-  // 11: a role inbox
+  // 13: a role inbox
   { 会社名: '株式会社サンプル', メールアドレス: 'info@sample.jp' },
-  // 12: neither email nor id
+  // 14: neither email nor id
   { 氏名: '高橋 三郎', 会社名: '(株)サンプル', 電話番号: '03-5555-5555' },
-  // 13: the same person as line 2, far apart, mixed case, without a title
+  // 15: the same person as line 2, far apart, mixed case, without a title
   { 氏名: '山田 太郎', メールアドレス: 'Taro@Example.co.jp', 電話番号: '03-1234-5678', タグ: '展示会, VIP' },
 ];
 

@@ -123,10 +123,12 @@ export function rowToContact(
   return { input, companyDomain: get('companyDomain') ?? null, warnings };
 }
 
-/** "1,200名" → 1200; "100-499" and "100〜499人" → 100 (the lower bound); "1000人以上" → 1000. */
+const UNITS: Record<string, number> = { 千: 1_000, 万: 10_000 };
+
+/** "1,200名" → 1200; "1.2万人" → 12000; "100-499" and "100〜499人" → 100 (the lower bound); "1000人以上" → 1000. */
 export function parseEmployeeCount(text: string): number | null {
-  const match = /\d[\d,]*/.exec(text.replace(/\s/g, ''));
+  const match = /(\d[\d,]*(?:\.\d+)?)(千|万)?/u.exec(text.replace(/\s/g, ''));
   if (!match) return null;
-  const value = Number(match[0].replace(/,/g, ''));
-  return Number.isSafeInteger(value) ? value : null;
+  const count = Math.round(Number(match[1]!.replace(/,/g, '')) * (UNITS[match[2] ?? ''] ?? 1));
+  return Number.isSafeInteger(count) ? count : null;
 }

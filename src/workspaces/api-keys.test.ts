@@ -60,7 +60,11 @@ describe('first start', () => {
     const second = await bootstrap(database.current.db, config, clock);
     expect(second.workspaceId).toBe(first.workspaceId);
     expect(first.generatedAdminKey).toBeUndefined();
-    const rows = await database.current.db.selectFrom('api_keys').select(['scope', 'workspace_id']).where('key_hash', 'in', [hashKey(adminKey), hashKey(writeKey)]).execute();
+    const rows = await database.current.db
+      .selectFrom('api_keys')
+      .select(['scope', 'workspace_id'])
+      .where('key_hash', 'in', [hashKey(adminKey), hashKey(writeKey)])
+      .execute();
     expect(rows.map((r) => r.scope).sort()).toEqual(['admin', 'write']);
     const app = createTestApp(database.current);
     expect((await app.request('/api/contacts', { key: adminKey })).status).toBe(200);
