@@ -68,7 +68,7 @@ async function timeImport(database: Database, path: string, contacts: SyntheticC
 
 async function timeCopy(database: Database, contacts: SyntheticContact[]): Promise<number> {
   const workspace = await freshWorkspace(database);
-  const now = new Date().toISOString();
+  const now = systemClock.now().toISOString();
   const companyIds = new Map<SyntheticCompany, string>();
   for (const contact of contacts) if (!companyIds.has(contact.company)) companyIds.set(contact.company, randomUUID());
   const companyCsv = stringify(

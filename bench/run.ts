@@ -33,7 +33,12 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     return 2;
   }
   const results: string[] = [];
-  for (const name of names) results.push(...(await BENCHMARKS[name]!(context)));
+  try {
+    for (const name of names) results.push(...(await BENCHMARKS[name]!(context)));
+  } catch (error) {
+    process.stderr.write(`bench: ${(error as Error).stack ?? error}\n`);
+    return 1;
+  }
   for (const line of results) context.log(line);
   return 0;
 }

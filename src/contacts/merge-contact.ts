@@ -1,4 +1,5 @@
 import type { ContactRow } from '../platform/db/schema.ts';
+import { companyNameKey } from './cleansing/company-name.ts';
 import type { CustomValue } from './custom-fields.ts';
 import type { ContactFields, PreparedContact } from './prepare-contact.ts';
 
@@ -30,6 +31,15 @@ export function mergeContact(existing: Existing | undefined, write: PreparedCont
   const consider = (field: string, previous: unknown, next: unknown, assign: () => void) => {
     if (mode === 'upsert' && isEmpty(next)) return;
     if (sameValue(previous, next)) return;
+    // 株式会社サンプル and サンプル株式会社 name one company: a different spelling is no news.
+    if (
+      mode === 'upsert' &&
+      field === 'company_name' &&
+      typeof previous === 'string' &&
+      typeof next === 'string' &&
+      companyNameKey(previous) === companyNameKey(next)
+    )
+      return;
     if (mode === 'upsert' && !isEmpty(previous)) conflicts.push({ field, previous, next });
     assign();
   };

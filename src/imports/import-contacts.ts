@@ -98,7 +98,8 @@ export async function importContacts(options: ImportOptions): Promise<ImportResu
     for (const key of keys.slice(1)) groups.union(keys[0]!, key);
     if (keys[0]) lastLineOf.set(keys[0], line);
   }
-  if (!headers) throw invalidInput([{ path: 'file', message: 'the file is empty: expected a header line such as メールアドレス,氏名,会社名' }]);
+  if (!headers)
+    throw invalidInput([{ path: 'file', message: 'the file is empty: expected a header line such as メールアドレス,氏名,会社名' }]);
   const lastLineOfGroup = new Map<string, number>();
   for (const [key, line] of lastLineOf) {
     const root = groups.find(key);
@@ -179,7 +180,9 @@ function readHeader(headers: string[], overrides: Record<string, string> = {}): 
   const missing = Object.keys(overrides).filter((header) => !headers.includes(header));
   if (missing.length) {
     const names = missing.map((h) => JSON.stringify(h)).join(', ');
-    throw invalidInput([{ path: 'mapping', message: `the mapping names columns the file does not have (${names}); headers were: ${headers.join(', ')}` }]);
+    throw invalidInput([
+      { path: 'mapping', message: `the mapping names columns the file does not have (${names}); headers were: ${headers.join(', ')}` },
+    ]);
   }
   let result: { mapping: ColumnMapping; unmapped: string[] };
   try {

@@ -256,7 +256,8 @@ export function importJobHandler({
     } catch (error) {
       // The worker retries what may be transient; once it gives up, the import must not stay 'running' forever.
       const isFinal = job.attempts >= job.max_attempts || (error instanceof KizunaError && error.code !== 'internal');
-      if (isFinal) await failImport(db, importId, `the import stopped after ${job.attempts} attempt(s): ${(error as Error).message}`, clock);
+      if (isFinal)
+        await failImport(db, importId, `the import stopped after ${job.attempts} attempt(s): ${(error as Error).message}`, clock);
       throw error;
     }
   };

@@ -7,7 +7,18 @@
 import { stringify } from 'csv-stringify/sync';
 import iconv from 'iconv-lite';
 
-export const MESSY_HEADERS = ['氏名', 'フリガナ', '会社名', 'メールアドレス', '電話番号', '役職', '部署', '業種', '従業員数', 'タグ'] as const;
+export const MESSY_HEADERS = [
+  '氏名',
+  'フリガナ',
+  '会社名',
+  'メールアドレス',
+  '電話番号',
+  '役職',
+  '部署',
+  '業種',
+  '従業員数',
+  'タグ',
+] as const;
 
 type Row = Partial<Record<(typeof MESSY_HEADERS)[number], string>>;
 

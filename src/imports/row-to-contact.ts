@@ -51,7 +51,8 @@ export function rowToContact(
   const warnings: FieldIssue[] = [];
   const values = new Map<string, string>();
   mapping.forEach((target, column) => {
-    const cell = normalizeText(cells[column]);
+    // Control characters (a NUL from a UTF-16 export, a stray form feed) cannot be stored in a text column.
+    const cell = normalizeText(cells[column]?.replace(/\p{Cc}/gu, ' '));
     if (target === null || cell === null) return;
     if (typeof target === 'object') custom[target.custom] = cell;
     else values.set(target, cell);
@@ -123,12 +124,14 @@ export function rowToContact(
   return { input, companyDomain: get('companyDomain') ?? null, warnings };
 }
 
-const UNITS: Record<string, number> = { 千: 1_000, 万: 10_000 };
+const UNITS: Record<string, number> = { 千: 1_000, 万: 10_000, 億: 100_000_000 };
+// employee_count is a PostgreSQL integer: a larger value would fail the whole batch, not just this cell.
+const MAX_EMPLOYEES = 2_147_483_647;
 
 /** "1,200名" → 1200; "1.2万人" → 12000; "100-499" and "100〜499人" → 100 (the lower bound); "1000人以上" → 1000. */
 export function parseEmployeeCount(text: string): number | null {
-  const match = /(\d[\d,]*(?:\.\d+)?)(千|万)?/u.exec(text.replace(/\s/g, ''));
+  const match = /(\d[\d,]*(?:\.\d+)?)(千|万|億)?/u.exec(text.replace(/\s/g, ''));
   if (!match) return null;
   const count = Math.round(Number(match[1]!.replace(/,/g, '')) * (UNITS[match[2] ?? ''] ?? 1));
-  return Number.isSafeInteger(count) ? count : null;
+  return count <= MAX_EMPLOYEES ? count : null;
 }

@@ -1,4 +1,5 @@
 import { OpenAPIHono, z } from '@hono/zod-openapi';
+import type { HonoRequest } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { createImport, getImport, issuesToCsv, listImportIssues, listImports } from '../../imports/imports.ts';
 import { invalidInput, KizunaError } from '../../platform/errors.ts';
@@ -75,7 +76,7 @@ export function importRoutes(deps: ServerDeps) {
     async (c) => {
       const query = c.req.valid('query');
       const mapping = parseMapping(query.mapping);
-      const { buffer, filename } = await readUpload(c.req.raw, query.filename);
+      const { buffer, filename } = await readUpload(c.req, query.filename);
       const created = await createImport(deps.db, ws(c), { buffer, filename, encoding: query.encoding, mapping }, deps.clock);
       deps.notifyWork?.();
       return c.json(created, 202, { location: `/api/imports/${created.id}` });
@@ -155,8 +156,9 @@ function parseMapping(raw: string | undefined): Record<string, string> | undefin
   throw invalidInput([{ path: 'query.mapping', message: 'expected a JSON object of header → field names' }]);
 }
 
-async function readUpload(request: Request, filename: string | undefined): Promise<{ buffer: Buffer; filename: string }> {
-  const type = request.headers.get('content-type') ?? '';
+// HonoRequest, not the raw Request: the validator has already read the body, and HonoRequest reuses it.
+async function readUpload(request: HonoRequest, filename: string | undefined): Promise<{ buffer: Buffer; filename: string }> {
+  const type = request.header('content-type') ?? '';
   if (type.startsWith('multipart/form-data')) {
     const form = await request.formData();
     const file = form.get('file');
