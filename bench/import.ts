@@ -87,7 +87,7 @@ async function timeCopy(database: Database, contacts: SyntheticContact[]): Promi
 }
 
 /** The file a Japanese sales team would export: Japanese headers, 氏名 in one column. */
-function importCsv(contacts: SyntheticContact[]): string {
+export function importCsv(contacts: SyntheticContact[]): string {
   return stringify([
     ['メールアドレス', '氏名', '会社名', '部署', '役職', '電話番号', '従業員数'],
     ...contacts.map((c) => [c.email, c.fullName, c.company.name, c.department, c.jobTitle, c.phone, c.employeeCountText]),

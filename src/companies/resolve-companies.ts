@@ -5,6 +5,21 @@ import { isFreeMailDomain } from '../contacts/cleansing/normalize-email.ts';
 import type { Clock } from '../platform/clock.ts';
 import type { DB } from '../platform/db/schema.ts';
 
+/** What one import (or any long writer) has learnt about the workspace's companies, by domain and name key. */
+export interface CompanyCache {
+  byDomain: Map<string, string | null>;
+  byKey: Map<string, string[]>;
+}
+
+export function createCompanyCache(): CompanyCache {
+  return { byDomain: new Map(), byKey: new Map() };
+}
+
+/** A copy to use inside one transaction attempt: ids it learns count only once that transaction commits. */
+export function copyCompanyCache(cache: CompanyCache): CompanyCache {
+  return { byDomain: new Map(cache.byDomain), byKey: new Map(cache.byKey) };
+}
+
 export interface CompanyHint {
   /** The contact's company name as written (already cleaned). */
   name: string | null;
@@ -23,27 +38,33 @@ export async function resolveCompanies(
   workspaceId: string,
   hints: CompanyHint[],
   clock: Clock,
+  cache: CompanyCache = createCompanyCache(),
 ): Promise<(string | null)[]> {
   const prepared = hints.map((hint) => ({
     domain: hint.domain && !isFreeMailDomain(hint.domain) ? hint.domain : null,
     name: hint.name,
     key: hint.name ? companyNameKey(hint.name) : null,
   }));
-  const domains = [...new Set(prepared.map((p) => p.domain).filter((d): d is string => d !== null))];
-  const keys = [...new Set(prepared.map((p) => p.key).filter((k): k is string => !!k))];
-  if (domains.length === 0 && keys.length === 0) return hints.map(() => null);
-
-  const rows = await tx
-    .selectFrom('companies')
-    .select(['id', 'domain', 'name_key'])
-    .where('workspace_id', '=', workspaceId)
-    .where((eb) => eb.or([...(domains.length ? [eb('domain', 'in', domains)] : []), ...(keys.length ? [eb('name_key', 'in', keys)] : [])]))
-    .execute();
-  const byDomain = new Map<string, string>();
-  const byKey = new Map<string, string[]>();
-  for (const row of rows) {
-    if (row.domain) byDomain.set(row.domain, row.id);
-    byKey.set(row.name_key, [...(byKey.get(row.name_key) ?? []), row.id]);
+  const { byDomain, byKey } = cache;
+  const domains = [...new Set(prepared.map((p) => p.domain).filter((d): d is string => d !== null && !byDomain.has(d)))];
+  const keys = [...new Set(prepared.map((p) => p.key).filter((k): k is string => !!k && !byKey.has(k)))];
+  if (domains.length || keys.length) {
+    const rows = await tx
+      .selectFrom('companies')
+      .select(['id', 'domain', 'name_key'])
+      .where('workspace_id', '=', workspaceId)
+      .where((eb) =>
+        eb.or([...(domains.length ? [eb('domain', 'in', domains)] : []), ...(keys.length ? [eb('name_key', 'in', keys)] : [])]),
+      )
+      .execute();
+    // Remember misses too, so the next batch of an import does not ask again.
+    for (const domain of domains) byDomain.set(domain, null);
+    for (const key of keys) byKey.set(key, []);
+    for (const row of rows) {
+      if (row.domain) byDomain.set(row.domain, row.id);
+      const named = byKey.get(row.name_key) ?? [];
+      if (!named.includes(row.id)) byKey.set(row.name_key, [...named, row.id]);
+    }
   }
 
   const now = clock.now();
@@ -57,7 +78,7 @@ export async function resolveCompanies(
     updated_at: Date;
   }[] = [];
   const result = prepared.map((p) => {
-    if (p.domain && byDomain.has(p.domain)) return byDomain.get(p.domain)!;
+    if (p.domain && byDomain.get(p.domain)) return byDomain.get(p.domain)!;
     const named = p.key ? (byKey.get(p.key) ?? []) : [];
     if (named.length === 1) return named[0]!;
     if (named.length > 1 || !p.name || !p.key) return null;
@@ -74,7 +95,7 @@ export async function resolveCompanies(
       .onConflict((oc) => oc.columns(['workspace_id', 'domain']).where('domain', 'is not', null).doNothing())
       .returning('id')
       .execute();
-    if (inserted.length < created.length) return relinkLost(tx, workspaceId, created, new Set(inserted.map((r) => r.id)), result);
+    if (inserted.length < created.length) return relinkLost(tx, workspaceId, created, new Set(inserted.map((r) => r.id)), result, cache);
   }
   return result;
 }
@@ -83,11 +104,16 @@ export async function resolveCompanies(
 async function relinkLost(
   tx: Kysely<DB>,
   workspaceId: string,
-  created: { id: string; domain: string | null }[],
+  created: { id: string; domain: string | null; name_key: string }[],
   insertedIds: Set<string>,
   result: (string | null)[],
+  cache: CompanyCache,
 ): Promise<(string | null)[]> {
   const lost = created.filter((c) => !insertedIds.has(c.id));
+  for (const company of lost) {
+    cache.byDomain.delete(company.domain!);
+    cache.byKey.delete(company.name_key);
+  }
   const winners = await tx
     .selectFrom('companies')
     .select(['id', 'domain'])

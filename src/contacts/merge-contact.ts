@@ -81,16 +81,22 @@ function isEmpty(value: unknown): boolean {
   return value === null || value === undefined || value === '' || (Array.isArray(value) && value.length === 0);
 }
 
-/** Value equality for column values: Dates by time, objects and arrays by content. */
+/** Value equality for column values: Dates by time, arrays in order, objects by content in any key order. */
 export function sameValue(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (a === null || a === undefined || b === null || b === undefined) return (a ?? null) === (b ?? null);
   if (a instanceof Date || b instanceof Date) return a instanceof Date && b instanceof Date && a.getTime() === b.getTime();
-  if (typeof a === 'object' || typeof b === 'object') return canonical(a ?? null) === canonical(b ?? null);
-  return (a ?? null) === (b ?? null);
-}
-
-// jsonb hands objects back with its own key order, so compare with keys sorted.
-function canonical(value: unknown): string {
-  return JSON.stringify(value, (_key, v) =>
-    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([x], [y]) => (x < y ? -1 : 1))) : v,
-  );
+  if (Array.isArray(a) || Array.isArray(b)) {
+    return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((value, i) => sameValue(value, b[i]));
+  }
+  if (typeof a === 'object' && typeof b === 'object') {
+    // jsonb hands objects back with its own key order, so keys are compared as a set.
+    const keys = Object.keys(a);
+    const other = b as Record<string, unknown>;
+    return (
+      keys.length === Object.keys(other).length &&
+      keys.every((k) => Object.hasOwn(other, k) && sameValue((a as Record<string, unknown>)[k], other[k]))
+    );
+  }
+  return false;
 }

@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import { resolveCompanies } from '../companies/resolve-companies.ts';
+import { type CompanyCache, resolveCompanies } from '../companies/resolve-companies.ts';
 import type { Clock } from '../platform/clock.ts';
 import type { ContactRow, DB } from '../platform/db/schema.ts';
 import type { FieldIssue } from '../platform/errors.ts';
 import { emailDomain } from './cleansing/normalize-email.ts';
 import { contactColumns } from './contact-columns.ts';
+import { insertContactRows } from './insert-contact-rows.ts';
 import { type FieldConflict, mergeContact, sameValue } from './merge-contact.ts';
 import type { PreparedContact } from './prepare-contact.ts';
 
@@ -25,7 +26,6 @@ interface Group {
   externalIds: Map<string, string>;
 }
 
-const INSERT_CHUNK = 500;
 
 /**
  * Upserts a batch of prepared contacts inside the caller's transaction, in a fixed number of
@@ -38,6 +38,7 @@ export async function upsertContacts(
   workspaceId: string,
   writes: ContactWrite[],
   clock: Clock,
+  { companyCache }: { companyCache?: CompanyCache } = {},
 ): Promise<ContactWriteOutcome[]> {
   const groups = groupDuplicates(writes);
   const existing = await findExisting(tx, workspaceId, groups);
@@ -107,17 +108,13 @@ export async function upsertContacts(
       workspaceId,
       companyJobs.map((j) => j.hint),
       clock,
+      companyCache,
     );
     companyJobs.forEach((job, i) => {
       if (ids[i]) job.row.company_id = ids[i];
     });
   }
-  for (let i = 0; i < inserts.length; i += INSERT_CHUNK) {
-    await tx
-      .insertInto('contacts')
-      .values(inserts.slice(i, i + INSERT_CHUNK).map(contactColumns))
-      .execute();
-  }
+  await insertContactRows(tx, inserts);
   for (const update of updates) {
     await tx
       .updateTable('contacts')

@@ -1,6 +1,8 @@
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { normalizeDomain } from '../companies/normalize-domain.ts';
-import { normalizeEmail } from '../contacts/cleansing/normalize-email.ts';
+import { copyCompanyCache, createCompanyCache } from '../companies/resolve-companies.ts';
+import { canonicalEmail } from '../contacts/cleansing/normalize-email.ts';
+import { normalizeText } from '../contacts/cleansing/normalize-text.ts';
 import { loadWriteContext } from '../contacts/contacts.ts';
 import { prepareContact } from '../contacts/prepare-contact.ts';
 import { type ContactWrite, type ContactWriteOutcome, upsertContacts } from '../contacts/upsert-contacts.ts';
@@ -69,7 +71,7 @@ interface Pending {
  * once with every line folded in. A second import of the same file therefore changes nothing.
  */
 export async function importContacts(options: ImportOptions): Promise<ImportResult> {
-  const { db, workspaceId, source, clock, batchSize = 500, externalIdSource = 'import' } = options;
+  const { db, workspaceId, source, clock, batchSize = 1000, externalIdSource = 'import' } = options;
   const encoding = options.encoding && options.encoding !== 'auto' ? options.encoding : detectEncoding(readSample(source));
   const context = await loadWriteContext(db, workspaceId);
 
@@ -78,24 +80,19 @@ export async function importContacts(options: ImportOptions): Promise<ImportResu
   let unmapped: string[] = [];
   const groups = createUnionFind();
   const lastLineOf = new Map<string, number>();
-  const keysOf = (cells: string[]) => {
-    const conversion = rowToContact(cells, mapping, { externalIdSource });
-    const keys: string[] = [];
-    const email = conversion.input.email ? normalizeEmail(conversion.input.email) : undefined;
-    if (email?.ok) keys.push(`e:${email.email}`);
-    for (const [s, id] of Object.entries(conversion.input.externalIds ?? {})) keys.push(`x:${s}:${id}`);
-    return { keys, conversion };
-  };
+  let keysOf: (cells: string[]) => string[] = () => [];
 
-  // Pass 1: which lines belong together, and the last line of each person.
+  // Pass 1: which lines belong together, and the last line of each person. Only the identity
+  // columns are read, in the same canonical form the contact is stored under.
   for await (const { line, cells } of readRecords(source, encoding)) {
     if (!headers) {
       headers = cells;
       ({ mapping, unmapped } = readHeader(cells, options.mapping));
+      keysOf = identityKeys(mapping, externalIdSource);
       continue;
     }
-    const { keys } = keysOf(cells);
-    for (const key of keys.slice(1)) groups.union(keys[0]!, key);
+    const keys = keysOf(cells);
+    for (let i = 1; i < keys.length; i++) groups.union(keys[0]!, keys[i]!);
     if (keys[0]) lastLineOf.set(keys[0], line);
   }
   if (!headers)
@@ -106,25 +103,11 @@ export async function importContacts(options: ImportOptions): Promise<ImportResu
     lastLineOfGroup.set(root, Math.max(lastLineOfGroup.get(root) ?? 0, line));
   }
 
-  // Pass 2: cleanse, fold, write.
+  // Pass 2: cleanse, fold, write. While one batch is being written, the next is cleansed.
   const counts: ImportCounts = { total: 0, created: 0, updated: 0, unchanged: 0, merged: 0, rejected: 0, warnings: 0 };
+  const writer = createBatchWriter({ db, workspaceId, clock, counts, onBatch: options.onBatch });
   const held = new Map<string, Pending[]>();
   let batch: Pending[] = [];
-  const flush = async () => {
-    if (batch.length === 0) return;
-    const current = batch;
-    batch = [];
-    const writes = current.flatMap((p) => (p.write ? [p.write] : []));
-    const outcomes = writes.length
-      ? await withUniqueRetry(() => db.transaction().execute((tx) => upsertContacts(tx, workspaceId, writes, clock)))
-      : [];
-    const issues = current.flatMap((p) => p.issues);
-    for (const outcome of outcomes) issues.push(...describeOutcome(outcome, counts));
-    counts.rejected += current.filter((p) => !p.write).length;
-    counts.warnings += issues.filter((i) => i.kind === 'warning').length;
-    issues.sort((a, b) => a.line - b.line);
-    await options.onBatch?.({ processed: counts.total, counts: { ...counts }, issues });
-  };
 
   let isHeader = true;
   for await (const { line, cells } of readRecords(source, encoding)) {
@@ -133,7 +116,7 @@ export async function importContacts(options: ImportOptions): Promise<ImportResu
       continue;
     }
     counts.total++;
-    const { keys, conversion } = keysOf(cells);
+    const conversion = rowToContact(cells, mapping, { externalIdSource });
     const pending: Pending = { line, issues: conversion.warnings.map((w) => issue(line, 'warning', w.path, w.message, null)) };
     const prepared = prepareContact(conversion.input, {
       defaultRegion: context.defaultRegion,
@@ -144,35 +127,125 @@ export async function importContacts(options: ImportOptions): Promise<ImportResu
     });
     if (!prepared.ok) {
       pending.issues.push(...prepared.issues.map((i) => issue(line, 'rejected', i.path, i.message, valueAt(conversion.input, i.path))));
-    } else if (keys.length === 0) {
+    } else if (!prepared.value.email && Object.keys(prepared.value.externalIds).length === 0) {
       pending.issues.push(issue(line, 'rejected', 'email', 'expected an email address or an external id to identify the contact', null));
     } else {
       pending.write = { index: line, prepared: prepared.value };
-      pending.issues.push(
-        ...prepared.value.warnings.map((w) => issue(line, 'warning', w.path, w.message, valueAt(conversion.input, w.path))),
-      );
+      for (const w of prepared.value.warnings)
+        pending.issues.push(issue(line, 'warning', w.path, w.message, valueAt(conversion.input, w.path)));
     }
-    const root = keys[0] ? groups.find(keys[0]) : undefined;
-    if (root && pending.write) {
-      const group = [...(held.get(root) ?? []), pending];
-      if ((lastLineOfGroup.get(root) ?? line) > line) {
-        held.set(root, group);
-        continue;
-      }
-      held.delete(root);
-      batch.push(...group);
-    } else {
-      batch.push(pending);
-      if (root && lastLineOfGroup.get(root) === line && held.has(root)) {
-        batch.push(...held.get(root)!);
-        held.delete(root);
-      }
+    const firstKey = keysOf(cells)[0];
+    const root = firstKey ? groups.find(firstKey) : undefined;
+    const isLastOfGroup = !root || (lastLineOfGroup.get(root) ?? line) <= line;
+    const group = root ? held.get(root) : undefined;
+    if (!isLastOfGroup && pending.write) {
+      // Hold a person's lines until their last one, so they are written once, together.
+      if (group) group.push(pending);
+      else held.set(root!, [pending]);
+      continue;
     }
-    if (batch.length >= batchSize) await flush();
+    if (isLastOfGroup && group) {
+      held.delete(root!);
+      for (const p of group) batch.push(p);
+    }
+    batch.push(pending);
+    if (batch.length >= batchSize) {
+      await writer.write(batch);
+      batch = [];
+    }
   }
-  for (const group of held.values()) batch.push(...group);
-  await flush();
+  for (const group of held.values()) for (const p of group) batch.push(p);
+  await writer.write(batch);
+  await writer.finish();
   return { encoding, headers, mapping, unmapped, counts };
+}
+
+/** The identity of a line (canonical email, external id) as union-find keys; nothing is validated here. */
+function identityKeys(mapping: ColumnMapping, externalIdSource: string): (cells: string[]) => string[] {
+  const emailColumn = mapping.indexOf('email');
+  const idColumn = mapping.indexOf('externalId');
+  return (cells) => {
+    const keys: string[] = [];
+    const email = emailColumn >= 0 ? normalizeText(cells[emailColumn]) : null;
+    if (email) keys.push(`e:${canonicalEmail(email)}`);
+    const id = idColumn >= 0 ? normalizeText(cells[idColumn]?.replace(/\p{Cc}/gu, ' ')) : null;
+    if (id) keys.push(`x:${externalIdSource}:${id}`);
+    return keys;
+  };
+}
+
+/**
+ * Writes batches in order, one transaction each, keeping at most one write in flight so the
+ * caller can cleanse the next batch meanwhile. Table statistics are refreshed as the import
+ * doubles the table: PGlite never analyses by itself and PostgreSQL's autovacuum lags a fast
+ * import, and with stale statistics the email lookup stops using its index.
+ */
+function createBatchWriter({
+  db,
+  workspaceId,
+  clock,
+  counts,
+  onBatch,
+}: Pick<ImportOptions, 'db' | 'workspaceId' | 'clock' | 'onBatch'> & { counts: ImportCounts }) {
+  let companyCache = createCompanyCache();
+  let inFlight: Promise<void> = Promise.resolve();
+  let sinceAnalyze = 0;
+  let analyzedSize: number | undefined;
+
+  const analyzeIfGrown = async (final: boolean) => {
+    analyzedSize ??= await estimatedContacts(db);
+    // During the import: each time the table has doubled. At the end: when it grew by a tenth.
+    const threshold = final ? Math.max(1, analyzedSize / 10) : Math.max(1000, analyzedSize);
+    if (sinceAnalyze < threshold) return;
+    await sql`ANALYZE contacts, companies, contact_external_ids`.execute(db);
+    analyzedSize += sinceAnalyze;
+    sinceAnalyze = 0;
+  };
+
+  const writeNow = async (current: Pending[]) => {
+    if (current.length === 0) return;
+    const writes = current.flatMap((p) => (p.write ? [p.write] : []));
+    const outcomes = writes.length
+      ? await withUniqueRetry(() =>
+          db.transaction().execute(async (tx) => {
+            const attemptCache = copyCompanyCache(companyCache);
+            const result = await upsertContacts(tx, workspaceId, writes, clock, { companyCache: attemptCache });
+            return { result, attemptCache };
+          }),
+        ).then(({ result, attemptCache }) => {
+          companyCache = attemptCache;
+          return result;
+        })
+      : [];
+    const issues = current.flatMap((p) => p.issues);
+    for (const outcome of outcomes) {
+      for (const i of describeOutcome(outcome, counts)) issues.push(i);
+      if (outcome.status === 'created') sinceAnalyze++;
+    }
+    for (const p of current) if (!p.write) counts.rejected++;
+    counts.warnings += issues.filter((i) => i.kind === 'warning').length;
+    issues.sort((a, b) => a.line - b.line);
+    await analyzeIfGrown(false);
+    await onBatch?.({ processed: counts.total, counts: { ...counts }, issues });
+  };
+
+  return {
+    async write(current: Pending[]) {
+      await inFlight;
+      inFlight = writeNow(current);
+      // Awaited by the next write or by finish(); this only keeps Node from calling it unhandled meanwhile.
+      inFlight.catch(() => {});
+    },
+    async finish() {
+      await inFlight;
+      await analyzeIfGrown(true);
+    },
+  };
+}
+
+async function estimatedContacts(db: Kysely<DB>): Promise<number> {
+  const { rows } = await sql<{ n: number }>`SELECT greatest(reltuples, 0)::int AS n FROM pg_class WHERE relname = 'contacts'`.execute(db);
+  return rows[0]?.n ?? 0;
 }
 
 /** Which field each column feeds; a file that cannot identify anyone is refused before anything is written. */

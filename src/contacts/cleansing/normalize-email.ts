@@ -42,12 +42,30 @@ function disposableLists(): { exact: ReadonlySet<string>; wildcard: ReadonlySet<
   return disposable;
 }
 
+// An import repeats the same few domains thousands of times; remember the answers (bounded).
+const disposableByDomain = new Map<string, boolean>();
+
 function isDisposableDomain(domain: string): boolean {
+  const known = disposableByDomain.get(domain);
+  if (known !== undefined) return known;
   const { exact, wildcard } = disposableLists();
-  if (exact.has(domain)) return true;
   // wildcard.json lists domains whose every subdomain is disposable too (e.g. *.33mail.com).
   const labels = domain.split('.');
-  return labels.some((_, i) => wildcard.has(labels.slice(i).join('.')));
+  const answer = exact.has(domain) || labels.some((_, i) => wildcard.has(labels.slice(i).join('.')));
+  if (disposableByDomain.size >= 10_000) disposableByDomain.clear();
+  disposableByDomain.set(domain, answer);
+  return answer;
+}
+
+/**
+ * The one spelling an address is stored and matched under (NFKC, trimmed, lower case, no <>
+ * or mailto:), without validating it. normalizeEmail returns exactly this for a valid address.
+ */
+export function canonicalEmail(raw: string): string {
+  let email = raw.normalize('NFKC').trim().toLowerCase();
+  if (email.startsWith('<') && email.endsWith('>')) email = email.slice(1, -1).trim();
+  if (email.startsWith('mailto:')) email = email.slice('mailto:'.length).trim();
+  return email;
 }
 
 /**
@@ -55,9 +73,7 @@ function isDisposableDomain(domain: string): boolean {
  * @example normalizeEmail(' <Taro@Example.CO.JP> ') // { ok: true, email: 'taro@example.co.jp', warnings: [] }
  */
 export function normalizeEmail(raw: string): NormalizedEmail {
-  let email = raw.normalize('NFKC').trim().toLowerCase();
-  if (email.startsWith('<') && email.endsWith('>')) email = email.slice(1, -1).trim();
-  if (email.startsWith('mailto:')) email = email.slice('mailto:'.length).trim();
+  const email = canonicalEmail(raw);
   if (email === '') return { ok: false, reason: 'email address is empty: expected name@domain.tld' };
   if (!validator.isEmail(email, { require_tld: true, allow_display_name: false })) {
     return { ok: false, reason: `not a valid email address: expected name@domain.tld, got "${raw.trim()}"` };
