@@ -3,21 +3,34 @@ import type { Kysely } from 'kysely';
 import { companyNameKey } from '../contacts/cleansing/company-name.ts';
 import { isFreeMailDomain } from '../contacts/cleansing/normalize-email.ts';
 import type { Clock } from '../platform/clock.ts';
+import { anyOf } from '../platform/db/any-of.ts';
 import type { DB } from '../platform/db/schema.ts';
 
-/** What one import (or any long writer) has learnt about the workspace's companies, by domain and name key. */
+/**
+ * What one import (or any long writer) has learnt about the workspace's companies, by domain
+ * and name key. Entries learnt inside a transaction are journaled: `settleCompanyCache` keeps
+ * them once it commits, `forgetUnsettled` drops them when it rolled back (their ids are gone).
+ */
 export interface CompanyCache {
   byDomain: Map<string, string | null>;
   byKey: Map<string, string[]>;
+  unsettled: { domains: string[]; keys: string[] };
+  /** companyNameKey per name as written: a pure function, but regex-heavy and asked again every batch. */
+  nameKeys: Map<string, string>;
 }
 
 export function createCompanyCache(): CompanyCache {
-  return { byDomain: new Map(), byKey: new Map() };
+  return { byDomain: new Map(), byKey: new Map(), unsettled: { domains: [], keys: [] }, nameKeys: new Map() };
 }
 
-/** A copy to use inside one transaction attempt: ids it learns count only once that transaction commits. */
-export function copyCompanyCache(cache: CompanyCache): CompanyCache {
-  return { byDomain: new Map(cache.byDomain), byKey: new Map(cache.byKey) };
+export function settleCompanyCache(cache: CompanyCache): void {
+  cache.unsettled = { domains: [], keys: [] };
+}
+
+export function forgetUnsettled(cache: CompanyCache): void {
+  for (const domain of cache.unsettled.domains) cache.byDomain.delete(domain);
+  for (const key of cache.unsettled.keys) cache.byKey.delete(key);
+  settleCompanyCache(cache);
 }
 
 export interface CompanyHint {
@@ -43,7 +56,7 @@ export async function resolveCompanies(
   const prepared = hints.map((hint) => ({
     domain: hint.domain && !isFreeMailDomain(hint.domain) ? hint.domain : null,
     name: hint.name,
-    key: hint.name ? companyNameKey(hint.name) : null,
+    key: hint.name ? nameKeyOf(hint.name, cache.nameKeys) : null,
   }));
   const { byDomain, byKey } = cache;
   const domains = [...new Set(prepared.map((p) => p.domain).filter((d): d is string => d !== null && !byDomain.has(d)))];
@@ -54,12 +67,17 @@ export async function resolveCompanies(
       .select(['id', 'domain', 'name_key'])
       .where('workspace_id', '=', workspaceId)
       .where((eb) =>
-        eb.or([...(domains.length ? [eb('domain', 'in', domains)] : []), ...(keys.length ? [eb('name_key', 'in', keys)] : [])]),
+        eb.or([
+          ...(domains.length ? [eb('domain', '=', anyOf(domains, 'text'))] : []),
+          ...(keys.length ? [eb('name_key', '=', anyOf(keys, 'text'))] : []),
+        ]),
       )
       .execute();
     // Remember misses too, so the next batch of an import does not ask again.
     for (const domain of domains) byDomain.set(domain, null);
     for (const key of keys) byKey.set(key, []);
+    cache.unsettled.domains.push(...domains);
+    cache.unsettled.keys.push(...keys);
     for (const row of rows) {
       if (row.domain) byDomain.set(row.domain, row.id);
       const named = byKey.get(row.name_key) ?? [];
@@ -85,7 +103,11 @@ export async function resolveCompanies(
     const id = randomUUID();
     created.push({ id, workspace_id: workspaceId, name: p.name, name_key: p.key, domain: p.domain, created_at: now, updated_at: now });
     byKey.set(p.key, [id]);
-    if (p.domain) byDomain.set(p.domain, id);
+    cache.unsettled.keys.push(p.key);
+    if (p.domain) {
+      byDomain.set(p.domain, id);
+      cache.unsettled.domains.push(p.domain);
+    }
     return id;
   });
   if (created.length) {
@@ -98,6 +120,16 @@ export async function resolveCompanies(
     if (inserted.length < created.length) return relinkLost(tx, workspaceId, created, new Set(inserted.map((r) => r.id)), result, cache);
   }
   return result;
+}
+
+function nameKeyOf(name: string, memo: Map<string, string>): string {
+  let key = memo.get(name);
+  if (key === undefined) {
+    key = companyNameKey(name);
+    if (memo.size >= 100_000) memo.clear();
+    memo.set(name, key);
+  }
+  return key;
 }
 
 // Another transaction created a company with one of our domains first: point at theirs.

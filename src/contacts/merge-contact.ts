@@ -26,6 +26,7 @@ type Existing = Pick<ContactRow, 'email' | 'tags' | 'custom'> & Partial<ContactR
  * replaced values are reported as conflicts. patch: given values are written, null clears.
  */
 export function mergeContact(existing: Existing | undefined, write: PreparedContact, mode: WriteMode): MergeResult {
+  if (!existing) return { set: freshContact(write), conflicts: [] };
   const set: MergeResult['set'] = {};
   const conflicts: FieldConflict[] = [];
   const consider = (field: string, previous: unknown, next: unknown, assign: () => void) => {
@@ -47,7 +48,7 @@ export function mergeContact(existing: Existing | undefined, write: PreparedCont
   for (const [column, next] of Object.entries(write.fields) as [keyof ContactFields, unknown][]) {
     // The name order follows the name; it is never a conflict of its own.
     if (column === 'name_order') {
-      if (!existing || existing.name_order !== next) Object.assign(set, { name_order: next });
+      if (existing.name_order !== next) Object.assign(set, { name_order: next });
       continue;
     }
     consider(column, existing?.[column as keyof Existing] ?? null, next, () => Object.assign(set, { [column]: next }));
@@ -73,8 +74,19 @@ export function mergeContact(existing: Existing | undefined, write: PreparedCont
     }
     if (!sameValue(current, custom)) set.custom = custom as Record<string, CustomValue>;
   }
-  if (!existing && set.name_order === undefined && write.fields.name_order) set.name_order = write.fields.name_order;
   return { set, conflicts };
+}
+
+// A new contact: every non-empty value as given, nothing to compare (the import's common case).
+function freshContact(write: PreparedContact): MergeResult['set'] {
+  const set: MergeResult['set'] = {};
+  if (write.email) set.email = write.email;
+  const fields = write.fields as Record<string, unknown>;
+  for (const column in fields) if (!isEmpty(fields[column])) (set as Record<string, unknown>)[column] = fields[column];
+  if (write.tags?.length) set.tags = write.tags;
+  const custom = Object.entries(write.custom).filter(([, v]) => v !== null);
+  if (custom.length) set.custom = Object.fromEntries(custom);
+  return set;
 }
 
 function isEmpty(value: unknown): boolean {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { type CompanyCache, resolveCompanies } from '../companies/resolve-companies.ts';
 import type { Clock } from '../platform/clock.ts';
+import { anyOf } from '../platform/db/any-of.ts';
 import type { ContactRow, DB } from '../platform/db/schema.ts';
 import type { FieldIssue } from '../platform/errors.ts';
 import { emailDomain } from './cleansing/normalize-email.ts';
@@ -25,7 +26,6 @@ interface Group {
   email: string | null;
   externalIds: Map<string, string>;
 }
-
 
 /**
  * Upserts a batch of prepared contacts inside the caller's transaction, in a fixed number of
@@ -54,11 +54,12 @@ export async function upsertContacts(
   for (const group of groups) {
     const found = existing.get(group);
     const id = found?.row.id ?? randomUUID();
-    let state: Partial<ContactRow> & Pick<ContactRow, 'email' | 'tags' | 'custom'> = found?.row ?? { email: null, tags: [], custom: {} };
+    // undefined until the first write of a new person: mergeContact then takes its values as they are.
+    let state: (Partial<ContactRow> & Pick<ContactRow, 'email' | 'tags' | 'custom'>) | undefined = found?.row;
     let companyDomain: string | null | undefined;
     const groupOutcomes: ContactWriteOutcome[] = group.writes.map((write, position) => {
       const { set, conflicts } = mergeContact(state, write.prepared, 'upsert');
-      state = { ...state, ...set } as typeof state;
+      state = { ...(state ?? { email: null, tags: [], custom: {} }), ...set } as NonNullable<typeof state>;
       if (write.prepared.company.domain) companyDomain = write.prepared.company.domain;
       const warnings = write.prepared.warnings;
       return position === 0
@@ -66,9 +67,11 @@ export async function upsertContacts(
         : { index: write.index, status: 'merged', id, into: group.writes[0]!.index, conflicts, warnings };
     });
     const first = groupOutcomes[0]!;
+    // Every group has at least one write, so the fold has produced a state.
+    const folded = state as NonNullable<typeof state>;
     outcomes.push(...groupOutcomes);
     // Diff the folded result against the stored row: rows that undo each other change nothing.
-    let changes: Partial<ContactRow> = found ? diffRow(found.row, state) : {};
+    let changes: Partial<ContactRow> = found ? diffRow(found.row, folded) : {};
     for (const [source, externalId] of group.externalIds) {
       const previous = found?.externalIds.get(source);
       if (previous === externalId) continue;
@@ -80,23 +83,23 @@ export async function upsertContacts(
       if (found) changes = { ...changes, updated_at: now };
       externalIds.push({ contact_id: id, source, external_id: externalId });
     }
-    const needsCompany = !state.company_id && (state.company_name || companyDomain || state.email);
+    const needsCompany = !folded.company_id && (folded.company_name || companyDomain || folded.email);
     if (!found) {
       const row = {
         ...blankRow(workspaceId, id, now),
-        ...state,
+        ...folded,
         id,
         workspace_id: workspaceId,
         created_at: now,
         updated_at: now,
       } as ContactRow;
       inserts.push(row);
-      if (needsCompany) companyJobs.push({ row, hint: companyHint(state, companyDomain) });
+      if (needsCompany) companyJobs.push({ row, hint: companyHint(folded, companyDomain) });
     } else if (Object.keys(changes).length) {
       const set = { ...changes, updated_at: now };
       updates.push({ id, set });
       if (needsCompany && ('company_name' in changes || 'email' in changes || companyDomain)) {
-        companyJobs.push({ row: set, hint: companyHint(state, companyDomain) });
+        companyJobs.push({ row: set, hint: companyHint(folded, companyDomain) });
       }
       first.status = 'updated';
     }
@@ -183,7 +186,7 @@ async function findExisting(
       .selectFrom('contacts')
       .selectAll()
       .where('workspace_id', '=', workspaceId)
-      .where('email', 'in', emails)
+      .where('email', '=', anyOf(emails, 'text'))
       .execute()) {
       byEmail.set(row.email!, row);
     }
@@ -194,7 +197,7 @@ async function findExisting(
       .selectFrom('contact_external_ids')
       .select(['source', 'external_id', 'contact_id'])
       .where('workspace_id', '=', workspaceId)
-      .where('external_id', 'in', [...new Set(pairs.map((p) => p.id))])
+      .where('external_id', '=', anyOf([...new Set(pairs.map((p) => p.id))], 'text'))
       .execute();
     for (const row of rows) byExternal.set(`${row.source}\u0000${row.external_id}`, row.contact_id);
   }
@@ -212,7 +215,7 @@ async function findExisting(
       .selectFrom('contacts')
       .selectAll()
       .where('workspace_id', '=', workspaceId)
-      .where('id', 'in', [...missingIds])
+      .where('id', '=', anyOf([...missingIds], 'uuid'))
       .execute()) {
       byId.set(row.id, row);
     }
@@ -222,7 +225,7 @@ async function findExisting(
     const rows = await tx
       .selectFrom('contact_external_ids')
       .select(['contact_id', 'source', 'external_id'])
-      .where('contact_id', 'in', [...byId.keys()])
+      .where('contact_id', '=', anyOf([...byId.keys()], 'uuid'))
       .execute();
     for (const row of rows) knownIds.set(row.contact_id, (knownIds.get(row.contact_id) ?? new Map()).set(row.source, row.external_id));
   }

@@ -1,6 +1,7 @@
+import { statSync } from 'node:fs';
 import { type Kysely, sql } from 'kysely';
 import { normalizeDomain } from '../companies/normalize-domain.ts';
-import { copyCompanyCache, createCompanyCache } from '../companies/resolve-companies.ts';
+import { createCompanyCache, forgetUnsettled, settleCompanyCache } from '../companies/resolve-companies.ts';
 import { canonicalEmail } from '../contacts/cleansing/normalize-email.ts';
 import { normalizeText } from '../contacts/cleansing/normalize-text.ts';
 import { loadWriteContext } from '../contacts/contacts.ts';
@@ -12,7 +13,7 @@ import { withUniqueRetry } from '../platform/db/with-unique-retry.ts';
 import { invalidInput } from '../platform/errors.ts';
 import { detectEncoding } from './csv/detect-encoding.ts';
 import { type ColumnMapping, mapHeaders } from './csv/map-headers.ts';
-import { type ImportSource, readRecords, readSample } from './read-records.ts';
+import { type CsvRecord, type ImportSource, readRecords, readSample } from './read-records.ts';
 import { rowToContact } from './row-to-contact.ts';
 
 export type ImportEncoding = 'utf-8' | 'shift_jis';
@@ -47,7 +48,8 @@ export interface ImportOptions {
   externalIdSource?: string;
   batchSize?: number;
   /** Called after every committed batch, with the issues of that batch (stream them to storage). */
-  onBatch?: (progress: { processed: number; counts: ImportCounts; issues: ImportIssue[] }) => Promise<void> | void;
+  /** Called inside every batch's transaction, with that batch's issues (store them with the batch). */
+  onBatch?: (progress: { processed: number; counts: ImportCounts; issues: ImportIssue[] }, tx: Kysely<DB>) => Promise<void> | void;
 }
 
 export interface ImportResult {
@@ -57,6 +59,9 @@ export interface ImportResult {
   unmapped: string[];
   counts: ImportCounts;
 }
+
+// Files up to this size are parsed once and held in memory between the two passes.
+const KEEP_IN_MEMORY_BYTES = 64 * 1024 * 1024;
 
 interface Pending {
   line: number;
@@ -83,8 +88,12 @@ export async function importContacts(options: ImportOptions): Promise<ImportResu
   let keysOf: (cells: string[]) => string[] = () => [];
 
   // Pass 1: which lines belong together, and the last line of each person. Only the identity
-  // columns are read, in the same canonical form the contact is stored under.
-  for await (const { line, cells } of readRecords(source, encoding)) {
+  // columns are read, in the same canonical form the contact is stored under. A file of
+  // ordinary size is kept in memory so pass 2 need not parse it again.
+  const kept: CsvRecord[] | undefined = sourceBytes(source) <= KEEP_IN_MEMORY_BYTES ? [] : undefined;
+  for await (const record of readRecords(source, encoding)) {
+    kept?.push(record);
+    const { line, cells } = record;
     if (!headers) {
       headers = cells;
       ({ mapping, unmapped } = readHeader(cells, options.mapping));
@@ -110,12 +119,18 @@ export async function importContacts(options: ImportOptions): Promise<ImportResu
   let batch: Pending[] = [];
 
   let isHeader = true;
-  for await (const { line, cells } of readRecords(source, encoding)) {
+  let sinceYield = 0;
+  for await (const { line, cells } of kept ?? readRecords(source, encoding)) {
     if (isHeader) {
       isHeader = false;
       continue;
     }
-    counts.total++;
+    // Cleansing is CPU work; let the writer's database round trips through every few rows,
+    // or each statement of the batch in flight waits for a whole batch of cleansing.
+    if (++sinceYield === 32) {
+      sinceYield = 0;
+      await new Promise(setImmediate);
+    }
     const conversion = rowToContact(cells, mapping, { externalIdSource });
     const pending: Pending = { line, issues: conversion.warnings.map((w) => issue(line, 'warning', w.path, w.message, null)) };
     const prepared = prepareContact(conversion.input, {
@@ -160,6 +175,10 @@ export async function importContacts(options: ImportOptions): Promise<ImportResu
   return { encoding, headers, mapping, unmapped, counts };
 }
 
+function sourceBytes(source: ImportSource): number {
+  return 'buffer' in source ? source.buffer.length : statSync(source.path).size;
+}
+
 /** The identity of a line (canonical email, external id) as union-find keys; nothing is validated here. */
 function identityKeys(mapping: ColumnMapping, externalIdSource: string): (cells: string[]) => string[] {
   const emailColumn = mapping.indexOf('email');
@@ -187,7 +206,7 @@ function createBatchWriter({
   counts,
   onBatch,
 }: Pick<ImportOptions, 'db' | 'workspaceId' | 'clock' | 'onBatch'> & { counts: ImportCounts }) {
-  let companyCache = createCompanyCache();
+  const companyCache = createCompanyCache();
   let inFlight: Promise<void> = Promise.resolve();
   let sinceAnalyze = 0;
   let analyzedSize: number | undefined;
@@ -202,42 +221,48 @@ function createBatchWriter({
     sinceAnalyze = 0;
   };
 
-  const writeNow = async (current: Pending[]) => {
+  const writeNow = async (current: Pending[], durable: boolean) => {
     if (current.length === 0) return;
     const writes = current.flatMap((p) => (p.write ? [p.write] : []));
-    const outcomes = writes.length
-      ? await withUniqueRetry(() =>
-          db.transaction().execute(async (tx) => {
-            const attemptCache = copyCompanyCache(companyCache);
-            const result = await upsertContacts(tx, workspaceId, writes, clock, { companyCache: attemptCache });
-            return { result, attemptCache };
-          }),
-        ).then(({ result, attemptCache }) => {
-          companyCache = attemptCache;
-          return result;
-        })
-      : [];
-    const issues = current.flatMap((p) => p.issues);
-    for (const outcome of outcomes) {
-      for (const i of describeOutcome(outcome, counts)) issues.push(i);
-      if (outcome.status === 'created') sinceAnalyze++;
-    }
-    for (const p of current) if (!p.write) counts.rejected++;
-    counts.warnings += issues.filter((i) => i.kind === 'warning').length;
-    issues.sort((a, b) => a.line - b.line);
+    const committed = await withUniqueRetry(() =>
+      db.transaction().execute(async (tx) => {
+        // Batches commit without waiting for the WAL flush; the last one waits, and with it every
+        // earlier one, so an import is durable when it reports completion. A crash before that
+        // reruns the import, which finds the contacts already written.
+        if (!durable) await sql`SET LOCAL synchronous_commit = off`.execute(tx);
+        forgetUnsettled(companyCache);
+        const outcomes = writes.length ? await upsertContacts(tx, workspaceId, writes, clock, { companyCache }) : [];
+        const next = { ...counts, total: counts.total + current.length };
+        const issues = current.flatMap((p) => p.issues);
+        for (const outcome of outcomes) for (const i of describeOutcome(outcome, next)) issues.push(i);
+        for (const p of current) if (!p.write) next.rejected++;
+        next.warnings += issues.filter((i) => i.kind === 'warning').length;
+        issues.sort((a, b) => a.line - b.line);
+        await onBatch?.({ processed: next.total, counts: { ...next }, issues }, tx);
+        return { next, created: outcomes.filter((o) => o.status === 'created').length };
+      }),
+    );
+    // Only what a committed transaction learnt counts: a retried attempt's ids were rolled back.
+    settleCompanyCache(companyCache);
+    Object.assign(counts, committed.next);
+    sinceAnalyze += committed.created;
     await analyzeIfGrown(false);
-    await onBatch?.({ processed: counts.total, counts: { ...counts }, issues });
   };
 
+  let pending: Pending[] = [];
   return {
+    /** Queues a batch; the previous one is written meanwhile (at most one write in flight). */
     async write(current: Pending[]) {
+      if (current.length === 0) return;
       await inFlight;
-      inFlight = writeNow(current);
+      inFlight = writeNow(pending, false);
       // Awaited by the next write or by finish(); this only keeps Node from calling it unhandled meanwhile.
       inFlight.catch(() => {});
+      pending = current;
     },
     async finish() {
       await inFlight;
+      await writeNow(pending, true);
       await analyzeIfGrown(true);
     },
   };

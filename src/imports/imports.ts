@@ -116,20 +116,21 @@ export async function runImport(
       clock,
       encoding: options.encoding,
       mapping: options.mapping,
-      onBatch: async ({ processed, counts, issues }) => {
+      // Inside each batch's transaction: the report and the progress commit with the contacts.
+      onBatch: async ({ processed, counts, issues }, tx) => {
         // Chunked: one statement's parameters stay far below PostgreSQL's limit of 65,535.
         for (let i = 0; i < issues.length; i += ISSUE_CHUNK) {
-          await db
+          await tx
             .insertInto('import_issues')
             .values(issues.slice(i, i + ISSUE_CHUNK).map((issue) => ({ import_id: importId, seq: seq++, ...issue })))
             .execute();
         }
-        await db
+        await tx
           .updateTable('imports')
           .set({ processed_rows: processed, ...countColumns(counts) })
           .where('id', '=', importId)
           .execute();
-        if (job) await extendLease(db, job, 120_000, clock);
+        if (job) await extendLease(tx, job, 120_000, clock);
         onProgress?.(processed, counts);
       },
     });
