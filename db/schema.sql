@@ -40,6 +40,17 @@ CREATE TABLE public.companies (
 );
 
 --
+-- Name: contact_anonymous_ids; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.contact_anonymous_ids (
+    workspace_id uuid NOT NULL,
+    anonymous_id text NOT NULL,
+    contact_id uuid NOT NULL,
+    created_at timestamp with time zone NOT NULL
+);
+
+--
 -- Name: contact_external_ids; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -48,6 +59,20 @@ CREATE TABLE public.contact_external_ids (
     source text NOT NULL,
     external_id text NOT NULL,
     contact_id uuid NOT NULL
+);
+
+--
+-- Name: contact_merges; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.contact_merges (
+    id uuid NOT NULL,
+    workspace_id uuid NOT NULL,
+    winner_id uuid NOT NULL,
+    loser_id uuid NOT NULL,
+    reason text NOT NULL,
+    loser jsonb NOT NULL,
+    merged_at timestamp with time zone NOT NULL
 );
 
 --
@@ -85,6 +110,7 @@ CREATE TABLE public.contacts (
     custom jsonb DEFAULT '{}'::jsonb NOT NULL,
     created_at timestamp with time zone NOT NULL,
     updated_at timestamp with time zone NOT NULL,
+    traits jsonb DEFAULT '{}'::jsonb NOT NULL,
     CONSTRAINT contacts_employee_count_check CHECK ((employee_count >= 0)),
     CONSTRAINT contacts_name_order_check CHECK ((name_order = ANY (ARRAY['given_first'::text, 'family_first'::text])))
 );
@@ -104,6 +130,39 @@ CREATE TABLE public.custom_fields (
     CONSTRAINT custom_fields_entity_check CHECK ((entity = ANY (ARRAY['contact'::text, 'company'::text]))),
     CONSTRAINT custom_fields_type_check CHECK ((type = ANY (ARRAY['text'::text, 'number'::text, 'boolean'::text, 'date'::text, 'enum'::text, 'multi_enum'::text])))
 );
+
+--
+-- Name: event_message_ids; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.event_message_ids (
+    workspace_id uuid NOT NULL,
+    message_id text NOT NULL,
+    received_at timestamp with time zone NOT NULL
+);
+
+--
+-- Name: events; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.events (
+    workspace_id uuid NOT NULL,
+    id uuid NOT NULL,
+    message_id text NOT NULL,
+    type text NOT NULL,
+    name text,
+    contact_id uuid,
+    anonymous_id text,
+    user_id text,
+    properties jsonb DEFAULT '{}'::jsonb NOT NULL,
+    traits jsonb,
+    context jsonb DEFAULT '{}'::jsonb NOT NULL,
+    occurred_at timestamp with time zone NOT NULL,
+    received_at timestamp with time zone NOT NULL,
+    sent_at timestamp with time zone,
+    CONSTRAINT events_type_check CHECK ((type = ANY (ARRAY['identify'::text, 'track'::text, 'page'::text, 'screen'::text, 'group'::text, 'alias'::text])))
+)
+PARTITION BY RANGE (occurred_at);
 
 --
 -- Name: import_issues; Type: TABLE; Schema: public; Owner: -
@@ -227,11 +286,25 @@ ALTER TABLE ONLY public.companies
     ADD CONSTRAINT companies_pkey PRIMARY KEY (id);
 
 --
+-- Name: contact_anonymous_ids contact_anonymous_ids_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.contact_anonymous_ids
+    ADD CONSTRAINT contact_anonymous_ids_pkey PRIMARY KEY (workspace_id, anonymous_id);
+
+--
 -- Name: contact_external_ids contact_external_ids_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
 ALTER TABLE ONLY public.contact_external_ids
     ADD CONSTRAINT contact_external_ids_pkey PRIMARY KEY (workspace_id, source, external_id);
+
+--
+-- Name: contact_merges contact_merges_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.contact_merges
+    ADD CONSTRAINT contact_merges_pkey PRIMARY KEY (id);
 
 --
 -- Name: contacts contacts_pkey; Type: CONSTRAINT; Schema: public; Owner: -
@@ -246,6 +319,20 @@ ALTER TABLE ONLY public.contacts
 
 ALTER TABLE ONLY public.custom_fields
     ADD CONSTRAINT custom_fields_pkey PRIMARY KEY (workspace_id, entity, key);
+
+--
+-- Name: event_message_ids event_message_ids_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.event_message_ids
+    ADD CONSTRAINT event_message_ids_pkey PRIMARY KEY (workspace_id, message_id);
+
+--
+-- Name: events events_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.events
+    ADD CONSTRAINT events_pkey PRIMARY KEY (workspace_id, occurred_at, id);
 
 --
 -- Name: import_issues import_issues_pkey; Type: CONSTRAINT; Schema: public; Owner: -
@@ -314,10 +401,22 @@ CREATE UNIQUE INDEX companies_domain ON public.companies USING btree (workspace_
 CREATE INDEX companies_name_key ON public.companies USING btree (workspace_id, name_key);
 
 --
+-- Name: contact_anonymous_ids_contact; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX contact_anonymous_ids_contact ON public.contact_anonymous_ids USING btree (contact_id);
+
+--
 -- Name: contact_external_ids_contact; Type: INDEX; Schema: public; Owner: -
 --
 
 CREATE INDEX contact_external_ids_contact ON public.contact_external_ids USING btree (contact_id);
+
+--
+-- Name: contact_merges_winner; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX contact_merges_winner ON public.contact_merges USING btree (workspace_id, winner_id);
 
 --
 -- Name: contacts_company; Type: INDEX; Schema: public; Owner: -
@@ -350,6 +449,24 @@ CREATE INDEX contacts_tags ON public.contacts USING gin (tags);
 CREATE INDEX contacts_updated ON public.contacts USING btree (workspace_id, updated_at, id);
 
 --
+-- Name: events_anonymous; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX events_anonymous ON ONLY public.events USING btree (workspace_id, anonymous_id, occurred_at) WHERE (contact_id IS NULL);
+
+--
+-- Name: events_contact; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX events_contact ON ONLY public.events USING btree (contact_id, occurred_at);
+
+--
+-- Name: events_name; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX events_name ON ONLY public.events USING btree (workspace_id, name, occurred_at);
+
+--
 -- Name: imports_workspace; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -376,6 +493,20 @@ ALTER TABLE ONLY public.companies
     ADD CONSTRAINT companies_workspace_id_fkey FOREIGN KEY (workspace_id) REFERENCES public.workspaces(id) ON DELETE CASCADE;
 
 --
+-- Name: contact_anonymous_ids contact_anonymous_ids_contact_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.contact_anonymous_ids
+    ADD CONSTRAINT contact_anonymous_ids_contact_id_fkey FOREIGN KEY (contact_id) REFERENCES public.contacts(id) ON DELETE CASCADE;
+
+--
+-- Name: contact_anonymous_ids contact_anonymous_ids_workspace_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.contact_anonymous_ids
+    ADD CONSTRAINT contact_anonymous_ids_workspace_id_fkey FOREIGN KEY (workspace_id) REFERENCES public.workspaces(id) ON DELETE CASCADE;
+
+--
 -- Name: contact_external_ids contact_external_ids_contact_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -388,6 +519,20 @@ ALTER TABLE ONLY public.contact_external_ids
 
 ALTER TABLE ONLY public.contact_external_ids
     ADD CONSTRAINT contact_external_ids_workspace_id_fkey FOREIGN KEY (workspace_id) REFERENCES public.workspaces(id) ON DELETE CASCADE;
+
+--
+-- Name: contact_merges contact_merges_winner_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.contact_merges
+    ADD CONSTRAINT contact_merges_winner_id_fkey FOREIGN KEY (winner_id) REFERENCES public.contacts(id) ON DELETE CASCADE;
+
+--
+-- Name: contact_merges contact_merges_workspace_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.contact_merges
+    ADD CONSTRAINT contact_merges_workspace_id_fkey FOREIGN KEY (workspace_id) REFERENCES public.workspaces(id) ON DELETE CASCADE;
 
 --
 -- Name: contacts contacts_company_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
@@ -409,6 +554,27 @@ ALTER TABLE ONLY public.contacts
 
 ALTER TABLE ONLY public.custom_fields
     ADD CONSTRAINT custom_fields_workspace_id_fkey FOREIGN KEY (workspace_id) REFERENCES public.workspaces(id) ON DELETE CASCADE;
+
+--
+-- Name: event_message_ids event_message_ids_workspace_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.event_message_ids
+    ADD CONSTRAINT event_message_ids_workspace_id_fkey FOREIGN KEY (workspace_id) REFERENCES public.workspaces(id) ON DELETE CASCADE;
+
+--
+-- Name: events events_contact_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE public.events
+    ADD CONSTRAINT events_contact_id_fkey FOREIGN KEY (contact_id) REFERENCES public.contacts(id) ON DELETE CASCADE;
+
+--
+-- Name: events events_workspace_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE public.events
+    ADD CONSTRAINT events_workspace_id_fkey FOREIGN KEY (workspace_id) REFERENCES public.workspaces(id) ON DELETE CASCADE;
 
 --
 -- Name: import_issues import_issues_import_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -

@@ -1,7 +1,7 @@
 import type { Insertable } from 'kysely';
 import type { ContactRow, ContactsTable } from '../platform/db/schema.ts';
 
-const JSON_COLUMNS = ['custom', 'first_touch', 'last_touch'] as const;
+const JSON_COLUMNS = ['custom', 'traits', 'first_touch', 'last_touch'] as const;
 
 /** A contact row (or part of one) as the driver must receive it: jsonb columns as JSON text. */
 export function contactColumns<T extends Partial<ContactRow>>(row: T): Insertable<ContactsTable> {

@@ -81,6 +81,9 @@ export const ZContact = z
     firstSeenAt: z.string().nullable(),
     lastSeenAt: z.string().nullable(),
     custom: z.record(z.string(), z.unknown()),
+    traits: z
+      .record(z.string(), z.unknown())
+      .openapi({ description: 'Traits sent by tracking clients that are neither contact fields nor declared custom fields.' }),
     createdAt: z.string(),
     updatedAt: z.string(),
   })
@@ -125,6 +128,7 @@ export function toContact(row: ContactRow, externalIds: Record<string, string> =
     firstSeenAt: row.first_seen_at?.toISOString() ?? null,
     lastSeenAt: row.last_seen_at?.toISOString() ?? null,
     custom: row.custom,
+    traits: row.traits,
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
   };

@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import { resolveCompanies } from '../companies/resolve-companies.ts';
 import type { Clock } from '../platform/clock.ts';
 import type { ContactRow, DB } from '../platform/db/schema.ts';
-import { withUniqueRetry } from '../platform/db/with-unique-retry.ts';
+import { withConflictRetry } from '../platform/db/with-conflict-retry.ts';
 import { type FieldIssue, invalidInput, issuesFromZod, KizunaError, notFound } from '../platform/errors.ts';
 import { emailDomain } from './cleansing/normalize-email.ts';
 import { contactColumns } from './contact-columns.ts';
@@ -37,7 +37,7 @@ export async function createContact(db: Kysely<DB>, workspaceId: string, input: 
   if (!prepared.email && Object.keys(prepared.externalIds).length === 0) {
     throw invalidInput([{ path: 'email', message: 'expected an email address or at least one entry in externalIds' }]);
   }
-  const id = await withUniqueRetry(() =>
+  const id = await withConflictRetry(() =>
     db.transaction().execute(async (tx) => {
       const clash = await findClash(tx, workspaceId, prepared, undefined);
       if (clash) throw clash;
@@ -75,7 +75,7 @@ export async function bulkUpsertContacts(
     else writes.push({ index, prepared: withExplicitCompany(result.value) });
   });
   const companyIds = [...new Set(writes.map((w) => w.prepared.company.id).filter((id): id is string => !!id))];
-  const written = await withUniqueRetry(() =>
+  const written = await withConflictRetry(() =>
     db.transaction().execute(async (tx) => {
       for (const id of companyIds) await assertCompany(tx, workspaceId, id);
       return writes.length ? upsertContacts(tx, workspaceId, writes, clock) : [];
@@ -94,7 +94,7 @@ export async function getContact(db: Kysely<DB>, workspaceId: string, id: string
 export async function updateContact(db: Kysely<DB>, workspaceId: string, id: string, input: ContactInput, clock: Clock): Promise<Contact> {
   const context = await loadWriteContext(db, workspaceId);
   const prepared = prepareOrThrow(context, input);
-  await withUniqueRetry(() =>
+  await withConflictRetry(() =>
     db.transaction().execute(async (tx) => {
       const row = await tx
         .selectFrom('contacts')

@@ -13,7 +13,7 @@ export interface FieldConflict {
 
 export interface MergeResult {
   /** Columns to write; empty when the write changes nothing. */
-  set: ContactFields & { email?: string | null; tags?: string[]; custom?: Record<string, CustomValue> };
+  set: ContactFields & { email?: string | null; tags?: string[]; custom?: Record<string, CustomValue>; traits?: Record<string, unknown> };
   /** Upsert only: non-empty values that replaced a different non-empty value. */
   conflicts: FieldConflict[];
 }
@@ -74,6 +74,11 @@ export function mergeContact(existing: Existing | undefined, write: PreparedCont
     }
     if (!sameValue(current, custom)) set.custom = custom as Record<string, CustomValue>;
   }
+  if (write.traits && Object.keys(write.traits).length) {
+    // The raw bag keeps the latest value a client sent for each trait.
+    const traits = { ...(existing.traits ?? {}), ...write.traits };
+    if (!sameValue(existing.traits ?? {}, traits)) set.traits = traits;
+  }
   return { set, conflicts };
 }
 
@@ -86,6 +91,7 @@ function freshContact(write: PreparedContact): MergeResult['set'] {
   if (write.tags?.length) set.tags = write.tags;
   const custom = Object.entries(write.custom).filter(([, v]) => v !== null);
   if (custom.length) set.custom = Object.fromEntries(custom);
+  if (write.traits && Object.keys(write.traits).length) set.traits = write.traits;
   return set;
 }
 

@@ -48,6 +48,8 @@ export interface PreparedContact {
   externalIds: Record<string, string>;
   tags?: string[];
   custom: Record<string, CustomValue>;
+  /** Raw traits from tracking clients, merged per key into the contact's traits bag. */
+  traits?: Record<string, unknown>;
   company: { id?: string | null; domain?: string | null };
   warnings: FieldIssue[];
 }

@@ -288,6 +288,7 @@ function blankRow(workspaceId: string, id: string, now: Date): ContactRow {
     first_seen_at: null,
     last_seen_at: null,
     custom: {},
+    traits: {},
     created_at: now,
     updated_at: now,
   };

@@ -9,7 +9,7 @@ import { prepareContact } from '../contacts/prepare-contact.ts';
 import { type ContactWrite, type ContactWriteOutcome, upsertContacts } from '../contacts/upsert-contacts.ts';
 import type { Clock } from '../platform/clock.ts';
 import type { DB } from '../platform/db/schema.ts';
-import { withUniqueRetry } from '../platform/db/with-unique-retry.ts';
+import { withConflictRetry } from '../platform/db/with-conflict-retry.ts';
 import { invalidInput } from '../platform/errors.ts';
 import { detectEncoding } from './csv/detect-encoding.ts';
 import { type ColumnMapping, mapHeaders } from './csv/map-headers.ts';
@@ -224,7 +224,7 @@ function createBatchWriter({
   const writeNow = async (current: Pending[], durable: boolean) => {
     if (current.length === 0) return;
     const writes = current.flatMap((p) => (p.write ? [p.write] : []));
-    const committed = await withUniqueRetry(() =>
+    const committed = await withConflictRetry(() =>
       db.transaction().execute(async (tx) => {
         // Batches commit without waiting for the WAL flush; the last one waits, and with it every
         // earlier one, so an import is durable when it reports completion. A crash before that

@@ -35,6 +35,7 @@ export const ZConfig = z.object({
     .default('JP'),
   defaultTimezone: z.string().min(1).default('Asia/Tokyo'),
   workerPollMs: z.coerce.number().int().positive().default(500),
+  ingestPerSecond: z.coerce.number().int().positive().default(2000),
 });
 
 export type Config = Readonly<z.infer<typeof ZConfig>>;
@@ -55,6 +56,7 @@ export const ENV_NAMES: Record<keyof Config, string> = {
   defaultRegion: 'KIZUNA_DEFAULT_REGION',
   defaultTimezone: 'KIZUNA_DEFAULT_TIMEZONE',
   workerPollMs: 'KIZUNA_WORKER_POLL_MS',
+  ingestPerSecond: 'KIZUNA_INGEST_PER_SECOND',
 };
 
 export interface LoadConfigOptions {

@@ -8,9 +8,11 @@ import { handleError, problemResponse } from './problem.ts';
 import { apiDocsRoutes } from './routes/api-docs.ts';
 import { apiKeyRoutes } from './routes/api-keys.ts';
 import { companyRoutes } from './routes/companies.ts';
+import { contactTimelineRoutes } from './routes/contact-timeline.ts';
 import { contactRoutes } from './routes/contacts.ts';
 import { customFieldRoutes } from './routes/custom-fields.ts';
 import { importRoutes, importUploadLimit } from './routes/imports.ts';
+import { documentIngestRoutes, ingestRoutes } from './routes/ingest.ts';
 
 /** Validation failures from any route become one invalid_input problem naming each field. */
 export function validationHook(result: { success: boolean; error?: unknown; target?: string }): void {
@@ -45,6 +47,8 @@ export function createApp(deps: ServerDeps): OpenAPIHono<AppEnv> {
     }
   });
   app.route('/api', apiDocsRoutes(app));
+  app.route('/v1', ingestRoutes(deps));
+  documentIngestRoutes(app);
 
   const api = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   api.use('*', requireApiKey(deps));
@@ -77,6 +81,7 @@ export function createApp(deps: ServerDeps): OpenAPIHono<AppEnv> {
     })(c, next);
   });
   api.route('/contacts', contactRoutes(deps));
+  api.route('/contacts', contactTimelineRoutes(deps));
   api.route('/companies', companyRoutes(deps));
   api.route('/custom-fields', customFieldRoutes(deps));
   api.route('/keys', apiKeyRoutes(deps));

@@ -12,6 +12,8 @@ interface Case {
   path: (ids: AIds) => string;
   json?: (ids: AIds) => unknown;
   body?: () => { body: string; headers: Record<string, string> };
+  /** Send B's write key instead of its admin key (the tracking API). */
+  writeKey?: boolean;
   /** What B must get: 404 for A's ids, 400 for a reference to A's data, or a 2xx that shows none of A's data. */
   expect: 'not_found' | 'rejected' | 'invisible';
 }
@@ -91,6 +93,33 @@ const CASES: Case[] = [
   { method: 'GET', route: '/api/keys', path: () => '/api/keys', expect: 'invisible' },
   { method: 'POST', route: '/api/keys', path: () => '/api/keys', json: () => ({ name: 'b key', scope: 'read' }), expect: 'invisible' },
   { method: 'DELETE', route: '/api/keys/{id}', path: (a) => `/api/keys/${a.keyId}`, expect: 'not_found' },
+  { method: 'GET', route: '/api/contacts/{id}/events', path: (a) => `/api/contacts/${a.contactId}/events`, expect: 'not_found' },
+  { method: 'GET', route: '/api/contacts/{id}/identities', path: (a) => `/api/contacts/${a.contactId}/identities`, expect: 'not_found' },
+  ...(['identify', 'track', 'page', 'screen', 'group', 'alias'] as const).map(
+    (call): Case => ({
+      method: 'POST',
+      route: `/v1/${call}`,
+      path: () => `/v1/${call}`,
+      // A's userId and email, sent with B's write key: B gets its own contact, A's stays untouched.
+      json: () => ({
+        userId: 'a-user',
+        previousId: 'a-anon',
+        groupId: 'g',
+        event: 'X',
+        traits: { email: 'a-secret@example.com', firstName: 'Mallory' },
+      }),
+      expect: 'invisible',
+      writeKey: true,
+    }),
+  ),
+  {
+    method: 'POST',
+    route: '/v1/batch',
+    path: () => '/v1/batch',
+    json: () => ({ batch: [{ type: 'identify', userId: 'a-user', traits: { email: 'a-secret@example.com' } }] }),
+    expect: 'invisible',
+    writeKey: true,
+  },
   { method: 'GET', route: '/api/imports', path: () => '/api/imports', expect: 'invisible' },
   {
     method: 'POST',
@@ -118,13 +147,13 @@ describe('workspace isolation', () => {
     const app = createTestApp(database.current);
     const a = await createTestWorkspace(database.current, app.clock, 'A');
     const b = await createTestWorkspace(database.current, app.clock, 'B');
-    const ids = await seedWorkspaceA(app, a.adminKey);
+    const ids = await seedWorkspaceA(app, a.adminKey, a.writeKey);
     const before = await snapshotA(a.workspaceId);
 
     const body = testCase.body?.();
     const res = await app.request(testCase.path(ids), {
       method: testCase.method,
-      key: b.adminKey,
+      key: testCase.writeKey ? b.writeKey : b.adminKey,
       json: testCase.json?.(ids),
       body: body?.body,
       headers: body?.headers,
@@ -151,7 +180,7 @@ describe('workspace isolation', () => {
   });
 });
 
-async function seedWorkspaceA(app: ReturnType<typeof createTestApp>, key: string): Promise<AIds> {
+async function seedWorkspaceA(app: ReturnType<typeof createTestApp>, key: string, writeKey: string): Promise<AIds> {
   const company = await (await app.request('/api/companies', { key, json: { name: 'Isolation Inc', domain: 'a-secret.example' } })).json();
   const contact = await (
     await app.request('/api/contacts', { key, json: { email: 'a-secret@example.com', lastName: 'Isolation', companyId: company.id } })
@@ -166,12 +195,15 @@ async function seedWorkspaceA(app: ReturnType<typeof createTestApp>, key: string
     })
   ).json();
   await app.drainJobs();
+  const track = { userId: 'a-user', anonymousId: 'a-anon', event: 'Secret Viewed', traits: { email: 'a-secret@example.com' } };
+  await app.request('/v1/identify', { key: writeKey, json: track });
+  await app.request('/v1/track', { key: writeKey, json: track });
   return { contactId: contact.id, companyId: company.id, keyId: apiKey.id, importId: upload.id };
 }
 
 async function snapshotA(workspaceId: string) {
   const { db } = database.current;
-  const of = async (table: 'contacts' | 'companies' | 'custom_fields' | 'api_keys' | 'imports') =>
+  const of = async (table: 'contacts' | 'companies' | 'custom_fields' | 'api_keys' | 'imports' | 'events' | 'contact_anonymous_ids') =>
     (await sql<Record<string, unknown>>`SELECT * FROM ${sql.table(table)} WHERE workspace_id = ${workspaceId}`.execute(db)).rows;
   const strip = (rows: Record<string, unknown>[]) =>
     rows.map(({ last_used_at: _, ...row }) => row).sort((x, y) => String(x.id ?? x.key).localeCompare(String(y.id ?? y.key)));
@@ -181,5 +213,7 @@ async function snapshotA(workspaceId: string) {
     customFields: strip(await of('custom_fields')),
     keys: strip(await of('api_keys')),
     imports: strip(await of('imports')),
+    events: (await of('events')).length,
+    anonymousIds: strip(await of('contact_anonymous_ids')),
   };
 }

@@ -11,6 +11,10 @@ export interface DB {
   imports: ImportsTable;
   import_issues: ImportIssuesTable;
   jobs: JobsTable;
+  events: EventsTable;
+  event_message_ids: EventMessageIdsTable;
+  contact_anonymous_ids: ContactAnonymousIdsTable;
+  contact_merges: ContactMergesTable;
   schema_migrations: SchemaMigrationsTable;
 }
 
@@ -83,6 +87,7 @@ export interface ContactsTable {
   first_seen_at: Date | null;
   last_seen_at: Date | null;
   custom: Json;
+  traits: Json;
   created_at: Date;
   updated_at: Date;
 }
@@ -154,6 +159,48 @@ export interface JobsTable {
   finished_at: Date | null;
 }
 
+export type EventType = 'identify' | 'track' | 'page' | 'screen' | 'group' | 'alias';
+
+export interface EventsTable {
+  workspace_id: string;
+  id: string;
+  message_id: string;
+  type: EventType;
+  name: string | null;
+  contact_id: string | null;
+  anonymous_id: string | null;
+  user_id: string | null;
+  properties: Json;
+  traits: JsonOrNull;
+  context: Json;
+  occurred_at: Date;
+  received_at: Date;
+  sent_at: Date | null;
+}
+
+export interface EventMessageIdsTable {
+  workspace_id: string;
+  message_id: string;
+  received_at: Date;
+}
+
+export interface ContactAnonymousIdsTable {
+  workspace_id: string;
+  anonymous_id: string;
+  contact_id: string;
+  created_at: Date;
+}
+
+export interface ContactMergesTable {
+  id: string;
+  workspace_id: string;
+  winner_id: string;
+  loser_id: string;
+  reason: string;
+  loser: Json;
+  merged_at: Date;
+}
+
 export interface SchemaMigrationsTable {
   version: string;
   applied_at: Date;
@@ -163,3 +210,4 @@ export type ContactRow = Selectable<ContactsTable>;
 export type NewContactRow = Insertable<ContactsTable>;
 export type ContactRowUpdate = Updateable<ContactsTable>;
 export type CompanyRow = Selectable<CompaniesTable>;
+export type EventRow = Selectable<EventsTable>;
