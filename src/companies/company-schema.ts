@@ -6,7 +6,7 @@ export const ZCompanyInput = z
     name: z.string().trim().min(1).max(300).openapi({ example: '株式会社サンプル' }),
     domain: z.string().max(253).nullable().optional().openapi({ example: 'sample.co.jp' }),
     industry: z.string().max(200).nullable().optional(),
-    employeeCount: z.number().int().min(0).nullable().optional(),
+    employeeCount: z.number().int().min(0).max(2_147_483_647).nullable().optional(),
     revenueBand: z.string().max(100).nullable().optional().openapi({ example: '1B-10B JPY' }),
     country: z
       .string()

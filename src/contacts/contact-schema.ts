@@ -2,14 +2,17 @@ import { z } from '@hono/zod-openapi';
 import type { ContactRow } from '../platform/db/schema.ts';
 import { ROLE_LEVELS } from './cleansing/infer-role-level.ts';
 
-const text = (max = 500) => z.string().max(max).nullable().optional();
+/** Text without control characters (tab and line breaks allowed): PostgreSQL cannot store a NUL. */
+export const ZPlainText = z.string().regex(/^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]*$/, 'must not contain control characters');
+const text = (max = 500) => ZPlainText.max(max).nullable().optional();
+const MAX_INT = 2_147_483_647;
 
 /** What a client may send for a contact (create, upsert, patch). Null clears a field on PATCH. */
 export const ZContactInput = z
   .object({
     email: z.string().max(320).nullable().optional().openapi({ example: 'taro.yamada@example.co.jp' }),
     externalIds: z
-      .record(z.string().regex(/^[a-z0-9_.-]{1,64}$/, 'expected a source name of a-z, 0-9, _ . -'), z.string().min(1).max(200))
+      .record(z.string().regex(/^[a-z0-9_.-]{1,64}$/, 'expected a source name of a-z, 0-9, _ . -'), ZPlainText.min(1).max(200))
       .optional()
       .openapi({ example: { crm: '0031x000' } }),
     firstName: text(200),
@@ -24,7 +27,7 @@ export const ZContactInput = z
     industry: text(200),
     companyId: z.uuid().nullable().optional(),
     companyName: text(300),
-    employeeCount: z.number().int().min(0).nullable().optional(),
+    employeeCount: z.number().int().min(0).max(MAX_INT).nullable().optional(),
     country: z
       .string()
       .regex(/^[A-Za-z]{2}$/, 'expected an ISO 3166 two-letter country code such as JP')
@@ -34,7 +37,7 @@ export const ZContactInput = z
     timezone: text(64),
     locale: text(35),
     owner: text(320),
-    tags: z.array(z.string().trim().min(1).max(100)).max(200).optional(),
+    tags: z.array(ZPlainText.trim().min(1).max(100)).max(200).optional(),
     lifecycleStage: text(64),
     firstTouch: z.record(z.string(), z.unknown()).nullable().optional(),
     lastTouch: z.record(z.string(), z.unknown()).nullable().optional(),

@@ -83,7 +83,9 @@ export async function upsertContacts(
       if (found) changes = { ...changes, updated_at: now };
       externalIds.push({ contact_id: id, source, external_id: externalId });
     }
-    const needsCompany = !folded.company_id && (folded.company_name || companyDomain || folded.email);
+    // A caller that named the company (or cleared it with null) is not second-guessed by matching.
+    const companyGiven = group.writes.some((w) => w.prepared.company.id !== undefined);
+    const needsCompany = !companyGiven && !folded.company_id && (folded.company_name || companyDomain || folded.email);
     if (!found) {
       const row = {
         ...blankRow(workspaceId, id, now),

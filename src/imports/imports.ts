@@ -167,7 +167,12 @@ async function failImport(db: Kysely<DB>, importId: string, error: string, clock
 }
 
 export async function getImport(db: Kysely<DB>, workspaceId: string, id: string): Promise<ImportSummary> {
-  const row = await db.selectFrom('imports').selectAll().where('workspace_id', '=', workspaceId).where('id', '=', id).executeTakeFirst();
+  const row = await db
+    .selectFrom('imports')
+    .select(SUMMARY_COLUMNS)
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '=', id)
+    .executeTakeFirst();
   if (!row) throw notFound('import', id);
   return toSummary(row);
 }
@@ -175,7 +180,7 @@ export async function getImport(db: Kysely<DB>, workspaceId: string, id: string)
 export async function listImports(db: Kysely<DB>, workspaceId: string, limit = 50): Promise<ImportSummary[]> {
   const rows = await db
     .selectFrom('imports')
-    .selectAll()
+    .select(SUMMARY_COLUMNS)
     .where('workspace_id', '=', workspaceId)
     .orderBy('created_at', 'desc')
     .orderBy('id', 'desc')
@@ -198,9 +203,14 @@ export async function listImportIssues(db: Kysely<DB>, workspaceId: string, id: 
 /** The report as CSV (UTF-8 with BOM so Excel opens Japanese text correctly). */
 export function issuesToCsv(issues: ImportIssue[]): string {
   return `\uFEFF${stringify(
-    issues.map((i) => [i.line, i.kind, i.field ?? '', i.message, i.value ?? '']),
+    issues.map((i) => [i.line, i.kind, i.field ?? '', i.message, spreadsheetSafe(i.value ?? '')]),
     { header: true, columns: ['line', 'kind', 'field', 'message', 'value'] },
   )}`;
+}
+
+/** A cell that starts like a formula (=, +, -, @) would run in Excel: the report shows it as text. */
+function spreadsheetSafe(value: string): string {
+  return /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
 }
 
 function countColumns(c: ImportCounts) {
@@ -215,7 +225,28 @@ function countColumns(c: ImportCounts) {
   };
 }
 
-function toSummary(row: Selectable<ImportsTable>): ImportSummary {
+// Everything but the uploaded bytes, which may be 200 MB while an import is queued or running.
+const SUMMARY_COLUMNS = [
+  'id',
+  'status',
+  'filename',
+  'encoding',
+  'mapping',
+  'total_rows',
+  'processed_rows',
+  'created_count',
+  'updated_count',
+  'unchanged_count',
+  'merged_count',
+  'rejected_count',
+  'warning_count',
+  'error',
+  'created_at',
+  'started_at',
+  'finished_at',
+] as const;
+
+function toSummary(row: Omit<Selectable<ImportsTable>, 'source' | 'workspace_id' | 'options'>): ImportSummary {
   return {
     id: row.id,
     status: row.status,

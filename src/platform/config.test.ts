@@ -27,6 +27,12 @@ describe('configuration', () => {
     expect(() => loadConfig({ env: { KIZUNA_ADMIN_KEY: 'short' }, cwd: tmpdir() })).toThrow(/KIZUNA_ADMIN_KEY: must be at least 24/);
     expect(() => loadConfig({ env: {}, flags: { port: '-1' }, cwd: tmpdir() })).toThrow(/--port:/);
     expect(() => loadConfig({ env: { KIZUNA_CONFIG: '/nope/kizuna.json' } })).toThrow(/KIZUNA_CONFIG: file .* does not exist/);
+    expect(() => loadConfig({ env: { KIZUNA_DEFAULT_TIMEZONE: 'Tokyo' }, cwd: tmpdir() })).toThrow(
+      /KIZUNA_DEFAULT_TIMEZONE: expected an IANA time zone/,
+    );
+    const dir = mkdtempSync(join(tmpdir(), 'kizuna-config-'));
+    writeFileSync(join(dir, 'kizuna.config.json'), JSON.stringify({ prot: 9000 }));
+    expect(() => loadConfig({ cwd: dir, env: {} })).toThrow(/config file: .*prot/);
   });
 
   it('logs JSON in production', () => {

@@ -2,41 +2,45 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { KizunaError } from './errors.ts';
+import { isTimeZone } from './time-zone.ts';
 
 /**
  * All configuration, parsed once: defaults → file (kizuna.config.json) → environment → flags.
  * This is the only module that reads process.env; everything else receives a frozen Config.
  */
-export const ZConfig = z.object({
-  port: z.coerce.number().int().min(0).max(65535).default(8080),
-  host: z.string().min(1).default('0.0.0.0'),
-  dataDir: z.string().min(1).default('./.kizuna'),
-  databaseUrl: z
-    .string()
-    .regex(/^postgres(ql)?:\/\//, 'expected a postgres:// or postgresql:// URL')
-    .optional(),
-  adminKey: z.string().min(24, 'must be at least 24 characters').optional(),
-  writeKey: z.string().min(24, 'must be at least 24 characters').optional(),
-  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  logFormat: z.enum(['pretty', 'json']).default('pretty'),
-  maxBodyBytes: z.coerce
-    .number()
-    .int()
-    .positive()
-    .default(1024 * 1024),
-  maxImportBytes: z.coerce
-    .number()
-    .int()
-    .positive()
-    .default(200 * 1024 * 1024),
-  defaultRegion: z
-    .string()
-    .regex(/^[A-Z]{2}$/, 'expected an ISO 3166 two-letter country code such as JP')
-    .default('JP'),
-  defaultTimezone: z.string().min(1).default('Asia/Tokyo'),
-  workerPollMs: z.coerce.number().int().positive().default(500),
-  ingestPerSecond: z.coerce.number().int().positive().default(2000),
-});
+export const ZConfig = z
+  .object({
+    port: z.coerce.number().int().min(0).max(65535).default(8080),
+    host: z.string().min(1).default('0.0.0.0'),
+    dataDir: z.string().min(1).default('./.kizuna'),
+    databaseUrl: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'expected a postgres:// or postgresql:// URL')
+      .optional(),
+    adminKey: z.string().min(24, 'must be at least 24 characters').optional(),
+    writeKey: z.string().min(24, 'must be at least 24 characters').optional(),
+    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    logFormat: z.enum(['pretty', 'json']).default('pretty'),
+    maxBodyBytes: z.coerce
+      .number()
+      .int()
+      .positive()
+      .default(1024 * 1024),
+    maxImportBytes: z.coerce
+      .number()
+      .int()
+      .positive()
+      .default(200 * 1024 * 1024),
+    defaultRegion: z
+      .string()
+      .regex(/^[A-Z]{2}$/, 'expected an ISO 3166 two-letter country code such as JP')
+      .default('JP'),
+    defaultTimezone: z.string().refine(isTimeZone, 'expected an IANA time zone such as Asia/Tokyo').default('Asia/Tokyo'),
+    workerPollMs: z.coerce.number().int().positive().default(500),
+    ingestPerSecond: z.coerce.number().int().positive().default(2000),
+  })
+  // A typo in kizuna.config.json must not be silently ignored.
+  .strict();
 
 export type Config = Readonly<z.infer<typeof ZConfig>>;
 type ConfigInput = Partial<Record<keyof Config, unknown>>;
@@ -80,6 +84,7 @@ export function loadConfig({ env = process.env, flags = {}, file, cwd = process.
   const parsed = ZConfig.safeParse(merged);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => {
+      if (issue.path.length === 0) return `config file: ${issue.message}`;
       const key = String(issue.path[0]) as keyof Config;
       const source =
         key in flags && flags[key] !== undefined ? `--${kebab(key)}` : key in fromEnv ? ENV_NAMES[key] : `${key} (config file)`;

@@ -115,6 +115,17 @@ const CASES: Case[] = [
     status: 400,
     field: 'options',
   },
+  { name: 'a NUL character in text', path: '/api/contacts', json: { email: 'a@example.com', firstName: 'Ta\u0000ro' }, status: 400, field: 'firstName' },
+  { name: 'a NUL character inside a JSON value', path: '/api/contacts', json: { email: 'a@example.com', firstTouch: { source: 'x\u0000' } }, status: 400, field: 'body' },
+  { name: 'an employee count beyond any company', path: '/api/contacts', json: { email: 'a@example.com', employeeCount: 3e9 }, status: 400, field: 'employeeCount' },
+  { name: 'a date in year zero', path: '/api/contacts', json: { email: 'a@example.com', lastSeenAt: '0000-01-01T00:00:00Z' }, status: 400, field: 'body' },
+  {
+    name: 'a cursor whose id is not a uuid',
+    method: 'GET',
+    path: `/api/contacts?cursor=${Buffer.from(JSON.stringify(['2026-01-01T00:00:00.000Z', 'nope'])).toString('base64url')}`,
+    status: 400,
+    field: 'cursor',
+  },
   { name: 'API key with an unknown scope', path: '/api/keys', json: { name: 'x', scope: 'root' }, status: 400, field: 'scope' },
 ];
 

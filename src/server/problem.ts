@@ -60,6 +60,14 @@ export function handleError(logger: Logger) {
       if (status === 401) return problemResponse(c, 'unauthenticated', error.message);
       return error.getResponse();
     }
+    // A value the validators let through but PostgreSQL refuses (a NUL in text, a year 0, an index
+    // entry too long) is still the caller's input: answer 4xx, never 500.
+    const sqlState = (error as { code?: unknown }).code;
+    if (typeof sqlState === 'string' && (sqlState.startsWith('22') || sqlState === '54000')) {
+      return problemResponse(c, 'invalid_input', `a value cannot be stored: ${error.message}`, [{ path: 'body', message: error.message }]);
+    }
+    if (sqlState === '23505')
+      return problemResponse(c, 'conflict', 'this conflicts with data written at the same moment; retry the request');
     logger.error({ err: error, path: c.req.path }, 'request failed');
     return problemResponse(c, 'internal', 'an unexpected error happened; it has been logged');
   };

@@ -32,6 +32,12 @@ export interface Principal {
 
 const PREFIX_LENGTH = 12;
 
+// Our keys start kz_<scope>_ and 24 random bytes follow, so 12 characters reveal almost nothing.
+// A key chosen by an operator (KIZUNA_ADMIN_KEY) may be short: show only a hash fragment of it.
+function displayPrefix(secret: string): string {
+  return /^kz_(admin|read|write)_[A-Za-z0-9_-]{32}$/.test(secret) ? secret.slice(0, PREFIX_LENGTH) : `env:${hashKey(secret).slice(0, 8)}`;
+}
+
 export function hashKey(key: string): string {
   return createHash('sha256').update(key).digest('hex');
 }
@@ -53,7 +59,7 @@ export async function createApiKey(
       workspace_id: workspaceId,
       name,
       scope,
-      prefix: secret.slice(0, PREFIX_LENGTH),
+      prefix: displayPrefix(secret),
       key_hash: hashKey(secret),
       created_at: clock.now(),
       last_used_at: null,

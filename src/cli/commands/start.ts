@@ -2,6 +2,7 @@ import { serve as serveHttp } from '@hono/node-server';
 import type { Command } from 'commander';
 import { IMPORT_JOB, importJobHandler } from '../../imports/imports.ts';
 import { loadConfig } from '../../platform/config.ts';
+import { KizunaError } from '../../platform/errors.ts';
 import { createWorker } from '../../platform/jobs/worker.ts';
 import { createApp } from '../../server/app.ts';
 import { bootstrap } from '../../workspaces/bootstrap.ts';
@@ -13,8 +14,8 @@ type Mode = 'all' | 'api' | 'worker';
 export function registerStart(program: Command): void {
   const describe = {
     all: 'run the API and the background workers in one process (embedded database unless DATABASE_URL is set)',
-    api: 'run the stateless HTTP API only (run several behind a load balancer, with DATABASE_URL)',
-    worker: 'run background workers only (imports and other queued jobs); add processes to add throughput',
+    api: 'run the stateless HTTP API only, on PostgreSQL (DATABASE_URL); run several behind a load balancer',
+    worker: 'run background workers only (imports and other queued jobs), on PostgreSQL (DATABASE_URL); add processes to add throughput',
   } as const;
   for (const [name, mode] of [
     ['start', 'all'],
@@ -34,6 +35,13 @@ export function registerStart(program: Command): void {
 
 async function run(mode: Mode, options: { port?: string; host?: string }): Promise<void> {
   const config = loadConfig({ flags: { port: options.port, host: options.host } });
+  if (mode !== 'all' && !config.databaseUrl) {
+    // The embedded database lives inside one process: an API without workers would queue imports forever.
+    throw new KizunaError(
+      'config_invalid',
+      `"kizuna ${mode === 'api' ? 'serve' : 'worker'}" runs beside other processes and needs DATABASE_URL (a PostgreSQL server); on the embedded database use "kizuna start"`,
+    );
+  }
   const runtime = await openRuntime(config);
   const { logger, database, clock } = runtime;
   const boot = await bootstrap(database.db, config, clock);

@@ -42,12 +42,17 @@ export async function claimJobs(
   clock: Clock,
 ): Promise<Job[]> {
   const now = clock.now();
+  // A job whose worker died on every attempt (it crashes the process, say) is given up, not retried forever.
+  await sql`
+    UPDATE jobs SET status = 'failed', finished_at = ${now}, locked_by = NULL, locked_until = NULL,
+      last_error = coalesce(last_error || '; ', '') || 'the worker running it stopped answering on the last attempt'
+    WHERE status = 'running' AND locked_until < ${now} AND attempts >= max_attempts AND kind = ANY(${kinds}::text[])`.execute(db);
   const result = await sql<Job>`
     UPDATE jobs SET status = 'running', attempts = attempts + 1, locked_by = ${workerId}, locked_until = ${new Date(now.getTime() + leaseMs)}
     WHERE id IN (
       SELECT id FROM jobs
       WHERE kind = ANY(${kinds}::text[]) AND run_at <= ${now}
-        AND (status = 'pending' OR (status = 'running' AND locked_until < ${now}))
+        AND (status = 'pending' OR (status = 'running' AND locked_until < ${now} AND attempts < max_attempts))
       ORDER BY run_at, id
       LIMIT ${limit}
       FOR UPDATE SKIP LOCKED
@@ -66,11 +71,13 @@ export async function extendLease(db: Kysely<DB>, job: Pick<Job, 'id' | 'locked_
     .execute();
 }
 
-export async function completeJob(db: Kysely<DB>, job: Pick<Job, 'id'>, clock: Clock): Promise<void> {
+/** Marks a job done, unless its lease was lost to another worker meanwhile (that one finishes it). */
+export async function completeJob(db: Kysely<DB>, job: Pick<Job, 'id' | 'locked_by'>, clock: Clock): Promise<void> {
   await db
     .updateTable('jobs')
     .set({ status: 'done', finished_at: clock.now(), locked_by: null, locked_until: null })
     .where('id', '=', job.id)
+    .where('locked_by', '=', job.locked_by)
     .execute();
 }
 
@@ -80,7 +87,7 @@ export async function completeJob(db: Kysely<DB>, job: Pick<Job, 'id'>, clock: C
  */
 export async function failJob(
   db: Kysely<DB>,
-  job: Pick<Job, 'id' | 'attempts' | 'max_attempts'>,
+  job: Pick<Job, 'id' | 'attempts' | 'max_attempts' | 'locked_by'>,
   error: string,
   { retryable }: { retryable: boolean },
   clock: Clock,
@@ -98,6 +105,7 @@ export async function failJob(
       locked_until: null,
     })
     .where('id', '=', job.id)
+    .where('locked_by', '=', job.locked_by)
     .execute();
   return retry ? 'retry' : 'failed';
 }

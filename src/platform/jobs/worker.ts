@@ -54,12 +54,14 @@ export function createWorker({
 
   async function drain(): Promise<number> {
     let count = 0;
-    for (;;) {
+    // A stopping worker finishes the job in hand and takes no new one.
+    while (!stopped) {
       const jobs = await claimJobs(db, { workerId, kinds, limit: 1 }, clock);
       if (jobs.length === 0) return count;
       for (const job of jobs) await runOne(job);
       count += jobs.length;
     }
+    return count;
   }
 
   return {
