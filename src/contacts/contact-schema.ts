@@ -3,9 +3,17 @@ import type { ContactRow } from '../platform/db/schema.ts';
 import { ROLE_LEVELS } from './cleansing/infer-role-level.ts';
 
 /** Text without control characters (tab and line breaks allowed): PostgreSQL cannot store a NUL. */
-export const ZPlainText = z.string().regex(/^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]*$/, 'must not contain control characters');
+export const ZPlainText = z.string().refine((value) => !hasControlCharacter(value), 'must not contain control characters');
 const text = (max = 500) => ZPlainText.max(max).nullable().optional();
 const MAX_INT = 2_147_483_647;
+
+function hasControlCharacter(value: string): boolean {
+  for (let i = 0; i < value.length; i++) {
+    const code = value.charCodeAt(i);
+    if ((code < 0x20 && code !== 0x09 && code !== 0x0a && code !== 0x0d) || code === 0x7f) return true;
+  }
+  return false;
+}
 
 /** What a client may send for a contact (create, upsert, patch). Null clears a field on PATCH. */
 export const ZContactInput = z

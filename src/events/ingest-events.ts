@@ -58,7 +58,7 @@ export async function ingestEvents(
           result.duplicates++;
           continue;
         }
-        const contactId = await resolveCall(tx, context, call, occurredAt, clock);
+        const contactId = await resolveCall(tx, context, call, clock);
         await tx
           .insertInto('events')
           .values({
@@ -87,13 +87,7 @@ export async function ingestEvents(
 }
 
 /** The contact a call belongs to (creating or merging contacts as the call proves), or undefined while anonymous. */
-async function resolveCall(
-  tx: Kysely<DB>,
-  context: WriteContext,
-  call: SegmentCall,
-  occurredAt: Date,
-  clock: Clock,
-): Promise<string | undefined> {
+async function resolveCall(tx: Kysely<DB>, context: WriteContext, call: SegmentCall, clock: Clock): Promise<string | undefined> {
   const { workspaceId } = context;
   if (call.type === 'alias') return resolveAlias(tx, workspaceId, call, clock);
   const write = call.type === 'identify' ? preparedTraits(context, call.traits ?? {}) : emptyWrite();
