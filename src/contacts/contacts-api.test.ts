@@ -143,3 +143,34 @@ describe('contacts API', () => {
     expect((await app.request(`/api/contacts/${contact.id}`, { key: ws.adminKey })).status).toBe(404);
   });
 });
+
+describe('identity conflicts in bulk upserts', () => {
+  it('treats rows linked through a shared id as one person, whatever order they come in', async () => {
+    const { post } = await setup();
+    const { body } = await post('/api/contacts/bulk', {
+      contacts: [
+        { email: 'a@example.com', externalIds: { crm: '1' } },
+        { email: 'b@example.com', externalIds: { crm: '1' } },
+        { email: 'b@example.com', jobTitle: 'CTO' },
+      ],
+    });
+    expect(body.results.map((r: { status: string }) => r.status)).toEqual(['created', 'merged', 'merged']);
+    const { body: list } = await post('/api/contacts/bulk', { contacts: [{ externalIds: { crm: '1' } }] });
+    expect(list.results[0].status).toBe('unchanged');
+  });
+
+  it('refuses rows whose email and id belong to two stored contacts instead of moving the id', async () => {
+    const { app, ws, post } = await setup();
+    const { body: x } = await post('/api/contacts', { email: 'x@example.com', externalIds: { crm: '9' } });
+    const { body: z } = await post('/api/contacts', { email: 'z@example.com' });
+    const { status, body } = await post('/api/contacts/bulk', {
+      contacts: [{ email: 'z@example.com', externalIds: { crm: '9' } }, { email: 'ok@example.com' }],
+    });
+    expect(status).toBe(200);
+    expect(body.results.map((r: { status: string }) => r.status)).toEqual(['rejected', 'created']);
+    expect(body.results[0].errors[0].path).toBe('contacts.0.email');
+    expect(body.results[0].errors[0].message).toContain([x.id, z.id].sort().join(', '));
+    const stillX = await (await app.request(`/api/contacts/${x.id}`, { key: ws.readKey })).json();
+    expect(stillX.externalIds).toEqual({ crm: '9' });
+  });
+});

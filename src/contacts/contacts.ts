@@ -10,7 +10,7 @@ import { type Contact, type ContactInput, toContact, ZContactInput } from './con
 import { listCustomFields } from './custom-fields.ts';
 import { mergeContact } from './merge-contact.ts';
 import { type PreparedContact, prepareContact } from './prepare-contact.ts';
-import { type ContactWriteOutcome, upsertContacts } from './upsert-contacts.ts';
+import { type ContactWriteOutcome, upsertContacts, writtenContactId } from './upsert-contacts.ts';
 
 export interface WriteContext {
   workspaceId: string;
@@ -43,7 +43,7 @@ export async function createContact(db: Kysely<DB>, workspaceId: string, input: 
       if (clash) throw clash;
       await assertCompany(tx, workspaceId, prepared.company.id);
       const [outcome] = await upsertContacts(tx, workspaceId, [{ index: 0, prepared: withExplicitCompany(prepared) }], clock);
-      return outcome!.id;
+      return writtenContactId(outcome);
     }),
   );
   return getContact(db, workspaceId, id);
@@ -81,7 +81,10 @@ export async function bulkUpsertContacts(
       return writes.length ? upsertContacts(tx, workspaceId, writes, clock) : [];
     }),
   );
-  return [...written, ...rejected].sort((a, b) => a.index - b.index);
+  const named = written.map((o) =>
+    o.status === 'rejected' ? { ...o, errors: o.errors.map((e) => ({ ...e, path: `contacts.${o.index}.${e.path}` })) } : o,
+  );
+  return [...named, ...rejected].sort((a, b) => a.index - b.index);
 }
 
 export async function getContact(db: Kysely<DB>, workspaceId: string, id: string): Promise<Contact> {

@@ -2,14 +2,24 @@ import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { type CompanyCache, resolveCompanies } from '../companies/resolve-companies.ts';
 import type { Clock } from '../platform/clock.ts';
-import { anyOf } from '../platform/db/any-of.ts';
 import type { ContactRow, DB } from '../platform/db/schema.ts';
-import type { FieldIssue } from '../platform/errors.ts';
+import { type FieldIssue, KizunaError } from '../platform/errors.ts';
 import { emailDomain } from './cleansing/normalize-email.ts';
 import { contactColumns } from './contact-columns.ts';
 import { insertContactRows } from './insert-contact-rows.ts';
+import { groupWrites, matchStoredContacts } from './match-contacts.ts';
 import { type FieldConflict, mergeContact, sameValue } from './merge-contact.ts';
 import type { PreparedContact } from './prepare-contact.ts';
+
+type WrittenOutcome = Exclude<ContactWriteOutcome, { status: 'rejected' }>;
+
+/** The contact a single write ended up on; a rejected write (ambiguous identity) is a conflict. */
+export function writtenContactId(outcome: ContactWriteOutcome | undefined): string {
+  if (!outcome) throw new KizunaError('internal', 'no outcome for the write');
+  if (outcome.status === 'rejected')
+    throw new KizunaError('conflict', outcome.errors.map((e) => e.message).join('; '), { issues: outcome.errors });
+  return outcome.id;
+}
 
 export interface ContactWrite {
   /** Position in the caller's input (row number of a file, index of a bulk call). */
@@ -19,19 +29,15 @@ export interface ContactWrite {
 
 export type ContactWriteOutcome =
   | { index: number; status: 'created' | 'updated' | 'unchanged'; id: string; conflicts: FieldConflict[]; warnings: FieldIssue[] }
-  | { index: number; status: 'merged'; id: string; into: number; conflicts: FieldConflict[]; warnings: FieldIssue[] };
-
-interface Group {
-  writes: ContactWrite[];
-  email: string | null;
-  externalIds: Map<string, string>;
-}
+  | { index: number; status: 'merged'; id: string; into: number; conflicts: FieldConflict[]; warnings: FieldIssue[] }
+  | { index: number; status: 'rejected'; errors: FieldIssue[] };
 
 /**
  * Upserts a batch of prepared contacts inside the caller's transaction, in a fixed number of
- * round trips: duplicates within the batch fold into their first row (by email, then external
- * id), existing contacts are matched the same way, companies are resolved in one pass, new
- * contacts are inserted in multi-row statements. A newer non-empty value wins per field.
+ * round trips: writes that share an email or external id fold into their first row, each group
+ * is matched to the stored contact owning any of its emails or ids, companies are resolved in
+ * one pass, new contacts are inserted in one statement. A newer non-empty value wins per field.
+ * A group whose emails and ids belong to several stored contacts is rejected, never merged silently.
  */
 export async function upsertContacts(
   tx: Kysely<DB>,
@@ -40,8 +46,8 @@ export async function upsertContacts(
   clock: Clock,
   { companyCache }: { companyCache?: CompanyCache } = {},
 ): Promise<ContactWriteOutcome[]> {
-  const groups = groupDuplicates(writes);
-  const existing = await findExisting(tx, workspaceId, groups);
+  const groups = groupWrites(writes);
+  const matches = await matchStoredContacts(tx, workspaceId, groups);
   const now = clock.now();
   const outcomes: ContactWriteOutcome[] = [];
   const inserts: ContactRow[] = [];
@@ -52,12 +58,18 @@ export async function upsertContacts(
   const companyJobs: { row: Partial<ContactRow>; hint: { name: string | null; domain: string | null } }[] = [];
 
   for (const group of groups) {
-    const found = existing.get(group);
+    const match = matches.get(group)!;
+    if (match.kind === 'ambiguous') {
+      const message = `these details belong to ${match.contactIds.length} different contacts (${match.contactIds.join(', ')}); merge them first or correct the row`;
+      for (const write of group.writes) outcomes.push({ index: write.index, status: 'rejected', errors: [{ path: 'email', message }] });
+      continue;
+    }
+    const found = match.kind === 'found' ? match : undefined;
     const id = found?.row.id ?? randomUUID();
     // undefined until the first write of a new person: mergeContact then takes its values as they are.
     let state: (Partial<ContactRow> & Pick<ContactRow, 'email' | 'tags' | 'custom'>) | undefined = found?.row;
     let companyDomain: string | null | undefined;
-    const groupOutcomes: ContactWriteOutcome[] = group.writes.map((write, position) => {
+    const groupOutcomes: WrittenOutcome[] = group.writes.map((write, position) => {
       const { set, conflicts } = mergeContact(state, write.prepared, 'upsert');
       state = { ...(state ?? { email: null, tags: [], custom: {} }), ...set } as NonNullable<typeof state>;
       if (write.prepared.company.domain) companyDomain = write.prepared.company.domain;
@@ -141,111 +153,9 @@ export async function upsertContacts(
     await tx
       .insertInto('contact_external_ids')
       .values(externalIds.map((e) => ({ ...e, workspace_id: workspaceId })))
-      .onConflict((oc) =>
-        oc.columns(['workspace_id', 'source', 'external_id']).doUpdateSet((eb) => ({ contact_id: eb.ref('excluded.contact_id') })),
-      )
       .execute();
   }
   return outcomes.sort((a, b) => a.index - b.index);
-}
-
-/** Folds writes that name the same person (same email, or a shared external id) into one group. */
-function groupDuplicates(writes: ContactWrite[]): Group[] {
-  const groups: Group[] = [];
-  const byEmail = new Map<string, Group>();
-  const byExternal = new Map<string, Group>();
-  for (const write of writes) {
-    const email = write.prepared.email ?? null;
-    const keys = Object.entries(write.prepared.externalIds).map(([s, id]) => `${s}\u0000${id}`);
-    let group = (email && byEmail.get(email)) || keys.map((k) => byExternal.get(k)).find(Boolean);
-    if (!group) {
-      group = { writes: [], email: null, externalIds: new Map() };
-      groups.push(group);
-    }
-    group.writes.push(write);
-    if (email && !group.email) {
-      group.email = email;
-      byEmail.set(email, group);
-    }
-    for (const [source, id] of Object.entries(write.prepared.externalIds)) {
-      group.externalIds.set(source, id);
-      byExternal.set(`${source}\u0000${id}`, group);
-    }
-  }
-  return groups;
-}
-
-async function findExisting(
-  tx: Kysely<DB>,
-  workspaceId: string,
-  groups: Group[],
-): Promise<Map<Group, { row: ContactRow; externalIds: Map<string, string> }>> {
-  const emails = groups.map((g) => g.email).filter((e): e is string => e !== null);
-  const pairs = groups.flatMap((g) => [...g.externalIds].map(([source, id]) => ({ source, id })));
-  const byEmail = new Map<string, ContactRow>();
-  if (emails.length) {
-    for (const row of await tx
-      .selectFrom('contacts')
-      .selectAll()
-      .where('workspace_id', '=', workspaceId)
-      .where('email', '=', anyOf(emails, 'text'))
-      .execute()) {
-      byEmail.set(row.email!, row);
-    }
-  }
-  const byExternal = new Map<string, string>();
-  if (pairs.length) {
-    const rows = await tx
-      .selectFrom('contact_external_ids')
-      .select(['source', 'external_id', 'contact_id'])
-      .where('workspace_id', '=', workspaceId)
-      .where('external_id', '=', anyOf([...new Set(pairs.map((p) => p.id))], 'text'))
-      .execute();
-    for (const row of rows) byExternal.set(`${row.source}\u0000${row.external_id}`, row.contact_id);
-  }
-  const missingIds = new Set<string>();
-  for (const group of groups) {
-    if (group.email && byEmail.has(group.email)) continue;
-    for (const [source, id] of group.externalIds) {
-      const contactId = byExternal.get(`${source}\u0000${id}`);
-      if (contactId) missingIds.add(contactId);
-    }
-  }
-  const byId = new Map<string, ContactRow>([...byEmail.values()].map((r) => [r.id, r]));
-  if (missingIds.size) {
-    for (const row of await tx
-      .selectFrom('contacts')
-      .selectAll()
-      .where('workspace_id', '=', workspaceId)
-      .where('id', '=', anyOf([...missingIds], 'uuid'))
-      .execute()) {
-      byId.set(row.id, row);
-    }
-  }
-  const knownIds = new Map<string, Map<string, string>>();
-  if (byId.size) {
-    const rows = await tx
-      .selectFrom('contact_external_ids')
-      .select(['contact_id', 'source', 'external_id'])
-      .where('contact_id', '=', anyOf([...byId.keys()], 'uuid'))
-      .execute();
-    for (const row of rows) knownIds.set(row.contact_id, (knownIds.get(row.contact_id) ?? new Map()).set(row.source, row.external_id));
-  }
-  const result = new Map<Group, { row: ContactRow; externalIds: Map<string, string> }>();
-  for (const group of groups) {
-    let row = group.email ? byEmail.get(group.email) : undefined;
-    if (!row) {
-      for (const [source, id] of group.externalIds) {
-        const contactId = byExternal.get(`${source}\u0000${id}`);
-        if (contactId && byId.has(contactId)) {
-          row = byId.get(contactId);
-          break;
-        }
-      }
-    }
-    if (row) result.set(group, { row, externalIds: knownIds.get(row.id) ?? new Map() });
-  }
-  return result;
 }
 
 function diffRow(stored: ContactRow, next: Partial<ContactRow>): Partial<ContactRow> {

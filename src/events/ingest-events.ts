@@ -6,7 +6,7 @@ import { applyContactWrite } from '../contacts/apply-contact-write.ts';
 import type { ContactInput } from '../contacts/contact-schema.ts';
 import { loadWriteContext, type WriteContext } from '../contacts/contacts.ts';
 import { type PreparedContact, prepareContact } from '../contacts/prepare-contact.ts';
-import { upsertContacts } from '../contacts/upsert-contacts.ts';
+import { upsertContacts, writtenContactId } from '../contacts/upsert-contacts.ts';
 import type { Clock } from '../platform/clock.ts';
 import type { DB } from '../platform/db/schema.ts';
 import { withConflictRetry } from '../platform/db/with-conflict-retry.ts';
@@ -109,7 +109,7 @@ async function resolveCall(tx: Kysely<DB>, context: WriteContext, call: SegmentC
   }
   if (call.userId) write.externalIds = { ...write.externalIds, [USER_ID_SOURCE]: call.userId };
   const [outcome] = await upsertContacts(tx, workspaceId, [{ index: 0, prepared: write }], clock);
-  const contactId = outcome!.id;
+  const contactId = writtenContactId(outcome);
   await linkAnonymousId(tx, workspaceId, call.anonymousId, contactId, clock);
   if (call.type === 'group') await applyGroup(tx, workspaceId, contactId, call, clock);
   return contactId;
@@ -137,7 +137,7 @@ async function resolveAlias(tx: Kysely<DB>, workspaceId: string, call: SegmentCa
       .onConflict((oc) => oc.doNothing())
       .execute();
   }
-  const contactId = target ?? (await upsertContacts(tx, workspaceId, [{ index: 0, prepared: write }], clock))[0]!.id;
+  const contactId = target ?? writtenContactId((await upsertContacts(tx, workspaceId, [{ index: 0, prepared: write }], clock))[0]);
   if (!previous) await linkAnonymousId(tx, workspaceId, call.previousId, contactId, clock);
   await linkAnonymousId(tx, workspaceId, call.anonymousId, contactId, clock);
   return contactId;

@@ -301,6 +301,10 @@ function readHeader(headers: string[], overrides: Record<string, string> = {}): 
 
 function describeOutcome(outcome: ContactWriteOutcome, counts: ImportCounts): ImportIssue[] {
   const line = outcome.index;
+  if (outcome.status === 'rejected') {
+    counts.rejected++;
+    return outcome.errors.map((e) => issue(line, 'rejected', e.path, e.message, null));
+  }
   const issues: ImportIssue[] = outcome.conflicts.map((c) =>
     issue(
       line,
