@@ -174,3 +174,18 @@ describe('identity conflicts in bulk upserts', () => {
     expect(stillX.externalIds).toEqual({ crm: '9' });
   });
 });
+
+describe('bulk upsert with company ids', () => {
+  it('rejects only the row whose companyId is not in the workspace', async () => {
+    const { post } = await setup();
+    const { body: company } = await post('/api/companies', { name: 'Real Co', domain: 'real.example' });
+    const { body } = await post('/api/contacts/bulk', {
+      contacts: [
+        { email: 'one@elsewhere.example', companyId: company.id },
+        { email: 'two@elsewhere.example', companyId: '00000000-0000-4000-8000-000000000000' },
+      ],
+    });
+    expect(body.results.map((r: { status: string }) => r.status)).toEqual(['created', 'rejected']);
+    expect(body.results[1].errors[0].path).toBe('contacts.1.companyId');
+  });
+});

@@ -74,17 +74,32 @@ export async function bulkUpsertContacts(
       rejected.push({ index, status: 'rejected', errors: issues.map((i) => ({ ...i, path: `contacts.${index}.${i.path}` })) });
     else writes.push({ index, prepared: withExplicitCompany(result.value) });
   });
-  const companyIds = [...new Set(writes.map((w) => w.prepared.company.id).filter((id): id is string => !!id))];
+  // A companyId of another workspace (or none at all) rejects its own row, not the call.
+  const named = [...new Set(writes.map((w) => w.prepared.company.id).filter((id): id is string => !!id))];
+  const existing = named.length
+    ? new Set(
+        (await db.selectFrom('companies').select('id').where('workspace_id', '=', workspaceId).where('id', 'in', named).execute()).map(
+          (r) => r.id,
+        ),
+      )
+    : new Set<string>();
+  const valid = writes.filter((w) => {
+    const companyId = w.prepared.company.id;
+    if (!companyId || existing.has(companyId)) return true;
+    rejected.push({
+      index: w.index,
+      status: 'rejected',
+      errors: [{ path: `contacts.${w.index}.companyId`, message: `no company ${companyId} in this workspace` }],
+    });
+    return false;
+  });
   const written = await withConflictRetry(() =>
-    db.transaction().execute(async (tx) => {
-      for (const id of companyIds) await assertCompany(tx, workspaceId, id);
-      return writes.length ? upsertContacts(tx, workspaceId, writes, clock) : [];
-    }),
+    db.transaction().execute((tx) => (valid.length ? upsertContacts(tx, workspaceId, valid, clock) : Promise.resolve([]))),
   );
-  const named = written.map((o) =>
+  const results = written.map((o) =>
     o.status === 'rejected' ? { ...o, errors: o.errors.map((e) => ({ ...e, path: `contacts.${o.index}.${e.path}` })) } : o,
   );
-  return [...named, ...rejected].sort((a, b) => a.index - b.index);
+  return [...results, ...rejected].sort((a, b) => a.index - b.index);
 }
 
 export async function getContact(db: Kysely<DB>, workspaceId: string, id: string): Promise<Contact> {

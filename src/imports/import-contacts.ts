@@ -4,13 +4,14 @@ import { normalizeDomain } from '../companies/normalize-domain.ts';
 import { createCompanyCache, forgetUnsettled, settleCompanyCache } from '../companies/resolve-companies.ts';
 import { canonicalEmail } from '../contacts/cleansing/normalize-email.ts';
 import { normalizeText } from '../contacts/cleansing/normalize-text.ts';
+import { ZContactInput } from '../contacts/contact-schema.ts';
 import { loadWriteContext } from '../contacts/contacts.ts';
 import { prepareContact } from '../contacts/prepare-contact.ts';
 import { type ContactWrite, type ContactWriteOutcome, upsertContacts } from '../contacts/upsert-contacts.ts';
 import type { Clock } from '../platform/clock.ts';
 import type { DB } from '../platform/db/schema.ts';
 import { withConflictRetry } from '../platform/db/with-conflict-retry.ts';
-import { invalidInput } from '../platform/errors.ts';
+import { invalidInput, issuesFromZod } from '../platform/errors.ts';
 import { detectEncoding } from './csv/detect-encoding.ts';
 import { type ColumnMapping, mapHeaders } from './csv/map-headers.ts';
 import { type CsvRecord, type ImportSource, readRecords, readSample } from './read-records.ts';
@@ -133,13 +134,17 @@ export async function importContacts(options: ImportOptions): Promise<ImportResu
     }
     const conversion = rowToContact(cells, mapping, { externalIdSource });
     const pending: Pending = { line, issues: conversion.warnings.map((w) => issue(line, 'warning', w.path, w.message, null)) };
-    const prepared = prepareContact(conversion.input, {
-      defaultRegion: context.defaultRegion,
-      customFields: context.customFields,
-      lenientPhone: true,
-      coerceCustomText: true,
-      companyDomain: conversion.companyDomain ? normalizeDomain(conversion.companyDomain) : undefined,
-    });
+    // The same limits as the API (lengths, control characters): one over-long cell rejects its row, not the file.
+    const shape = ZContactInput.safeParse(conversion.input);
+    const prepared = !shape.success
+      ? { ok: false as const, issues: issuesFromZod(shape.error) }
+      : prepareContact(conversion.input, {
+          defaultRegion: context.defaultRegion,
+          customFields: context.customFields,
+          lenientPhone: true,
+          coerceCustomText: true,
+          companyDomain: conversion.companyDomain ? normalizeDomain(conversion.companyDomain) : undefined,
+        });
     if (!prepared.ok) {
       pending.issues.push(...prepared.issues.map((i) => issue(line, 'rejected', i.path, i.message, valueAt(conversion.input, i.path))));
     } else if (!prepared.value.email && Object.keys(prepared.value.externalIds).length === 0) {

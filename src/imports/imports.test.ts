@@ -6,6 +6,7 @@ import { createVirtualClock } from '../platform/clock.ts';
 import { useTestDatabase } from '../platform/db/test-database.ts';
 import type { Job } from '../platform/jobs/jobs.ts';
 import { createTestWorkspace } from '../server/test-app.ts';
+import { importContacts } from './import-contacts.ts';
 import { createImport, getImport, IMPORT_JOB, importJobHandler, issuesToCsv, listImportIssues, runImport } from './imports.ts';
 import { messyContactsShiftJis } from './messy-fixture.ts';
 
@@ -81,5 +82,19 @@ describe('importJobHandler', () => {
       status: 'failed',
       error: `the import stopped after 1 attempt(s): import ${created.id} has no file to read`,
     });
+  });
+});
+
+describe('over-long cells', () => {
+  it('reject their own row with the field named, and the rest of the file is imported', async () => {
+    const ws = await createTestWorkspace(database.current);
+    const csv = `email,company,external id\nfine@example.com,Fine Inc,F-1\nlong@example.com,${'x'.repeat(4000)},L-1\nid@example.com,Ok,${'9'.repeat(4000)}\n`;
+    const result = await importContacts({
+      db: database.current.db,
+      workspaceId: ws.workspaceId,
+      source: { buffer: Buffer.from(csv) },
+      clock: createVirtualClock(),
+    });
+    expect(result.counts).toMatchObject({ total: 3, created: 1, rejected: 2 });
   });
 });
