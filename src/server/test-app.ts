@@ -35,9 +35,12 @@ export interface TestApp {
 }
 
 /** The real HTTP app over a test database, with a virtual clock and the real job handlers. */
-export function createTestApp(database: Database, { maxBodyBytes }: { maxBodyBytes?: number } = {}): TestApp {
+export function createTestApp(
+  database: Database,
+  { maxBodyBytes, ingestPerSecond }: { maxBodyBytes?: number; ingestPerSecond?: number } = {},
+): TestApp {
   const clock = createVirtualClock(new Date('2026-04-01T00:00:00Z'));
-  const config = loadConfig({ env: {}, flags: { logLevel: 'silent', logFormat: 'json', maxBodyBytes } });
+  const config = loadConfig({ env: {}, flags: { logLevel: 'silent', logFormat: 'json', maxBodyBytes, ingestPerSecond } });
   const logger = createLogger(config);
   const app = createApp({ db: database.db, engine: database.engine, clock, config, logger });
   const worker = createWorker({ db: database.db, clock, logger, handlers: { [IMPORT_JOB]: importJobHandler({ db: database.db, clock }) } });
