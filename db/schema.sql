@@ -208,6 +208,16 @@ CREATE TABLE public.imports (
 );
 
 --
+-- Name: instance_secrets; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.instance_secrets (
+    name text NOT NULL,
+    value text NOT NULL,
+    created_at timestamp with time zone NOT NULL
+);
+
+--
 -- Name: jobs; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -347,6 +357,13 @@ ALTER TABLE ONLY public.import_issues
 
 ALTER TABLE ONLY public.imports
     ADD CONSTRAINT imports_pkey PRIMARY KEY (id);
+
+--
+-- Name: instance_secrets instance_secrets_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.instance_secrets
+    ADD CONSTRAINT instance_secrets_pkey PRIMARY KEY (name);
 
 --
 -- Name: jobs jobs_key_key; Type: CONSTRAINT; Schema: public; Owner: -

@@ -11,6 +11,7 @@ import { companyRoutes } from './routes/companies.ts';
 import { contactTimelineRoutes } from './routes/contact-timeline.ts';
 import { contactRoutes } from './routes/contacts.ts';
 import { customFieldRoutes } from './routes/custom-fields.ts';
+import { emailTrackingRoutes } from './routes/email-tracking.ts';
 import { importRoutes, importUploadLimit } from './routes/imports.ts';
 import { documentIngestRoutes, ingestRoutes } from './routes/ingest.ts';
 
@@ -48,6 +49,7 @@ export function createApp(deps: ServerDeps): OpenAPIHono<AppEnv> {
   });
   app.route('/api', apiDocsRoutes(app));
   app.route('/v1', ingestRoutes(deps));
+  app.route('/', emailTrackingRoutes(deps));
   documentIngestRoutes(app);
 
   const api = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });

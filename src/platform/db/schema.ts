@@ -15,6 +15,7 @@ export interface DB {
   event_message_ids: EventMessageIdsTable;
   contact_anonymous_ids: ContactAnonymousIdsTable;
   contact_merges: ContactMergesTable;
+  instance_secrets: InstanceSecretsTable;
   schema_migrations: SchemaMigrationsTable;
 }
 
@@ -199,6 +200,12 @@ export interface ContactMergesTable {
   reason: string;
   loser: Json;
   merged_at: Date;
+}
+
+export interface InstanceSecretsTable {
+  name: string;
+  value: string;
+  created_at: Date;
 }
 
 export interface SchemaMigrationsTable {
