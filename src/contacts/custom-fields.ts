@@ -1,5 +1,5 @@
+import { z } from '@hono/zod-openapi';
 import type { Kysely } from 'kysely';
-import { z } from 'zod';
 import type { Clock } from '../platform/clock.ts';
 import type { DB } from '../platform/db/schema.ts';
 import { type FieldIssue, invalidInput, KizunaError } from '../platform/errors.ts';
@@ -25,7 +25,8 @@ export const ZCustomFieldInput = z
       ctx.addIssue({ code: 'custom', path: ['options'], message: `a ${value.type} field needs at least one option` });
     if (!needsOptions && value.options.length > 0)
       ctx.addIssue({ code: 'custom', path: ['options'], message: `options are only allowed for enum and multi_enum fields` });
-  });
+  })
+  .openapi('CustomFieldInput');
 export type CustomFieldInput = z.input<typeof ZCustomFieldInput>;
 
 export interface CustomField {

@@ -48,7 +48,6 @@ export interface ImportOptions {
   mapping?: Record<string, string>;
   externalIdSource?: string;
   batchSize?: number;
-  /** Called after every committed batch, with the issues of that batch (stream them to storage). */
   /** Called inside every batch's transaction, with that batch's issues (store them with the batch). */
   onBatch?: (progress: { processed: number; counts: ImportCounts; issues: ImportIssue[] }, tx: Kysely<DB>) => Promise<void> | void;
 }

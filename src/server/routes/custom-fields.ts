@@ -1,5 +1,11 @@
 import { OpenAPIHono, z } from '@hono/zod-openapi';
-import { CUSTOM_FIELD_TYPES, defineCustomField, deleteCustomField, listCustomFields } from '../../contacts/custom-fields.ts';
+import {
+  CUSTOM_FIELD_TYPES,
+  defineCustomField,
+  deleteCustomField,
+  listCustomFields,
+  ZCustomFieldInput,
+} from '../../contacts/custom-fields.ts';
 import type { AppEnv, ServerDeps } from '../deps.ts';
 import { jsonBody, jsonResponse, jsonRoute } from '../openapi-helpers.ts';
 
@@ -13,18 +19,8 @@ const ZCustomField = z
     createdAt: z.string(),
   })
   .openapi('CustomField');
-const ZCustomFieldBody = z
-  .object({
-    entity: z.enum(['contact', 'company']).optional(),
-    key: z.string().openapi({ example: 'budget_band' }),
-    label: z.string().openapi({ example: '予算規模' }),
-    type: z.enum(CUSTOM_FIELD_TYPES),
-    options: z.array(z.string()).optional(),
-  })
-  .strict()
-  .openapi('CustomFieldInput');
 const tags = ['Custom fields'];
-const serialize = (f: { createdAt: Date }) => ({ ...f, createdAt: f.createdAt.toISOString() });
+const serialize = <T extends { createdAt: Date }>(f: T) => ({ ...f, createdAt: f.createdAt.toISOString() });
 
 export function customFieldRoutes(deps: ServerDeps) {
   const app = new OpenAPIHono<AppEnv>();
@@ -38,10 +34,7 @@ export function customFieldRoutes(deps: ServerDeps) {
       responses: { 200: jsonResponse(z.object({ items: z.array(ZCustomField) }), 'The declared fields') },
     }),
     async (c) =>
-      c.json(
-        { items: (await listCustomFields(deps.db, c.get('principal').workspaceId, c.req.valid('query').entity)).map(serialize) },
-        200,
-      ) as never,
+      c.json({ items: (await listCustomFields(deps.db, c.get('principal').workspaceId, c.req.valid('query').entity)).map(serialize) }, 200),
   );
   app.openapi(
     jsonRoute({
@@ -49,11 +42,10 @@ export function customFieldRoutes(deps: ServerDeps) {
       path: '/',
       summary: 'Declare a custom field (text, number, boolean, date, enum, multi_enum)',
       tags,
-      request: jsonBody(ZCustomFieldBody),
+      request: jsonBody(ZCustomFieldInput),
       responses: { 201: jsonResponse(ZCustomField, 'The declared field') },
     }),
-    async (c) =>
-      c.json(serialize(await defineCustomField(deps.db, c.get('principal').workspaceId, c.req.valid('json'), deps.clock)), 201) as never,
+    async (c) => c.json(serialize(await defineCustomField(deps.db, c.get('principal').workspaceId, c.req.valid('json'), deps.clock)), 201),
   );
   app.openapi(
     jsonRoute({
