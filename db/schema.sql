@@ -40,6 +40,22 @@ CREATE TABLE public.companies (
 );
 
 --
+-- Name: consents; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.consents (
+    id uuid NOT NULL,
+    workspace_id uuid NOT NULL,
+    contact_id uuid NOT NULL,
+    purpose text NOT NULL,
+    granted boolean NOT NULL,
+    wording text NOT NULL,
+    source text NOT NULL,
+    ip text,
+    recorded_at timestamp with time zone NOT NULL
+);
+
+--
 -- Name: contact_anonymous_ids; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -163,6 +179,35 @@ CREATE TABLE public.events (
     CONSTRAINT events_type_check CHECK ((type = ANY (ARRAY['identify'::text, 'track'::text, 'page'::text, 'screen'::text, 'group'::text, 'alias'::text])))
 )
 PARTITION BY RANGE (occurred_at);
+
+--
+-- Name: form_submissions; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.form_submissions (
+    id uuid NOT NULL,
+    workspace_id uuid NOT NULL,
+    form_id uuid NOT NULL,
+    contact_id uuid,
+    anonymous_id text,
+    data jsonb NOT NULL,
+    ip text,
+    user_agent text,
+    submitted_at timestamp with time zone NOT NULL
+);
+
+--
+-- Name: forms; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.forms (
+    id uuid NOT NULL,
+    workspace_id uuid NOT NULL,
+    name text NOT NULL,
+    definition jsonb NOT NULL,
+    created_at timestamp with time zone NOT NULL,
+    updated_at timestamp with time zone NOT NULL
+);
 
 --
 -- Name: import_issues; Type: TABLE; Schema: public; Owner: -
@@ -296,6 +341,13 @@ ALTER TABLE ONLY public.companies
     ADD CONSTRAINT companies_pkey PRIMARY KEY (id);
 
 --
+-- Name: consents consents_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.consents
+    ADD CONSTRAINT consents_pkey PRIMARY KEY (id);
+
+--
 -- Name: contact_anonymous_ids contact_anonymous_ids_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -343,6 +395,20 @@ ALTER TABLE ONLY public.event_message_ids
 
 ALTER TABLE ONLY public.events
     ADD CONSTRAINT events_pkey PRIMARY KEY (workspace_id, occurred_at, id);
+
+--
+-- Name: form_submissions form_submissions_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.form_submissions
+    ADD CONSTRAINT form_submissions_pkey PRIMARY KEY (id);
+
+--
+-- Name: forms forms_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.forms
+    ADD CONSTRAINT forms_pkey PRIMARY KEY (id);
 
 --
 -- Name: import_issues import_issues_pkey; Type: CONSTRAINT; Schema: public; Owner: -
@@ -418,6 +484,12 @@ CREATE UNIQUE INDEX companies_domain ON public.companies USING btree (workspace_
 CREATE INDEX companies_name_key ON public.companies USING btree (workspace_id, name_key);
 
 --
+-- Name: consents_contact; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX consents_contact ON public.consents USING btree (workspace_id, contact_id, recorded_at);
+
+--
 -- Name: contact_anonymous_ids_contact; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -484,6 +556,18 @@ CREATE INDEX events_contact ON ONLY public.events USING btree (contact_id, occur
 CREATE INDEX events_name ON ONLY public.events USING btree (workspace_id, name, occurred_at);
 
 --
+-- Name: form_submissions_form; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX form_submissions_form ON public.form_submissions USING btree (workspace_id, form_id, submitted_at);
+
+--
+-- Name: forms_workspace; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX forms_workspace ON public.forms USING btree (workspace_id, created_at);
+
+--
 -- Name: imports_workspace; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -508,6 +592,20 @@ ALTER TABLE ONLY public.api_keys
 
 ALTER TABLE ONLY public.companies
     ADD CONSTRAINT companies_workspace_id_fkey FOREIGN KEY (workspace_id) REFERENCES public.workspaces(id) ON DELETE CASCADE;
+
+--
+-- Name: consents consents_contact_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.consents
+    ADD CONSTRAINT consents_contact_id_fkey FOREIGN KEY (contact_id) REFERENCES public.contacts(id) ON DELETE CASCADE;
+
+--
+-- Name: consents consents_workspace_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.consents
+    ADD CONSTRAINT consents_workspace_id_fkey FOREIGN KEY (workspace_id) REFERENCES public.workspaces(id) ON DELETE CASCADE;
 
 --
 -- Name: contact_anonymous_ids contact_anonymous_ids_contact_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
@@ -592,6 +690,34 @@ ALTER TABLE public.events
 
 ALTER TABLE public.events
     ADD CONSTRAINT events_workspace_id_fkey FOREIGN KEY (workspace_id) REFERENCES public.workspaces(id) ON DELETE CASCADE;
+
+--
+-- Name: form_submissions form_submissions_contact_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.form_submissions
+    ADD CONSTRAINT form_submissions_contact_id_fkey FOREIGN KEY (contact_id) REFERENCES public.contacts(id) ON DELETE SET NULL;
+
+--
+-- Name: form_submissions form_submissions_form_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.form_submissions
+    ADD CONSTRAINT form_submissions_form_id_fkey FOREIGN KEY (form_id) REFERENCES public.forms(id) ON DELETE CASCADE;
+
+--
+-- Name: form_submissions form_submissions_workspace_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.form_submissions
+    ADD CONSTRAINT form_submissions_workspace_id_fkey FOREIGN KEY (workspace_id) REFERENCES public.workspaces(id) ON DELETE CASCADE;
+
+--
+-- Name: forms forms_workspace_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.forms
+    ADD CONSTRAINT forms_workspace_id_fkey FOREIGN KEY (workspace_id) REFERENCES public.workspaces(id) ON DELETE CASCADE;
 
 --
 -- Name: import_issues import_issues_import_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -

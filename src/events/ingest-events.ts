@@ -14,6 +14,7 @@ import { ensureEventPartitions, type PartitionCache } from './event-partitions.t
 import type { SegmentCall } from './event-schema.ts';
 import { correctEventTime } from './event-time.ts';
 import { contactByAnonymousId, contactByEmail, contactByUserId, linkAnonymousId, USER_ID_SOURCE } from './identity.ts';
+import { insertEvent } from './insert-event.ts';
 import { mergeContacts } from './merge-contacts.ts';
 import { touchFromContext } from './touch.ts';
 import { traitsToContact } from './traits-to-contact.ts';
@@ -59,25 +60,21 @@ export async function ingestEvents(
           continue;
         }
         const contactId = await resolveCall(tx, context, call, clock);
-        await tx
-          .insertInto('events')
-          .values({
-            workspace_id: workspaceId,
-            id: randomUUID(),
-            message_id: messageId,
-            type: call.type,
-            name: call.type === 'track' ? call.event! : (call.name ?? null),
-            contact_id: contactId ?? null,
-            anonymous_id: call.anonymousId ?? null,
-            user_id: call.userId ?? null,
-            properties: JSON.stringify(propertiesOf(call)),
-            traits: call.traits ? JSON.stringify(call.traits) : null,
-            context: JSON.stringify(call.context ?? {}),
-            occurred_at: occurredAt,
-            received_at: receivedAt,
-            sent_at: call.sentAt ? new Date(call.sentAt) : null,
-          })
-          .execute();
+        await insertEvent(tx, {
+          workspaceId,
+          messageId,
+          type: call.type,
+          name: call.type === 'track' ? call.event! : (call.name ?? null),
+          contactId: contactId ?? null,
+          anonymousId: call.anonymousId,
+          userId: call.userId,
+          properties: propertiesOf(call),
+          traits: call.traits,
+          context: call.context,
+          occurredAt,
+          receivedAt,
+          sentAt: call.sentAt ? new Date(call.sentAt) : null,
+        });
         if (contactId) await touchContact(tx, contactId, call, occurredAt);
         result.stored++;
       }

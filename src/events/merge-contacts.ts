@@ -8,8 +8,8 @@ const KEPT_AS_IS = new Set(['id', 'workspace_id', 'created_at', 'updated_at']);
 
 /**
  * Merges `loserId` into `winnerId` inside the caller's transaction: the winner keeps its values
- * and takes the loser's where it has none (tags and bags are united), every event, external id
- * and anonymous id moves over, and a contact_merges row keeps the loser as it was.
+ * and takes the loser's where it has none (tags and bags are united), every event, external id,
+ * anonymous id, consent record and form submission moves over, and a contact_merges row keeps the loser as it was.
  */
 export async function mergeContacts(
   tx: Kysely<DB>,
@@ -50,6 +50,8 @@ export async function mergeContacts(
   await tx.updateTable('contacts').set({ email: null }).where('id', '=', loserId).execute();
   await tx.updateTable('events').set({ contact_id: winnerId }).where('contact_id', '=', loserId).execute();
   await tx.updateTable('contact_anonymous_ids').set({ contact_id: winnerId }).where('contact_id', '=', loserId).execute();
+  await tx.updateTable('consents').set({ contact_id: winnerId }).where('contact_id', '=', loserId).execute();
+  await tx.updateTable('form_submissions').set({ contact_id: winnerId }).where('contact_id', '=', loserId).execute();
   const winnerSources = await tx.selectFrom('contact_external_ids').select('source').where('contact_id', '=', winnerId).execute();
   const taken = new Set(winnerSources.map((r) => r.source));
   await tx

@@ -1,8 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Clock } from '../platform/clock.ts';
 import type { DB } from '../platform/db/schema.ts';
 import { ensureEventPartitions, type PartitionCache } from './event-partitions.ts';
+import { insertEvent } from './insert-event.ts';
 import { machineActivity } from './machine-activity.ts';
 import type { TrackingClaims } from './tracking-token.ts';
 
@@ -32,29 +32,20 @@ export async function recordEmailEvent(
   if (!contact) return false;
   const machineReason = machineActivity({ ip, userAgent, at: now, sentAt: claims.sentAt });
   await ensureEventPartitions(db, [now], partitions);
-  await db
-    .insertInto('events')
-    .values({
-      workspace_id: claims.workspaceId,
-      id: randomUUID(),
-      message_id: randomUUID(),
-      type: 'track',
-      name,
-      contact_id: claims.contactId,
-      anonymous_id: null,
-      user_id: null,
-      properties: JSON.stringify({
-        deliveryId: claims.deliveryId,
-        ...(claims.linkIndex !== undefined ? { linkIndex: claims.linkIndex, url: claims.url } : {}),
-        machine: machineReason !== undefined,
-        ...(machineReason ? { machineReason } : {}),
-      }),
-      traits: null,
-      context: JSON.stringify({ ip: ip ?? null, userAgent: userAgent ?? null }),
-      occurred_at: now,
-      received_at: now,
-      sent_at: null,
-    })
-    .execute();
+  await insertEvent(db, {
+    workspaceId: claims.workspaceId,
+    type: 'track',
+    name,
+    contactId: claims.contactId,
+    properties: {
+      deliveryId: claims.deliveryId,
+      ...(claims.linkIndex !== undefined ? { linkIndex: claims.linkIndex, url: claims.url } : {}),
+      machine: machineReason !== undefined,
+      ...(machineReason ? { machineReason } : {}),
+    },
+    context: { ip: ip ?? null, userAgent: userAgent ?? null },
+    occurredAt: now,
+    receivedAt: now,
+  });
   return true;
 }

@@ -12,8 +12,11 @@ import { contactTimelineRoutes } from './routes/contact-timeline.ts';
 import { contactRoutes } from './routes/contacts.ts';
 import { customFieldRoutes } from './routes/custom-fields.ts';
 import { emailTrackingRoutes } from './routes/email-tracking.ts';
+import { formRoutes } from './routes/forms.ts';
 import { importRoutes, importUploadLimit } from './routes/imports.ts';
 import { documentIngestRoutes, ingestRoutes } from './routes/ingest.ts';
+import { publicFormRoutes } from './routes/public-forms.ts';
+import { webSnippetRoutes } from './routes/web-snippet.ts';
 
 /** Validation failures from any route become one invalid_input problem naming each field. */
 export function validationHook(result: { success: boolean; error?: unknown; target?: string }): void {
@@ -50,6 +53,12 @@ export function createApp(deps: ServerDeps): OpenAPIHono<AppEnv> {
   app.route('/api', apiDocsRoutes(app));
   app.route('/v1', ingestRoutes(deps));
   app.route('/', emailTrackingRoutes(deps));
+  app.use(
+    '/f/*',
+    bodyLimit({ maxSize: 64 * 1024, onError: (c) => problemResponse(c, 'payload_too_large', 'a form submission may be at most 64 KB') }),
+  );
+  app.route('/', publicFormRoutes(deps));
+  app.route('/', webSnippetRoutes());
   documentIngestRoutes(app);
 
   const api = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
@@ -88,6 +97,7 @@ export function createApp(deps: ServerDeps): OpenAPIHono<AppEnv> {
   api.route('/custom-fields', customFieldRoutes(deps));
   api.route('/keys', apiKeyRoutes(deps));
   api.route('/imports', importRoutes(deps));
+  api.route('/forms', formRoutes(deps));
   app.route('/api', api);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {

@@ -6,7 +6,7 @@ import { createTestApp, createTestWorkspace } from './test-app.ts';
 const database = useTestDatabase();
 
 interface Case {
-  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
   /** An OpenAPI path template, e.g. /api/contacts/{id}. */
   route: string;
   path: (ids: AIds) => string;
@@ -23,6 +23,7 @@ interface AIds {
   companyId: string;
   keyId: string;
   importId: string;
+  formId: string;
 }
 
 // Every route of the API, addressed with workspace A's ids and called with workspace B's admin key.
@@ -121,6 +122,23 @@ const CASES: Case[] = [
     writeKey: true,
   },
   { method: 'GET', route: '/api/imports', path: () => '/api/imports', expect: 'invisible' },
+  { method: 'GET', route: '/api/forms', path: () => '/api/forms', expect: 'invisible' },
+  {
+    method: 'POST',
+    route: '/api/forms',
+    path: () => '/api/forms',
+    json: () => ({ name: 'B form', fields: [{ key: 'email', label: 'E' }] }),
+    expect: 'invisible',
+  },
+  { method: 'GET', route: '/api/forms/{id}', path: (a) => `/api/forms/${a.formId}`, expect: 'not_found' },
+  {
+    method: 'PUT',
+    route: '/api/forms/{id}',
+    path: (a) => `/api/forms/${a.formId}`,
+    json: () => ({ name: 'Hijacked', fields: [{ key: 'email', label: 'E' }] }),
+    expect: 'not_found',
+  },
+  { method: 'DELETE', route: '/api/forms/{id}', path: (a) => `/api/forms/${a.formId}`, expect: 'not_found' },
   {
     method: 'POST',
     route: '/api/imports',
@@ -198,13 +216,17 @@ async function seedWorkspaceA(app: ReturnType<typeof createTestApp>, key: string
   const track = { userId: 'a-user', anonymousId: 'a-anon', event: 'Secret Viewed', traits: { email: 'a-secret@example.com' } };
   await app.request('/v1/identify', { key: writeKey, json: track });
   await app.request('/v1/track', { key: writeKey, json: track });
-  return { contactId: contact.id, companyId: company.id, keyId: apiKey.id, importId: upload.id };
+  const form = await (
+    await app.request('/api/forms', { key, json: { name: 'Isolation form', fields: [{ key: 'email', label: 'E' }] } })
+  ).json();
+  return { contactId: contact.id, companyId: company.id, keyId: apiKey.id, importId: upload.id, formId: form.id };
 }
 
 async function snapshotA(workspaceId: string) {
   const { db } = database.current;
-  const of = async (table: 'contacts' | 'companies' | 'custom_fields' | 'api_keys' | 'imports' | 'events' | 'contact_anonymous_ids') =>
-    (await sql<Record<string, unknown>>`SELECT * FROM ${sql.table(table)} WHERE workspace_id = ${workspaceId}`.execute(db)).rows;
+  const of = async (
+    table: 'contacts' | 'companies' | 'custom_fields' | 'api_keys' | 'imports' | 'events' | 'contact_anonymous_ids' | 'forms',
+  ) => (await sql<Record<string, unknown>>`SELECT * FROM ${sql.table(table)} WHERE workspace_id = ${workspaceId}`.execute(db)).rows;
   const strip = (rows: Record<string, unknown>[]) =>
     rows.map(({ last_used_at: _, ...row }) => row).sort((x, y) => String(x.id ?? x.key).localeCompare(String(y.id ?? y.key)));
   return {
@@ -215,5 +237,6 @@ async function snapshotA(workspaceId: string) {
     imports: strip(await of('imports')),
     events: (await of('events')).length,
     anonymousIds: strip(await of('contact_anonymous_ids')),
+    forms: strip(await of('forms')),
   };
 }

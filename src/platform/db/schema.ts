@@ -16,6 +16,9 @@ export interface DB {
   contact_anonymous_ids: ContactAnonymousIdsTable;
   contact_merges: ContactMergesTable;
   instance_secrets: InstanceSecretsTable;
+  forms: FormsTable;
+  form_submissions: FormSubmissionsTable;
+  consents: ConsentsTable;
   schema_migrations: SchemaMigrationsTable;
 }
 
@@ -206,6 +209,39 @@ export interface InstanceSecretsTable {
   name: string;
   value: string;
   created_at: Date;
+}
+
+export interface FormsTable {
+  id: string;
+  workspace_id: string;
+  name: string;
+  definition: Json;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export interface FormSubmissionsTable {
+  id: string;
+  workspace_id: string;
+  form_id: string;
+  contact_id: string | null;
+  anonymous_id: string | null;
+  data: Json;
+  ip: string | null;
+  user_agent: string | null;
+  submitted_at: Date;
+}
+
+export interface ConsentsTable {
+  id: string;
+  workspace_id: string;
+  contact_id: string;
+  purpose: string;
+  granted: boolean;
+  wording: string;
+  source: string;
+  ip: string | null;
+  recorded_at: Date;
 }
 
 export interface SchemaMigrationsTable {

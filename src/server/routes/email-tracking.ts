@@ -1,9 +1,9 @@
-import { getConnInfo } from '@hono/node-server/conninfo';
 import { type Context, Hono } from 'hono';
 import { createPartitionCache } from '../../events/event-partitions.ts';
 import { recordEmailEvent } from '../../events/record-email-event.ts';
 import { type TrackingClaims, verifyTrackingToken } from '../../events/tracking-token.ts';
 import { instanceSecret } from '../../platform/instance-secret.ts';
+import { clientIp } from '../client-ip.ts';
 import type { ServerDeps } from '../deps.ts';
 import { problemResponse } from '../problem.ts';
 
@@ -46,15 +46,4 @@ export function emailTrackingRoutes(deps: ServerDeps) {
     return c.redirect(claims.url, 302);
   });
   return app;
-}
-
-function clientIp(c: Context): string | undefined {
-  const forwarded = c.req.header('x-forwarded-for')?.split(',')[0]?.trim();
-  if (forwarded) return forwarded;
-  try {
-    return getConnInfo(c).remote.address;
-  } catch {
-    // in-process requests (tests) have no socket
-    return undefined;
-  }
 }
