@@ -1,6 +1,7 @@
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { Clock } from '../platform/clock.ts';
 import type { DB } from '../platform/db/schema.ts';
+import { type Touch, touchFromContext } from './touch.ts';
 
 /** The external-id source under which a tracking client's userId is stored. */
 export const USER_ID_SOURCE = 'user_id';
@@ -63,12 +64,40 @@ export async function linkAnonymousId(
     .values({ workspace_id: workspaceId, anonymous_id: anonymousId, contact_id: contactId, created_at: clock.now() })
     .onConflict((oc) => oc.columns(['workspace_id', 'anonymous_id']).doUpdateSet({ contact_id: contactId }))
     .execute();
-  const result = await tx
+  const attached = await tx
     .updateTable('events')
     .set({ contact_id: contactId })
     .where('workspace_id', '=', workspaceId)
     .where('anonymous_id', '=', anonymousId)
     .where('contact_id', 'is', null)
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows);
+    .returning(['occurred_at', 'context', 'type'])
+    .execute();
+  await adoptTouches(tx, contactId, attached);
+  return attached.length;
+}
+
+/**
+ * The visits a visitor made before being identified carry the marketing touches: the earliest
+ * becomes the contact's first touch when it has none or a later one, the latest its last touch.
+ */
+async function adoptTouches(
+  tx: Kysely<DB>,
+  contactId: string,
+  events: { occurred_at: Date; context: Record<string, unknown>; type: string }[],
+): Promise<void> {
+  const touches = events
+    .filter((e) => e.type === 'page' || e.type === 'screen' || e.type === 'track')
+    .map((e) => touchFromContext(e.context, e.occurred_at))
+    .filter((t): t is Touch => t !== undefined)
+    .sort((a, b) => (a.at < b.at ? -1 : 1));
+  if (events.length === 0) return;
+  const earliest = new Date(Math.min(...events.map((e) => e.occurred_at.getTime())));
+  const first = touches[0] ? JSON.stringify(touches[0]) : null;
+  const last = touches.at(-1) ? JSON.stringify(touches.at(-1)) : null;
+  await sql`
+    UPDATE contacts SET
+      first_touch = CASE WHEN ${first}::jsonb IS NOT NULL AND (first_touch IS NULL OR (first_touch->>'at')::timestamptz > (${first}::jsonb->>'at')::timestamptz) THEN ${first}::jsonb ELSE first_touch END,
+      last_touch = CASE WHEN ${last}::jsonb IS NOT NULL AND (last_touch IS NULL OR (last_touch->>'at')::timestamptz < (${last}::jsonb->>'at')::timestamptz) THEN ${last}::jsonb ELSE last_touch END,
+      first_seen_at = least(coalesce(first_seen_at, ${earliest}), ${earliest})
+    WHERE id = ${contactId}`.execute(tx);
 }

@@ -82,6 +82,9 @@ describe('Segment-spec ingestion', () => {
     expect(timeline.items.map((e: { name: string }) => e.name)).toEqual(['/features', '/pricing']);
     const identities = await (await app.request(`/api/contacts/${contact!.id}/identities`, { key: ws.readKey })).json();
     expect(identities).toMatchObject({ email: 'visitor@example.com', anonymousIds: ['cookie-9'] });
+    const stored = (await contactsOf(ws.workspaceId))[0]!;
+    expect(stored.first_touch).toMatchObject({ source: 'google', medium: 'cpc', campaign: 'spring', at: '2026-04-01T00:01:00.000Z' });
+    expect(stored.first_seen_at?.toISOString()).toBe('2026-04-01T00:01:00.000Z');
   });
 
   it('merges two contacts when an identify proves they are one person, keeping every event', async () => {
