@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import type { Engine } from '../src/platform/db/database.ts';
 import { BENCH_DATABASE } from './bench-database.ts';
 import { benchImport } from './import.ts';
+import { benchIngest } from './ingest.ts';
 
 export interface BenchContext {
   rows: number;
@@ -13,6 +14,7 @@ export interface BenchContext {
 /** Every benchmark by name; each returns its `RESULT …` lines. */
 const BENCHMARKS: Record<string, (context: BenchContext) => Promise<string[]>> = {
   import: benchImport,
+  ingest: benchIngest,
 };
 
 const USAGE = `usage: npm run bench -- [${Object.keys(BENCHMARKS).join('|')} …] [--rows N] [--engine pglite|postgres|both]

@@ -3,6 +3,7 @@ import { type Kysely, sql } from 'kysely';
 import { normalizeDomain } from '../companies/normalize-domain.ts';
 import { resolveCompanies } from '../companies/resolve-companies.ts';
 import { applyContactWrite } from '../contacts/apply-contact-write.ts';
+import { canonicalEmail } from '../contacts/cleansing/normalize-email.ts';
 import type { ContactInput } from '../contacts/contact-schema.ts';
 import { loadWriteContext, type WriteContext } from '../contacts/contacts.ts';
 import { type PreparedContact, prepareContact } from '../contacts/prepare-contact.ts';
@@ -45,8 +46,12 @@ export async function ingestEvents(
     partitions,
   );
   const context = await loadWriteContext(db, workspaceId);
+  const identities = identityLocks(calls);
   return withConflictRetry(() =>
     db.transaction().execute(async (tx) => {
+      // Requests that touch the same people take their locks in one order: no deadlocks, no two
+      // transactions creating one person, no anonymous event slipping past a concurrent identify.
+      for (const key of identities) await sql`SELECT pg_advisory_xact_lock(hashtextextended(${key}, 0))`.execute(tx);
       const result: IngestResult = { stored: 0, duplicates: 0 };
       for (const { call, occurredAt, messageId } of timed) {
         const fresh = await tx
@@ -81,6 +86,19 @@ export async function ingestEvents(
       return result;
     }),
   );
+}
+
+/** Every identity the calls mention, as sorted lock keys (workspace-agnostic hashing is fine: a collision only serialises). */
+function identityLocks(calls: SegmentCall[]): string[] {
+  const keys = new Set<string>();
+  for (const call of calls) {
+    if (call.userId) keys.add(`u:${call.userId}`);
+    if (call.anonymousId) keys.add(`a:${call.anonymousId}`);
+    if (call.previousId) keys.add(`u:${call.previousId}`).add(`a:${call.previousId}`);
+    const email = call.traits?.email;
+    if (typeof email === 'string') keys.add(`e:${canonicalEmail(email)}`);
+  }
+  return [...keys].sort();
 }
 
 /** The contact a call belongs to (creating or merging contacts as the call proves), or undefined while anonymous. */

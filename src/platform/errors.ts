@@ -13,6 +13,7 @@ export type ErrorCode =
   | 'unsupported_media_type'
   | 'rate_limited'
   | 'config_invalid'
+  | 'unavailable'
   | 'internal';
 
 /** One problem with one field of the input: where (a JSON-pointer-like path) and what was expected. */
@@ -42,6 +43,7 @@ const httpStatus: Record<ErrorCode, number> = {
   unsupported_media_type: 415,
   rate_limited: 429,
   config_invalid: 500,
+  unavailable: 503,
   internal: 500,
 };
 
@@ -55,6 +57,7 @@ const exitCodes: Record<ErrorCode, number> = {
   unsupported_media_type: 2,
   rate_limited: 6,
   config_invalid: 78,
+  unavailable: 75,
   internal: 1,
 };
 

@@ -26,6 +26,7 @@ const TITLES: Record<ErrorCode, string> = {
   unsupported_media_type: 'Unsupported media type',
   rate_limited: 'Too many requests',
   config_invalid: 'Server misconfigured',
+  unavailable: 'Temporarily unavailable',
   internal: 'Internal error',
 };
 

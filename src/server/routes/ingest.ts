@@ -64,7 +64,16 @@ export function ingestRoutes(deps: ServerDeps) {
         },
       );
     }
-    await ingestEvents(deps.db, { workspaceId, calls, partitions }, deps.clock);
+    try {
+      await ingestEvents(deps.db, { workspaceId, calls, partitions }, deps.clock);
+    } catch (error) {
+      // A write race that outlived its retries is ours, not the client's: answer so it retries
+      // (analytics clients retry 5xx and 429, and drop other 4xx with the events in them).
+      if (['23505', '40P01', '40001'].includes((error as { code?: string }).code ?? '')) {
+        return problemResponse(c, 'unavailable', 'busy writing the same contacts; retry shortly', [], { 'retry-after': '1' });
+      }
+      throw error;
+    }
     return c.json({ success: true });
   });
   return app;
