@@ -4,6 +4,7 @@ import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { createImport, issuesToCsv, listImportIssues, runImport } from '../../imports/imports.ts';
 import { loadConfig } from '../../platform/config.ts';
+import { KizunaError } from '../../platform/errors.ts';
 import { openRuntime, resolveWorkspaceId } from '../runtime.ts';
 
 export function registerImport(program: Command): void {
@@ -24,13 +25,13 @@ Recognised headers include: email / メールアドレス, 氏名 / 姓 / 名, �
 業種, 従業員数, 都道府県, タグ, and custom.<key> for declared custom fields.`,
     )
     .action(async (file: string, options: { workspace?: string; encoding: string; map?: string[]; report?: string }) => {
-      if (!existsSync(file)) throw new Error(`file ${file} does not exist`);
+      if (!existsSync(file)) throw new KizunaError('not_found', `file ${file} does not exist`);
       if (!['auto', 'utf-8', 'shift_jis'].includes(options.encoding))
-        throw new Error(`--encoding: expected auto, utf-8 or shift_jis, got "${options.encoding}"`);
+        throw new KizunaError('invalid_input', `--encoding: expected auto, utf-8 or shift_jis, got "${options.encoding}"`);
       const mapping = Object.fromEntries(
         (options.map ?? []).map((pair) => {
           const at = pair.lastIndexOf('=');
-          if (at <= 0) throw new Error(`--map: expected header=field, got "${pair}"`);
+          if (at <= 0) throw new KizunaError('invalid_input', `--map: expected header=field, got "${pair}"`);
           return [pair.slice(0, at), pair.slice(at + 1)];
         }),
       );
@@ -61,7 +62,7 @@ Recognised headers include: email / メールアドレス, 氏名 / 姓 / 名, �
           runtime.clock,
         );
         bar.stop();
-        if (summary.status === 'failed') throw new Error(summary.error ?? 'the import failed');
+        if (summary.status === 'failed') throw new KizunaError('invalid_input', summary.error ?? 'the import failed');
         const c = summary.counts;
         process.stdout.write(
           `${summary.filename} (${summary.encoding}): ${c.total} rows — ${c.created} created, ${c.updated} updated, ${c.unchanged} unchanged, ` +

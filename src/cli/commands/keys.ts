@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../platform/config.ts';
+import { KizunaError } from '../../platform/errors.ts';
 import { API_KEY_SCOPES, type ApiKeyScope, createApiKey, listApiKeys, revokeApiKey } from '../../workspaces/api-keys.ts';
-import { openRuntime, resolveWorkspaceId } from '../runtime.ts';
+import { assertUuid, openRuntime, resolveWorkspaceId } from '../runtime.ts';
 
 export function registerKeys(program: Command): void {
   const keys = program.command('keys').description('create, list and revoke API keys');
@@ -17,7 +18,7 @@ export function registerKeys(program: Command): void {
     .option('--workspace <id>', 'workspace id (default: the first workspace)')
     .action(async (options: { name: string; scope: string; workspace?: string }) => {
       if (!API_KEY_SCOPES.includes(options.scope as ApiKeyScope))
-        throw new Error(`--scope: expected one of ${API_KEY_SCOPES.join(', ')}, got "${options.scope}"`);
+        throw new KizunaError('invalid_input', `--scope: expected one of ${API_KEY_SCOPES.join(', ')}, got "${options.scope}"`);
       const runtime = await openRuntime(loadConfig(), { quiet: true });
       try {
         const workspaceId = await resolveWorkspaceId(runtime, options.workspace);
@@ -53,6 +54,7 @@ export function registerKeys(program: Command): void {
     .description('revoke an API key at once')
     .option('--workspace <id>', 'workspace id (default: the first workspace)')
     .action(async (id: string, options: { workspace?: string }) => {
+      assertUuid(id, 'id');
       const runtime = await openRuntime(loadConfig(), { quiet: true });
       try {
         const workspaceId = await resolveWorkspaceId(runtime, options.workspace);

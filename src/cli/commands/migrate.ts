@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { loadConfig } from '../../platform/config.ts';
+import { KizunaError } from '../../platform/errors.ts';
 import { openRuntime } from '../runtime.ts';
 
 export function registerMigrate(program: Command): void {
@@ -15,7 +16,7 @@ export function registerMigrate(program: Command): void {
       await runtime.database.close();
       process.stdout.write(`database is up to date (${runtime.database.engine})\n`);
       if (options.dump) {
-        if (!config.databaseUrl) throw new Error('--dump needs DATABASE_URL: pg_dump reads a PostgreSQL server');
+        if (!config.databaseUrl) throw new KizunaError('config_invalid', '--dump needs DATABASE_URL: pg_dump reads a PostgreSQL server');
         writeFileSync(options.dump, dumpSchema(config.databaseUrl));
         process.stdout.write(`schema written to ${options.dump}\n`);
       }
