@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { type Kysely, sql } from 'kysely';
+import type { Kysely } from 'kysely';
 import { normalizeDomain } from '../companies/normalize-domain.ts';
 import { resolveCompanies } from '../companies/resolve-companies.ts';
 import { applyContactWrite } from '../contacts/apply-contact-write.ts';
@@ -9,13 +9,14 @@ import { loadWriteContext, type WriteContext } from '../contacts/contacts.ts';
 import { type PreparedContact, prepareContact } from '../contacts/prepare-contact.ts';
 import { upsertContacts, writtenContactId } from '../contacts/upsert-contacts.ts';
 import type { Clock } from '../platform/clock.ts';
+import { anyOf } from '../platform/db/any-of.ts';
 import type { DB } from '../platform/db/schema.ts';
 import { withConflictRetry } from '../platform/db/with-conflict-retry.ts';
+import { claimMessageIds, createEventBatch, lockIdentities } from './event-batch.ts';
 import { ensureEventPartitions, type PartitionCache } from './event-partitions.ts';
 import type { SegmentCall } from './event-schema.ts';
 import { correctEventTime } from './event-time.ts';
 import { contactByAnonymousId, contactByEmail, contactByUserId, linkAnonymousId, USER_ID_SOURCE } from './identity.ts';
-import { insertEvent } from './insert-event.ts';
 import { mergeContacts } from './merge-contacts.ts';
 import { touchFromContext } from './touch.ts';
 import { traitsToContact } from './traits-to-contact.ts';
@@ -51,41 +52,103 @@ export async function ingestEvents(
     db.transaction().execute(async (tx) => {
       // Requests that touch the same people take their locks in one order: no deadlocks, no two
       // transactions creating one person, no anonymous event slipping past a concurrent identify.
-      for (const key of identities) await sql`SELECT pg_advisory_xact_lock(hashtextextended(${key}, 0))`.execute(tx);
+      await lockIdentities(tx, identities);
+      const fresh = await claimMessageIds(
+        tx,
+        workspaceId,
+        timed.map((t) => t.messageId),
+        receivedAt,
+      );
+      const batch = createEventBatch(tx, workspaceId, receivedAt);
+      const known = createIdentityCache(tx, workspaceId, calls);
       const result: IngestResult = { stored: 0, duplicates: 0 };
+      const stored = new Set<string>();
       for (const { call, occurredAt, messageId } of timed) {
-        const fresh = await tx
-          .insertInto('event_message_ids')
-          .values({ workspace_id: workspaceId, message_id: messageId, received_at: receivedAt })
-          .onConflict((oc) => oc.doNothing())
-          .returning('message_id')
-          .executeTakeFirst();
-        if (!fresh) {
+        if (!fresh.has(messageId) || stored.has(messageId)) {
           result.duplicates++;
           continue;
         }
-        const contactId = await resolveCall(tx, context, call, clock);
-        await insertEvent(tx, {
-          workspaceId,
-          messageId,
-          type: call.type,
-          name: call.type === 'track' ? call.event! : (call.name ?? null),
-          contactId: contactId ?? null,
-          anonymousId: call.anonymousId,
-          userId: call.userId,
-          properties: propertiesOf(call),
-          traits: call.traits,
-          context: call.context,
-          occurredAt,
-          receivedAt,
-          sentAt: call.sentAt ? new Date(call.sentAt) : null,
-        });
-        if (contactId) await touchContact(tx, contactId, call, occurredAt);
+        stored.add(messageId);
+        let contactId = await known.simple(call);
+        if (contactId === false) {
+          // Identify, group, alias, or a first sight of a userId: may create, merge or link contacts,
+          // so this request's collected events are written first and the cache is refreshed after.
+          await batch.flush();
+          contactId = await resolveCall(tx, context, call, clock);
+          known.invalidate();
+        }
+        batch.add(
+          {
+            message_id: messageId,
+            type: call.type,
+            name: call.type === 'track' ? call.event! : (call.name ?? null),
+            contact_id: contactId ?? null,
+            anonymous_id: call.anonymousId ?? null,
+            user_id: call.userId ?? null,
+            properties: propertiesOf(call),
+            traits: call.traits ?? null,
+            context: call.context ?? {},
+            occurred_at: occurredAt,
+            sent_at: call.sentAt ? new Date(call.sentAt) : null,
+          },
+          call.type === 'page' || call.type === 'screen' || call.type === 'track' ? touchFromContext(call.context, occurredAt) : undefined,
+        );
         result.stored++;
       }
+      await batch.flush();
       return result;
     }),
   );
+}
+
+/**
+ * Who page/track/screen calls belong to, from two lookups per request instead of several
+ * statements per call. `simple` answers false when the call needs the full path (identify,
+ * group, alias, an unknown userId, or a cookie not yet tied to its userId's contact).
+ */
+function createIdentityCache(tx: Kysely<DB>, workspaceId: string, calls: SegmentCall[]) {
+  const userIds = [...new Set(calls.flatMap((c) => (c.userId ? [c.userId] : [])))];
+  const anonymousIds = [...new Set(calls.flatMap((c) => (c.anonymousId ? [c.anonymousId] : [])))];
+  let users: Map<string, string> | undefined;
+  let cookies: Map<string, string> | undefined;
+  const load = async () => {
+    users = new Map();
+    cookies = new Map();
+    if (userIds.length) {
+      const rows = await tx
+        .selectFrom('contact_external_ids')
+        .select(['external_id', 'contact_id'])
+        .where('workspace_id', '=', workspaceId)
+        .where('source', '=', USER_ID_SOURCE)
+        .where('external_id', '=', anyOf(userIds, 'text'))
+        .execute();
+      for (const row of rows) users.set(row.external_id, row.contact_id);
+    }
+    if (anonymousIds.length) {
+      const rows = await tx
+        .selectFrom('contact_anonymous_ids')
+        .select(['anonymous_id', 'contact_id'])
+        .where('workspace_id', '=', workspaceId)
+        .where('anonymous_id', '=', anyOf(anonymousIds, 'text'))
+        .execute();
+      for (const row of rows) cookies.set(row.anonymous_id, row.contact_id);
+    }
+  };
+  return {
+    async simple(call: SegmentCall): Promise<string | undefined | false> {
+      if (call.type !== 'page' && call.type !== 'screen' && call.type !== 'track') return false;
+      if (!users || !cookies) await load();
+      if (!call.userId) return call.anonymousId ? cookies!.get(call.anonymousId) : undefined;
+      const contactId = users!.get(call.userId);
+      if (!contactId) return false;
+      if (call.anonymousId && cookies!.get(call.anonymousId) !== contactId) return false;
+      return contactId;
+    },
+    invalidate() {
+      users = undefined;
+      cookies = undefined;
+    },
+  };
 }
 
 /** Every identity the calls mention, as sorted lock keys (workspace-agnostic hashing is fine: a collision only serialises). */
@@ -179,20 +242,6 @@ async function applyGroup(tx: Kysely<DB>, workspaceId: string, contactId: string
     .where('id', '=', companyId)
     .execute();
   await tx.updateTable('contacts').set({ company_id: companyId }).where('id', '=', contactId).execute();
-}
-
-/** first/last seen, and the first and latest marketing touch. */
-async function touchContact(tx: Kysely<DB>, contactId: string, call: SegmentCall, occurredAt: Date): Promise<void> {
-  const touch =
-    call.type === 'page' || call.type === 'screen' || call.type === 'track' ? touchFromContext(call.context, occurredAt) : undefined;
-  const touchJson = touch ? JSON.stringify(touch) : null;
-  await sql`
-    UPDATE contacts SET
-      first_seen_at = least(coalesce(first_seen_at, ${occurredAt}), ${occurredAt}),
-      last_seen_at = greatest(coalesce(last_seen_at, ${occurredAt}), ${occurredAt}),
-      first_touch = CASE WHEN ${touchJson}::jsonb IS NOT NULL AND (first_touch IS NULL OR (first_touch->>'at')::timestamptz > ${occurredAt}) THEN ${touchJson}::jsonb ELSE first_touch END,
-      last_touch = CASE WHEN ${touchJson}::jsonb IS NOT NULL AND (last_touch IS NULL OR (last_touch->>'at')::timestamptz <= ${occurredAt}) THEN ${touchJson}::jsonb ELSE last_touch END
-    WHERE id = ${contactId}`.execute(tx);
 }
 
 /**

@@ -1,0 +1,96 @@
+import { randomUUID } from 'node:crypto';
+import { type Kysely, sql } from 'kysely';
+import type { DB, EventType } from '../platform/db/schema.ts';
+import type { Touch } from './touch.ts';
+
+export interface PendingEvent {
+  message_id: string;
+  type: EventType;
+  name: string | null;
+  contact_id: string | null;
+  anonymous_id: string | null;
+  user_id: string | null;
+  properties: Record<string, unknown>;
+  traits: Record<string, unknown> | null;
+  context: Record<string, unknown>;
+  occurred_at: Date;
+  sent_at: Date | null;
+}
+
+interface Seen {
+  firstAt: Date;
+  lastAt: Date;
+  firstTouch?: Touch;
+  lastTouch?: Touch;
+}
+
+/**
+ * Collects a request's events and what they say about their contacts (first/last seen, first/last
+ * touch), and writes them in two statements per flush instead of two per event.
+ */
+export function createEventBatch(tx: Kysely<DB>, workspaceId: string, receivedAt: Date) {
+  let events: PendingEvent[] = [];
+  let seen = new Map<string, Seen>();
+  return {
+    add(event: PendingEvent, touch: Touch | undefined): void {
+      events.push(event);
+      if (!event.contact_id) return;
+      const at = event.occurred_at;
+      const current = seen.get(event.contact_id) ?? { firstAt: at, lastAt: at };
+      if (at < current.firstAt) current.firstAt = at;
+      if (at > current.lastAt) current.lastAt = at;
+      if (touch && (!current.firstTouch || touch.at < current.firstTouch.at)) current.firstTouch = touch;
+      if (touch && (!current.lastTouch || touch.at >= current.lastTouch.at)) current.lastTouch = touch;
+      seen.set(event.contact_id, current);
+    },
+    /** Writes what was collected; call before anything that reads or moves this request's events. */
+    async flush(): Promise<void> {
+      if (events.length) {
+        const rows = events.map((e) => ({ ...e, workspace_id: workspaceId, id: randomUUID(), received_at: receivedAt }));
+        await sql`INSERT INTO events SELECT * FROM json_populate_recordset(NULL::events, ${JSON.stringify(rows)}::json)`.execute(tx);
+      }
+      if (seen.size) {
+        // Sorted by id: concurrent requests lock contact rows in the same order.
+        const updates = [...seen]
+          .sort(([a], [b]) => (a < b ? -1 : 1))
+          .map(([id, s]) => ({
+            id,
+            first_at: s.firstAt,
+            last_at: s.lastAt,
+            first_touch: s.firstTouch ?? null,
+            last_touch: s.lastTouch ?? null,
+          }));
+        await sql`
+          UPDATE contacts AS c SET
+            first_seen_at = least(coalesce(c.first_seen_at, v.first_at), v.first_at),
+            last_seen_at = greatest(coalesce(c.last_seen_at, v.last_at), v.last_at),
+            first_touch = CASE WHEN v.first_touch IS NOT NULL AND (c.first_touch IS NULL OR (c.first_touch->>'at')::timestamptz > (v.first_touch->>'at')::timestamptz)
+              THEN v.first_touch ELSE c.first_touch END,
+            last_touch = CASE WHEN v.last_touch IS NOT NULL AND (c.last_touch IS NULL OR (c.last_touch->>'at')::timestamptz <= (v.last_touch->>'at')::timestamptz)
+              THEN v.last_touch ELSE c.last_touch END
+          FROM json_to_recordset(${JSON.stringify(updates)}::json) AS v(id uuid, first_at timestamptz, last_at timestamptz, first_touch jsonb, last_touch jsonb)
+          WHERE c.id = v.id AND c.workspace_id = ${workspaceId}`.execute(tx);
+      }
+      events = [];
+      seen = new Map();
+    },
+  };
+}
+
+/** Claims the request's messageIds in one statement; returns those not seen before. */
+export async function claimMessageIds(tx: Kysely<DB>, workspaceId: string, messageIds: string[], receivedAt: Date): Promise<Set<string>> {
+  const { rows } = await sql<{ message_id: string }>`
+    INSERT INTO event_message_ids (workspace_id, message_id, received_at)
+    SELECT ${workspaceId}, m, ${receivedAt} FROM unnest(${messageIds}::text[]) AS m
+    ON CONFLICT DO NOTHING
+    RETURNING message_id`.execute(tx);
+  return new Set(rows.map((r) => r.message_id));
+}
+
+/** Takes the request's identity locks in one statement, in hash order (the same order everywhere). */
+export async function lockIdentities(tx: Kysely<DB>, keys: string[]): Promise<void> {
+  if (keys.length === 0) return;
+  await sql`SELECT pg_advisory_xact_lock(h) FROM (SELECT DISTINCT hashtextextended(k, 0) AS h FROM unnest(${keys}::text[]) AS k ORDER BY h) AS s`.execute(
+    tx,
+  );
+}
