@@ -1,4 +1,4 @@
-import { createRoute, type RouteConfig, type z } from '@hono/zod-openapi';
+import { createRoute, type RouteConfig, z } from '@hono/zod-openapi';
 import { ZProblem } from './problem.ts';
 
 const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: ZProblem } } });
@@ -25,4 +25,12 @@ export function jsonBody<T extends z.ZodType>(schema: T, description?: string) {
 
 export function jsonResponse<T extends z.ZodType>(schema: T, description: string) {
   return { description, content: { 'application/json': { schema } } };
+}
+
+/** The `{id}` path parameter of every resource route. */
+export const ZId = z.object({ id: z.uuid().openapi({ param: { name: 'id', in: 'path' } }) });
+
+/** The workspace of the request's API key. */
+export function ws(c: { get: (key: 'principal') => { workspaceId: string } }): string {
+  return c.get('principal').workspaceId;
 }

@@ -4,9 +4,8 @@ import { ZCompany, ZCompanyInput, ZCompanyPatch } from '../../companies/company-
 import { listCompanies, ZCompanyQuery } from '../../companies/list-companies.ts';
 import { pageSchema } from '../../platform/pagination.ts';
 import type { AppEnv, ServerDeps } from '../deps.ts';
-import { jsonBody, jsonResponse, jsonRoute } from '../openapi-helpers.ts';
+import { jsonBody, jsonResponse, jsonRoute, ws, ZId } from '../openapi-helpers.ts';
 
-const ZId = z.object({ id: z.uuid().openapi({ param: { name: 'id', in: 'path' } }) });
 const ZBulkResult = z
   .object({
     results: z.array(
@@ -23,7 +22,6 @@ const tags = ['Companies'];
 
 export function companyRoutes(deps: ServerDeps) {
   const app = new OpenAPIHono<AppEnv>();
-  const ws = (c: { get: (k: 'principal') => { workspaceId: string } }) => c.get('principal').workspaceId;
 
   app.openapi(
     jsonRoute({

@@ -1,10 +1,9 @@
-import { OpenAPIHono, z } from '@hono/zod-openapi';
+import { OpenAPIHono } from '@hono/zod-openapi';
 import { getContactIdentities, listContactEvents, ZEvent, ZEventQuery, ZIdentities } from '../../events/list-events.ts';
 import { pageSchema } from '../../platform/pagination.ts';
 import type { AppEnv, ServerDeps } from '../deps.ts';
-import { jsonResponse, jsonRoute } from '../openapi-helpers.ts';
+import { jsonResponse, jsonRoute, ws, ZId } from '../openapi-helpers.ts';
 
-const ZId = z.object({ id: z.uuid().openapi({ param: { name: 'id', in: 'path' } }) });
 const tags = ['Contacts'];
 
 /** A contact's behaviour: its event timeline and the identities it is known by. */
@@ -19,8 +18,7 @@ export function contactTimelineRoutes(deps: ServerDeps) {
       request: { params: ZId, query: ZEventQuery },
       responses: { 200: jsonResponse(pageSchema(ZEvent, 'EventPage'), 'A page of events') },
     }),
-    async (c) =>
-      c.json(await listContactEvents(deps.db, c.get('principal').workspaceId, c.req.valid('param').id, c.req.valid('query')), 200),
+    async (c) => c.json(await listContactEvents(deps.db, ws(c), c.req.valid('param').id, c.req.valid('query')), 200),
   );
   app.openapi(
     jsonRoute({
@@ -31,7 +29,7 @@ export function contactTimelineRoutes(deps: ServerDeps) {
       request: { params: ZId },
       responses: { 200: jsonResponse(ZIdentities, 'The identities') },
     }),
-    async (c) => c.json(await getContactIdentities(deps.db, c.get('principal').workspaceId, c.req.valid('param').id), 200),
+    async (c) => c.json(await getContactIdentities(deps.db, ws(c), c.req.valid('param').id), 200),
   );
   return app;
 }

@@ -4,9 +4,8 @@ import { bulkUpsertContacts, createContact, deleteContact, getContact, updateCon
 import { listContacts, ZContactQuery } from '../../contacts/list-contacts.ts';
 import { pageSchema } from '../../platform/pagination.ts';
 import type { AppEnv, ServerDeps } from '../deps.ts';
-import { jsonBody, jsonResponse, jsonRoute } from '../openapi-helpers.ts';
+import { jsonBody, jsonResponse, jsonRoute, ws, ZId } from '../openapi-helpers.ts';
 
-const ZId = z.object({ id: z.uuid().openapi({ param: { name: 'id', in: 'path' } }) });
 const ZBulkResult = z
   .object({
     results: z.array(
@@ -26,7 +25,6 @@ const tags = ['Contacts'];
 
 export function contactRoutes(deps: ServerDeps) {
   const app = new OpenAPIHono<AppEnv>();
-  const ws = (c: { get: (k: 'principal') => { workspaceId: string } }) => c.get('principal').workspaceId;
 
   app.openapi(
     jsonRoute({

@@ -2,16 +2,14 @@ import { OpenAPIHono, z } from '@hono/zod-openapi';
 import { ZForm, ZFormDefinition } from '../../forms/form-schema.ts';
 import { createForm, deleteForm, getForm, listForms, updateForm } from '../../forms/forms.ts';
 import type { AppEnv, ServerDeps } from '../deps.ts';
-import { jsonBody, jsonResponse, jsonRoute } from '../openapi-helpers.ts';
+import { jsonBody, jsonResponse, jsonRoute, ws, ZId } from '../openapi-helpers.ts';
 
-const ZId = z.object({ id: z.uuid().openapi({ param: { name: 'id', in: 'path' } }) });
 // Bodies are validated by the domain (parseInput), so errors name fields the same way everywhere.
 const ZBody = z.looseObject({}).openapi({ description: 'A FormDefinition' });
 const tags = ['Forms'];
 
 export function formRoutes(deps: ServerDeps) {
   const app = new OpenAPIHono<AppEnv>();
-  const ws = (c: { get: (k: 'principal') => { workspaceId: string } }) => c.get('principal').workspaceId;
   app.openapi(
     jsonRoute({
       method: 'get',

@@ -4,7 +4,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { createImport, getImport, issuesToCsv, listImportIssues, listImports } from '../../imports/imports.ts';
 import { invalidInput, KizunaError } from '../../platform/errors.ts';
 import type { AppEnv, ServerDeps } from '../deps.ts';
-import { jsonResponse, jsonRoute } from '../openapi-helpers.ts';
+import { jsonResponse, jsonRoute, ws, ZId } from '../openapi-helpers.ts';
 
 const ZCounts = z.object({
   total: z.number(),
@@ -39,7 +39,6 @@ const ZIssue = z
     value: z.string().nullable(),
   })
   .openapi('ImportIssue');
-const ZId = z.object({ id: z.uuid().openapi({ param: { name: 'id', in: 'path' } }) });
 const ZUploadQuery = z.object({
   filename: z.string().max(255).optional().openapi({ description: 'Name shown in the import list (defaults to upload.csv).' }),
   encoding: z.enum(['auto', 'utf-8', 'shift_jis']).default('auto'),
@@ -52,7 +51,6 @@ const tags = ['Imports'];
 
 export function importRoutes(deps: ServerDeps) {
   const app = new OpenAPIHono<AppEnv>();
-  const ws = (c: { get: (k: 'principal') => { workspaceId: string } }) => c.get('principal').workspaceId;
 
   app.openapi(
     jsonRoute({
