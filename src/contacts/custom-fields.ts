@@ -121,13 +121,11 @@ function coerce(field: CustomField, raw: unknown, fromText: boolean): CustomValu
       return { error: `expected true or false, got ${JSON.stringify(raw)}` };
     }
     case 'date': {
-      if (
-        typeof raw === 'string' &&
-        /^\d{4}-\d{2}-\d{2}/.test(raw.replace(/\//g, '-')) &&
-        !Number.isNaN(Date.parse(raw.replace(/\//g, '-')))
-      ) {
-        return raw.replace(/\//g, '-');
-      }
+      const text = typeof raw === 'string' ? raw.replace(/\//g, '-') : '';
+      const day = /^(\d{4})-(\d{2})-(\d{2})/.exec(text);
+      // Date.parse accepts 2024-02-31 (rolling into March); a calendar date must exist as written.
+      const real = day && new Date(Date.UTC(+day[1]!, +day[2]! - 1, +day[3]!)).toISOString().startsWith(day[0]!);
+      if (real && !Number.isNaN(Date.parse(text))) return text;
       return { error: `expected a date as YYYY-MM-DD (or an ISO 8601 timestamp), got ${JSON.stringify(raw)}` };
     }
     case 'enum':
