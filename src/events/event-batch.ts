@@ -1,21 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { type Kysely, sql } from 'kysely';
-import type { DB, EventType } from '../platform/db/schema.ts';
+import type { DB, EventRow } from '../platform/db/schema.ts';
 import type { Touch } from './touch.ts';
 
-export interface PendingEvent {
-  message_id: string;
-  type: EventType;
-  name: string | null;
-  contact_id: string | null;
-  anonymous_id: string | null;
-  user_id: string | null;
-  properties: Record<string, unknown>;
-  traits: Record<string, unknown> | null;
-  context: Record<string, unknown>;
-  occurred_at: Date;
-  sent_at: Date | null;
-}
+/** An event row before the batch gives it an id and arrival time. */
+export type PendingEvent = Omit<EventRow, 'workspace_id' | 'id' | 'received_at'>;
 
 interface Seen {
   firstAt: Date;

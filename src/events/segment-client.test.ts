@@ -1,13 +1,7 @@
-import type { AddressInfo } from 'node:net';
-import { serve } from '@hono/node-server';
 import { Analytics } from '@segment/analytics-node';
 import { afterAll, describe, expect, it } from 'vitest';
-import { systemClock } from '../platform/clock.ts';
-import { loadConfig } from '../platform/config.ts';
 import { useTestDatabase } from '../platform/db/test-database.ts';
-import { createLogger } from '../platform/logger.ts';
-import { createApp } from '../server/app.ts';
-import { createTestWorkspace } from '../server/test-app.ts';
+import { createTestWorkspace, serveTestApp } from '../server/test-app.ts';
 
 const database = useTestDatabase();
 const servers: { close: () => void }[] = [];
@@ -15,29 +9,16 @@ afterAll(() => {
   for (const server of servers) server.close();
 });
 
-/** Kizuna over real HTTP on loopback; `failFirst` stores the first request and then answers 500 anyway. */
+/** Kizuna over real HTTP on loopback; `failFirst` stores the first requests and then answers 500 anyway. */
 async function startKizuna({ failFirst = 0 }: { failFirst?: number } = {}) {
-  const config = loadConfig({ env: {}, flags: { logLevel: 'silent', logFormat: 'json' } });
-  const app = createApp({
-    db: database.current.db,
-    engine: database.current.engine,
-    clock: systemClock,
-    config,
-    logger: createLogger(config),
-  });
   let requests = 0;
-  const server = serve({
-    port: 0,
-    hostname: '127.0.0.1',
-    fetch: async (request) => {
-      const response = await app.fetch(request);
-      requests++;
-      return requests <= failFirst ? new Response('{"error":"injected"}', { status: 500 }) : response;
-    },
+  const served = await serveTestApp(database.current, (fetch) => async (request) => {
+    const response = await fetch(request);
+    requests++;
+    return requests <= failFirst ? new Response('{"error":"injected"}', { status: 500 }) : response;
   });
-  servers.push(server);
-  await new Promise((resolve) => server.once('listening', resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, requests: () => requests };
+  servers.push(served);
+  return { url: served.url, requests: () => requests };
 }
 
 describe('the official @segment/analytics-node client', () => {

@@ -1,5 +1,7 @@
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
 import { IMPORT_JOB, importJobHandler } from '../imports/imports.ts';
-import { createVirtualClock, type VirtualClock } from '../platform/clock.ts';
+import { createVirtualClock, systemClock, type VirtualClock } from '../platform/clock.ts';
 import { loadConfig } from '../platform/config.ts';
 import type { Database } from '../platform/db/database.ts';
 import { createWorker } from '../platform/jobs/worker.ts';
@@ -58,4 +60,20 @@ export function createTestApp(
     },
     drainJobs: () => worker.drain(),
   };
+}
+
+/**
+ * The real app over HTTP on a random loopback port, on the system clock (for clients and
+ * browsers that talk over a socket). `wrap` may stand between the socket and the app.
+ * @returns its base URL and a close function.
+ */
+export async function serveTestApp(
+  database: Database,
+  wrap: (fetch: (request: Request) => Response | Promise<Response>) => (request: Request) => Response | Promise<Response> = (f) => f,
+): Promise<{ url: string; close: () => void }> {
+  const config = loadConfig({ env: {}, flags: { logLevel: 'silent', logFormat: 'json' } });
+  const app = createApp({ db: database.db, engine: database.engine, clock: systemClock, config, logger: createLogger(config) });
+  const server = serve({ port: 0, hostname: '127.0.0.1', fetch: wrap((request) => app.fetch(request)) });
+  await new Promise((resolve) => server.once('listening', resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => server.close() };
 }

@@ -1,15 +1,10 @@
 import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { serve } from '@hono/node-server';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { systemClock } from '../platform/clock.ts';
-import { loadConfig } from '../platform/config.ts';
 import { testEngine, useTestDatabase } from '../platform/db/test-database.ts';
-import { createLogger } from '../platform/logger.ts';
-import { createApp } from '../server/app.ts';
-import { createTestWorkspace } from '../server/test-app.ts';
+import { createTestWorkspace, serveTestApp } from '../server/test-app.ts';
 
 // Debian's Chromium (.ci/run installs it). Without it this file reports itself skipped.
 const CHROMIUM = process.env.KIZUNA_CHROMIUM ?? '/usr/bin/chromium';
@@ -21,18 +16,9 @@ describe.runIf(existsSync(CHROMIUM) && testEngine() === 'pglite')('the web snipp
   const closers: (() => void)[] = [];
 
   beforeAll(async () => {
-    const config = loadConfig({ env: {}, flags: { logLevel: 'silent', logFormat: 'json' } });
-    const app = createApp({
-      db: database.current.db,
-      engine: database.current.engine,
-      clock: systemClock,
-      config,
-      logger: createLogger(config),
-    });
-    const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' });
-    await new Promise((resolve) => server.once('listening', resolve));
-    closers.push(() => server.close());
-    kizunaUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const served = await serveTestApp(database.current);
+    closers.push(served.close);
+    kizunaUrl = served.url;
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: [
