@@ -60,6 +60,12 @@ export async function ingestEvents(
         receivedAt,
       );
       const batch = createEventBatch(tx, workspaceId, receivedAt);
+      await introduceUsers(
+        tx,
+        workspaceId,
+        timed.filter((t) => fresh.has(t.messageId)).map((t) => t.call),
+        clock,
+      );
       const known = createIdentityCache(tx, workspaceId, calls);
       const result: IngestResult = { stored: 0, duplicates: 0 };
       const stored = new Set<string>();
@@ -99,6 +105,51 @@ export async function ingestEvents(
       return result;
     }),
   );
+}
+
+/**
+ * Before the calls are walked one by one: every userId that page/track/screen calls bring for
+ * the first time gets its contact in one batch write, and each cookie those calls pair with a
+ * userId is tied to that contact (the last pairing in the request wins). What is left for the
+ * per-call path is identify, group and alias.
+ */
+async function introduceUsers(tx: Kysely<DB>, workspaceId: string, calls: SegmentCall[], clock: Clock): Promise<void> {
+  const simple = calls.filter((c) => c.userId && (c.type === 'page' || c.type === 'screen' || c.type === 'track'));
+  if (simple.length === 0) return;
+  const userIds = [...new Set(simple.map((c) => c.userId!))];
+  const owners = new Map(
+    (
+      await tx
+        .selectFrom('contact_external_ids')
+        .select(['external_id', 'contact_id'])
+        .where('workspace_id', '=', workspaceId)
+        .where('source', '=', USER_ID_SOURCE)
+        .where('external_id', '=', anyOf(userIds, 'text'))
+        .execute()
+    ).map((r) => [r.external_id, r.contact_id]),
+  );
+  const unknown = userIds.filter((u) => !owners.has(u));
+  if (unknown.length) {
+    const writes = unknown.map((userId, index) => ({ index, prepared: { ...emptyWrite(), externalIds: { [USER_ID_SOURCE]: userId } } }));
+    const outcomes = await upsertContacts(tx, workspaceId, writes, clock);
+    outcomes.forEach((outcome, i) => owners.set(unknown[i]!, writtenContactId(outcome)));
+  }
+  const pairs = new Map<string, string>();
+  for (const call of simple) if (call.anonymousId) pairs.set(call.anonymousId, owners.get(call.userId!)!);
+  if (pairs.size === 0) return;
+  const linked = new Map(
+    (
+      await tx
+        .selectFrom('contact_anonymous_ids')
+        .select(['anonymous_id', 'contact_id'])
+        .where('workspace_id', '=', workspaceId)
+        .where('anonymous_id', '=', anyOf([...pairs.keys()], 'text'))
+        .execute()
+    ).map((r) => [r.anonymous_id, r.contact_id]),
+  );
+  for (const [anonymousId, contactId] of pairs) {
+    if (linked.get(anonymousId) !== contactId) await linkAnonymousId(tx, workspaceId, anonymousId, contactId, clock);
+  }
 }
 
 /**
