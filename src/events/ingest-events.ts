@@ -132,7 +132,7 @@ async function introduceUsers(tx: Kysely<DB>, workspaceId: string, calls: Segmen
   if (unknown.length) {
     const writes = unknown.map((userId, index) => ({ index, prepared: { ...emptyWrite(), externalIds: { [USER_ID_SOURCE]: userId } } }));
     const outcomes = await upsertContacts(tx, workspaceId, writes, clock);
-    outcomes.forEach((outcome, i) => owners.set(unknown[i]!, writtenContactId(outcome)));
+    for (const [i, outcome] of outcomes.entries()) owners.set(unknown[i]!, writtenContactId(outcome));
   }
   const pairs = new Map<string, string>();
   for (const call of simple) if (call.anonymousId) pairs.set(call.anonymousId, owners.get(call.userId!)!);
