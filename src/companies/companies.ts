@@ -99,6 +99,7 @@ export async function updateCompany(db: Kysely<DB>, workspaceId: string, id: str
     const row = await tx
       .updateTable('companies')
       .set({ ...toColumns({ ...values, custom }), updated_at: clock.now() })
+      .where('workspace_id', '=', workspaceId)
       .where('id', '=', id)
       .returningAll()
       .executeTakeFirstOrThrow();
@@ -181,6 +182,7 @@ async function upsertOne(
     await tx
       .updateTable('companies')
       .set({ ...toColumns(changes as CompanyColumns), updated_at: now })
+      .where('workspace_id', '=', workspaceId)
       .where('id', '=', existing.id)
       .execute();
     return { status: 'updated', id: existing.id };

@@ -30,6 +30,7 @@ export async function applyContactWrite(
   await tx
     .updateTable('contacts')
     .set(contactColumns({ ...set, updated_at: clock.now() }))
+    .where('workspace_id', '=', workspaceId)
     .where('id', '=', contactId)
     .execute();
 }

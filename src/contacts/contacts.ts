@@ -150,6 +150,7 @@ export async function updateContact(db: Kysely<DB>, workspaceId: string, id: str
         await tx
           .updateTable('contacts')
           .set(contactColumns({ ...changes, updated_at: clock.now() }))
+          .where('workspace_id', '=', workspaceId)
           .where('id', '=', id)
           .execute();
       }

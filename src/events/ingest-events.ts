@@ -290,9 +290,15 @@ async function applyGroup(tx: Kysely<DB>, workspaceId: string, contactId: string
       domain: eb.fn.coalesce('domain', eb.val(domain)),
       updated_at: clock.now(),
     }))
+    .where('workspace_id', '=', workspaceId)
     .where('id', '=', companyId)
     .execute();
-  await tx.updateTable('contacts').set({ company_id: companyId }).where('id', '=', contactId).execute();
+  await tx
+    .updateTable('contacts')
+    .set({ company_id: companyId })
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '=', contactId)
+    .execute();
 }
 
 /**

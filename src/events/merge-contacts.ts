@@ -47,7 +47,7 @@ export async function mergeContacts(
     })
     .execute();
   // The loser's email is unique: free it before the winner may take it.
-  await tx.updateTable('contacts').set({ email: null }).where('id', '=', loserId).execute();
+  await tx.updateTable('contacts').set({ email: null }).where('workspace_id', '=', workspaceId).where('id', '=', loserId).execute();
   await tx.updateTable('events').set({ contact_id: winnerId }).where('contact_id', '=', loserId).execute();
   await tx.updateTable('contact_anonymous_ids').set({ contact_id: winnerId }).where('contact_id', '=', loserId).execute();
   await tx.updateTable('consents').set({ contact_id: winnerId }).where('contact_id', '=', loserId).execute();
@@ -60,10 +60,11 @@ export async function mergeContacts(
     .where('contact_id', '=', loserId)
     .where((eb) => (taken.size ? eb('source', 'not in', [...taken]) : eb.lit(true)))
     .execute();
-  await tx.deleteFrom('contacts').where('id', '=', loserId).execute();
+  await tx.deleteFrom('contacts').where('workspace_id', '=', workspaceId).where('id', '=', loserId).execute();
   await tx
     .updateTable('contacts')
     .set(contactColumns({ ...fillGaps(winner, loser), updated_at: now }))
+    .where('workspace_id', '=', workspaceId)
     .where('id', '=', winnerId)
     .execute();
 }

@@ -113,7 +113,7 @@ export async function submitForm(
         occurredAt: now,
         receivedAt: now,
       });
-      await tx.updateTable('contacts').set({ last_seen_at: now }).where('id', '=', id).execute();
+      await tx.updateTable('contacts').set({ last_seen_at: now }).where('workspace_id', '=', workspaceId).where('id', '=', id).execute();
       return id;
     }),
   );
