@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import { anyOf } from '../platform/db/any-of.ts';
 import type { ContactRow, DB } from '../platform/db/schema.ts';
+import { createUnionFind } from './union-find.ts';
 import type { ContactWrite } from './upsert-contacts.ts';
 
 /** The writes of one batch that name the same person, directly or through each other. */
@@ -24,20 +25,14 @@ export type StoredMatch =
  * crm:1, row 2 has crm:1 and email b: one person), in the order they first appear.
  */
 export function groupWrites(writes: ContactWrite[]): WriteGroup[] {
-  const parent = new Map<string, string>();
-  const find = (key: string): string => {
-    let root = key;
-    while (parent.get(root) !== undefined && parent.get(root) !== root) root = parent.get(root)!;
-    parent.set(key, root);
-    return root;
-  };
+  const { find, union } = createUnionFind();
   const keysOf = (write: ContactWrite) => [
     ...(write.prepared.email ? [`e:${write.prepared.email}`] : []),
     ...Object.entries(write.prepared.externalIds).map(([source, id]) => `x:${source}\u0000${id}`),
   ];
   for (const write of writes) {
-    const [first, ...rest] = keysOf(write).map(find);
-    for (const key of rest) if (first && key !== first) parent.set(key, first);
+    const [first, ...rest] = keysOf(write);
+    for (const key of rest) union(first!, key);
   }
   const byRoot = new Map<string, WriteGroup>();
   const groups: WriteGroup[] = [];

@@ -6,6 +6,7 @@ import { normalizeText } from '../contacts/cleansing/normalize-text.ts';
 import { ZContactInput } from '../contacts/contact-schema.ts';
 import { loadWriteContext } from '../contacts/contacts.ts';
 import { prepareContact } from '../contacts/prepare-contact.ts';
+import { createUnionFind } from '../contacts/union-find.ts';
 import type { Clock } from '../platform/clock.ts';
 import type { DB } from '../platform/db/schema.ts';
 import { invalidInput, issuesFromZod } from '../platform/errors.ts';
@@ -213,22 +214,4 @@ function readHeader(headers: string[], overrides: Record<string, string> = {}): 
     ]);
   }
   return result;
-}
-
-function createUnionFind() {
-  const parent = new Map<string, string>();
-  const find = (key: string): string => {
-    let root = key;
-    while (parent.has(root) && parent.get(root) !== root) root = parent.get(root)!;
-    parent.set(key, root);
-    return root;
-  };
-  return {
-    find,
-    union(a: string, b: string) {
-      const ra = find(a);
-      const rb = find(b);
-      if (ra !== rb) parent.set(rb, ra);
-    },
-  };
 }
