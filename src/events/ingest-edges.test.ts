@@ -1,23 +1,13 @@
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { useTestDatabase } from '../platform/db/test-database.ts';
+import { countWorkspaceRows, useTestDatabase } from '../platform/db/test-database.ts';
 import { createTestApp, createTestWorkspace } from '../server/test-app.ts';
 
 const database = useTestDatabase();
 
 async function stored(workspaceId: string) {
-  const { db } = database.current;
-  const count = async (table: 'events' | 'contacts' | 'event_message_ids') =>
-    Number(
-      (
-        await db
-          .selectFrom(table)
-          .select((eb) => eb.fn.countAll().as('n'))
-          .where('workspace_id', '=', workspaceId)
-          .executeTakeFirstOrThrow()
-      ).n,
-    );
-  return { events: await count('events'), contacts: await count('contacts'), messageIds: await count('event_message_ids') };
+  const n = await countWorkspaceRows(database.current, workspaceId, ['events', 'contacts', 'event_message_ids'] as const);
+  return { events: n.events, contacts: n.contacts, messageIds: n.event_message_ids };
 }
 
 describe('concurrent identification', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { useTestDatabase } from '../platform/db/test-database.ts';
+import { countWorkspaceRows, useTestDatabase } from '../platform/db/test-database.ts';
 import { createTestApp, createTestWorkspace } from './test-app.ts';
 
 const database = useTestDatabase();
@@ -197,21 +197,6 @@ describe('bad input', () => {
 });
 
 async function counts(workspaceId: string) {
-  const { db } = database.current;
-  const count = async (table: 'contacts' | 'companies' | 'custom_fields' | 'api_keys') =>
-    Number(
-      (
-        await db
-          .selectFrom(table)
-          .select((eb) => eb.fn.countAll().as('n'))
-          .where('workspace_id', '=', workspaceId)
-          .executeTakeFirstOrThrow()
-      ).n,
-    );
-  return {
-    contacts: await count('contacts'),
-    companies: await count('companies'),
-    customFields: await count('custom_fields'),
-    keys: await count('api_keys'),
-  };
+  const n = await countWorkspaceRows(database.current, workspaceId, ['contacts', 'companies', 'custom_fields', 'api_keys'] as const);
+  return { contacts: n.contacts, companies: n.companies, customFields: n.custom_fields, keys: n.api_keys };
 }

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, inject } from 'vitest';
 import { type Database, type Engine, openDatabase } from './database.ts';
 
@@ -36,4 +37,20 @@ export function useTestDatabase(): { readonly current: Database } {
       return database;
     },
   };
+}
+
+/** Rows per table in one workspace, for tests that assert "nothing was written". */
+export async function countWorkspaceRows<T extends string>(
+  database: Database,
+  workspaceId: string,
+  tables: readonly T[],
+): Promise<Record<T, number>> {
+  const counts = {} as Record<T, number>;
+  for (const table of tables) {
+    const { rows } = await sql<{
+      n: number;
+    }>`SELECT count(*)::int AS n FROM ${sql.table(table)} WHERE workspace_id = ${workspaceId}`.execute(database.db);
+    counts[table] = rows[0]!.n;
+  }
+  return counts;
 }
