@@ -107,5 +107,9 @@ describe('OpenAPI', () => {
     const post = doc.paths['/api/contacts'].post;
     expect(post.responses['400'].content['application/problem+json']).toBeDefined();
     expect(post.security).toEqual([{ bearerAuth: [] }]);
+    const css = await app.request('/api/docs/assets/swagger-ui.css');
+    expect(css.headers.get('content-type')).toContain('text/css');
+    expect((await css.text()).length).toBeGreaterThan(1000);
+    expect((await app.request('/api/docs/assets/..%2fpackage.json')).status).toBe(404);
   });
 });

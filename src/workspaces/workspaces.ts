@@ -49,11 +49,6 @@ export async function listWorkspaces(db: Kysely<DB>): Promise<Workspace[]> {
   return rows.map(toWorkspace);
 }
 
-export async function getWorkspace(db: Kysely<DB>, id: string): Promise<Workspace | undefined> {
-  const row = await db.selectFrom('workspaces').selectAll().where('id', '=', id).executeTakeFirst();
-  return row && toWorkspace(row);
-}
-
 function toWorkspace(row: {
   id: string;
   name: string;
