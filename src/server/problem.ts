@@ -58,8 +58,16 @@ export function handleError(logger: Logger) {
           { path: 'body', message: malformed ? 'expected a JSON document' : error.message },
         ]);
       }
-      if (status === 401) return problemResponse(c, 'unauthenticated', error.message);
-      return error.getResponse();
+      // Every error is problem+json, including those middleware raise as HTTPException.
+      const byStatus: Partial<Record<number, ErrorCode>> = {
+        401: 'unauthenticated',
+        403: 'forbidden',
+        404: 'not_found',
+        415: 'unsupported_media_type',
+        429: 'rate_limited',
+        503: 'unavailable',
+      };
+      return problemResponse(c, byStatus[status] ?? 'internal', error.message || 'the request could not be handled');
     }
     // A value the validators let through but PostgreSQL refuses (a NUL in text, a year 0, an index
     // entry too long) is still the caller's input: answer 4xx, never 500.
