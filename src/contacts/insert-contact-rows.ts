@@ -12,3 +12,26 @@ export async function insertContactRows(tx: Kysely<DB>, rows: readonly ContactRo
   if (rows.length === 0) return;
   await sql`INSERT INTO contacts SELECT * FROM json_populate_recordset(NULL::contacts, ${JSON.stringify(rows)}::json)`.execute(tx);
 }
+
+/**
+ * Applies per-contact partial updates in one statement: each row's JSON names only the columns
+ * it changes, and a column keeps its stored value on every row whose JSON leaves it out, so
+ * concurrent writers of other columns are not overwritten. Rows are locked in id order.
+ */
+export async function updateContactRows(
+  tx: Kysely<DB>,
+  workspaceId: string,
+  updates: readonly { id: string; set: Partial<ContactRow> }[],
+): Promise<void> {
+  if (updates.length === 0) return;
+  const columns = [...new Set(updates.flatMap((u) => Object.keys(u.set)))].filter((c) => c !== 'id' && c !== 'workspace_id');
+  if (columns.length === 0) return;
+  const docs = [...updates].sort((a, b) => (a.id < b.id ? -1 : 1)).map((u) => ({ ...u.set, id: u.id }));
+  const assignments = sql.join(
+    columns.map((c) => sql`${sql.ref(c)} = CASE WHEN j.doc ? ${c} THEN r.${sql.ref(c)} ELSE c.${sql.ref(c)} END`),
+  );
+  await sql`
+    UPDATE contacts AS c SET ${assignments}
+    FROM jsonb_array_elements(${JSON.stringify(docs)}::jsonb) AS j(doc), jsonb_populate_record(NULL::contacts, j.doc) AS r
+    WHERE c.workspace_id = ${workspaceId} AND c.id = r.id`.execute(tx);
+}

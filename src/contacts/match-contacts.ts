@@ -16,7 +16,8 @@ export interface WriteGroup {
 
 export type StoredMatch =
   | { kind: 'new' }
-  | { kind: 'found'; row: ContactRow; externalIds: Map<string, string> }
+  /** externalIds: per source, every id the contact holds (a merged contact can hold several). */
+  | { kind: 'found'; row: ContactRow; externalIds: Map<string, string[]> }
   /** The group's emails and ids belong to several stored contacts: writing would merge them silently. */
   | { kind: 'ambiguous'; contactIds: string[] };
 
@@ -94,7 +95,7 @@ export async function matchStoredContacts(
   }
   const single = [...new Set([...owners.values()].filter((o) => o.length === 1).map((o) => o[0]!))];
   const rows = new Map<string, ContactRow>();
-  const known = new Map<string, Map<string, string>>();
+  const known = new Map<string, Map<string, string[]>>();
   if (single.length) {
     for (const row of await tx
       .selectFrom('contacts')
@@ -110,7 +111,11 @@ export async function matchStoredContacts(
       .where('workspace_id', '=', workspaceId)
       .where('contact_id', '=', anyOf(single, 'uuid'))
       .execute();
-    for (const p of pairs) known.set(p.contact_id, (known.get(p.contact_id) ?? new Map()).set(p.source, p.external_id));
+    for (const p of pairs) {
+      const ids = known.get(p.contact_id) ?? new Map<string, string[]>();
+      ids.set(p.source, [...(ids.get(p.source) ?? []), p.external_id]);
+      known.set(p.contact_id, ids);
+    }
   }
   const result = new Map<WriteGroup, StoredMatch>();
   for (const [group, found] of owners) {

@@ -5,8 +5,7 @@ import type { Clock } from '../platform/clock.ts';
 import type { ContactRow, DB } from '../platform/db/schema.ts';
 import { type FieldIssue, KizunaError } from '../platform/errors.ts';
 import { emailDomain } from './cleansing/normalize-email.ts';
-import { contactColumns } from './contact-columns.ts';
-import { insertContactRows } from './insert-contact-rows.ts';
+import { insertContactRows, updateContactRows } from './insert-contact-rows.ts';
 import { groupWrites, matchStoredContacts } from './match-contacts.ts';
 import { type FieldConflict, mergeContact, sameValue } from './merge-contact.ts';
 import type { PreparedContact } from './prepare-contact.ts';
@@ -85,9 +84,10 @@ export async function upsertContacts(
     // Diff the folded result against the stored row: rows that undo each other change nothing.
     let changes: Partial<ContactRow> = found ? diffRow(found.row, folded) : {};
     for (const [source, externalId] of group.externalIds) {
-      const previous = found?.externalIds.get(source);
-      if (previous === externalId) continue;
-      if (previous !== undefined) {
+      const held = found?.externalIds.get(source) ?? [];
+      // A contact merged from two can hold several ids of one source; naming any of them changes nothing.
+      if (held.includes(externalId)) continue;
+      for (const previous of held) {
         // One id per source: the newer one replaces it, and the report says so.
         replacedExternalIds.push({ contact_id: id, source, external_id: previous });
         first.conflicts.push({ field: `externalIds.${source}`, previous, next: externalId });
@@ -132,14 +132,7 @@ export async function upsertContacts(
     });
   }
   await insertContactRows(tx, inserts);
-  for (const update of updates) {
-    await tx
-      .updateTable('contacts')
-      .set(contactColumns(update.set))
-      .where('workspace_id', '=', workspaceId)
-      .where('id', '=', update.id)
-      .execute();
-  }
+  await updateContactRows(tx, workspaceId, updates);
   for (const old of replacedExternalIds) {
     await tx
       .deleteFrom('contact_external_ids')
