@@ -20,23 +20,26 @@ interface Seen {
 export function createEventBatch(tx: Kysely<DB>, workspaceId: string, receivedAt: Date) {
   let events: PendingEvent[] = [];
   let seen = new Map<string, Seen>();
+  const see = (contactId: string, at: Date, touch: Touch | undefined): void => {
+    const current = seen.get(contactId) ?? { firstAt: at, lastAt: at };
+    if (at < current.firstAt) current.firstAt = at;
+    if (at > current.lastAt) current.lastAt = at;
+    if (touch && (!current.firstTouch || touch.at < current.firstTouch.at)) current.firstTouch = touch;
+    if (touch && (!current.lastTouch || touch.at >= current.lastTouch.at)) current.lastTouch = touch;
+    seen.set(contactId, current);
+  };
   return {
     add(event: PendingEvent, touch: Touch | undefined): void {
       events.push(event);
-      if (!event.contact_id) return;
-      const at = event.occurred_at;
-      const current = seen.get(event.contact_id) ?? { firstAt: at, lastAt: at };
-      if (at < current.firstAt) current.firstAt = at;
-      if (at > current.lastAt) current.lastAt = at;
-      if (touch && (!current.firstTouch || touch.at < current.firstTouch.at)) current.firstTouch = touch;
-      if (touch && (!current.lastTouch || touch.at >= current.lastTouch.at)) current.lastTouch = touch;
-      seen.set(event.contact_id, current);
+      if (event.contact_id) see(event.contact_id, event.occurred_at, touch);
     },
+    /** Counts an event stored earlier (an anonymous visit just attached) towards its contact's seen times and touches. */
+    see,
     /** Writes what was collected; call before anything that reads or moves this request's events. */
     async flush(): Promise<void> {
       if (events.length) {
         const rows = events.map((e) => ({ ...e, workspace_id: workspaceId, id: randomUUID(), received_at: receivedAt }));
-        await sql`INSERT INTO events SELECT * FROM json_populate_recordset(NULL::events, ${JSON.stringify(rows)}::json)`.execute(tx);
+        await sql`INSERT INTO events SELECT * FROM jsonb_populate_recordset(NULL::events, ${JSON.stringify(rows)}::jsonb)`.execute(tx);
       }
       if (seen.size) {
         // Sorted by id: concurrent requests lock contact rows in the same order.
@@ -65,6 +68,8 @@ export function createEventBatch(tx: Kysely<DB>, workspaceId: string, receivedAt
     },
   };
 }
+
+export type EventBatch = ReturnType<typeof createEventBatch>;
 
 /** Claims the request's messageIds in one statement; returns those not seen before. */
 export async function claimMessageIds(tx: Kysely<DB>, workspaceId: string, messageIds: string[], receivedAt: Date): Promise<Set<string>> {

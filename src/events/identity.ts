@@ -92,12 +92,14 @@ async function adoptTouches(
     .sort((a, b) => (a.at < b.at ? -1 : 1));
   if (events.length === 0) return;
   const earliest = new Date(Math.min(...events.map((e) => e.occurred_at.getTime())));
+  const latest = new Date(Math.max(...events.map((e) => e.occurred_at.getTime())));
   const first = touches[0] ? JSON.stringify(touches[0]) : null;
   const last = touches.at(-1) ? JSON.stringify(touches.at(-1)) : null;
   await sql`
     UPDATE contacts SET
       first_touch = CASE WHEN ${first}::jsonb IS NOT NULL AND (first_touch IS NULL OR (first_touch->>'at')::timestamptz > (${first}::jsonb->>'at')::timestamptz) THEN ${first}::jsonb ELSE first_touch END,
       last_touch = CASE WHEN ${last}::jsonb IS NOT NULL AND (last_touch IS NULL OR (last_touch->>'at')::timestamptz < (${last}::jsonb->>'at')::timestamptz) THEN ${last}::jsonb ELSE last_touch END,
-      first_seen_at = least(coalesce(first_seen_at, ${earliest}), ${earliest})
+      first_seen_at = least(coalesce(first_seen_at, ${earliest}), ${earliest}),
+      last_seen_at = greatest(coalesce(last_seen_at, ${latest}), ${latest})
     WHERE id = ${contactId}`.execute(tx);
 }

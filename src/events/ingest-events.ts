@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { normalizeDomain } from '../companies/normalize-domain.ts';
 import { resolveCompanies } from '../companies/resolve-companies.ts';
 import { applyContactWrite } from '../contacts/apply-contact-write.ts';
@@ -12,11 +12,13 @@ import type { Clock } from '../platform/clock.ts';
 import { anyOf } from '../platform/db/any-of.ts';
 import type { DB } from '../platform/db/schema.ts';
 import { withConflictRetry } from '../platform/db/with-conflict-retry.ts';
-import { claimMessageIds, createEventBatch, lockIdentities } from './event-batch.ts';
+import { KizunaError } from '../platform/errors.ts';
+import { claimMessageIds, createEventBatch, type EventBatch, lockIdentities } from './event-batch.ts';
 import { ensureEventPartitions, type PartitionCache } from './event-partitions.ts';
 import type { SegmentCall } from './event-schema.ts';
 import { correctEventTime } from './event-time.ts';
 import { contactByAnonymousId, contactByEmail, contactByUserId, linkAnonymousId, USER_ID_SOURCE } from './identity.ts';
+import { createIdentityPlan, emptyWrite, type IdentityPlan, type StoredIdentities } from './identity-plan.ts';
 import { mergeContacts } from './merge-contacts.ts';
 import { touchFromContext } from './touch.ts';
 import { traitsToContact } from './traits-to-contact.ts';
@@ -26,6 +28,22 @@ export interface IngestResult {
   stored: number;
   /** Calls whose messageId had been stored before (a client's retry): answered, not stored again. */
   duplicates: number;
+  /** Per call, in order: whether this request stored it. */
+  fresh: boolean[];
+}
+
+export interface IngestOptions {
+  /**
+   * Resolve every call on its own instead of planning runs of calls together: the reference
+   * behaviour the planned path must match (tests compare the two).
+   */
+  oneByOne?: boolean;
+}
+
+interface TimedCall {
+  call: SegmentCall;
+  occurredAt: Date;
+  messageId: string;
 }
 
 /**
@@ -33,11 +51,15 @@ export interface IngestResult {
  * resolved to a contact (created, or merged when a call proves two contacts are one person),
  * identify traits applied to the contact, group traits to its company, first/last seen and
  * marketing touches kept current, and the visitor's earlier anonymous events attached.
+ * Runs of calls are planned in memory and written in a fixed number of statements
+ * (`createIdentityPlan`); a call that changes identities in ways the plan cannot foresee
+ * (merges, aliases, groups) is handled on its own between runs, in call order.
  */
 export async function ingestEvents(
   db: Kysely<DB>,
   { workspaceId, calls, partitions }: { workspaceId: string; calls: SegmentCall[]; partitions: PartitionCache },
   clock: Clock,
+  options: IngestOptions = {},
 ): Promise<IngestResult> {
   const receivedAt = clock.now();
   const timed = calls.map((call) => ({ call, occurredAt: correctEventTime(call, receivedAt), messageId: call.messageId ?? randomUUID() }));
@@ -48,159 +70,163 @@ export async function ingestEvents(
   );
   const context = await loadWriteContext(db, workspaceId);
   const identities = identityLocks(calls);
+  // Traits are cleansed once, not on every attempt or lookup.
+  const traits = new Map<SegmentCall, PreparedContact>();
+  const traitsOf = (call: SegmentCall) => {
+    const prepared = traits.get(call) ?? preparedTraits(context, call.traits ?? {});
+    traits.set(call, prepared);
+    return prepared;
+  };
   return withConflictRetry(() =>
     db.transaction().execute(async (tx) => {
       // Requests that touch the same people take their locks in one order: no deadlocks, no two
       // transactions creating one person, no anonymous event slipping past a concurrent identify.
       await lockIdentities(tx, identities);
-      const fresh = await claimMessageIds(
+      const claimed = await claimMessageIds(
         tx,
         workspaceId,
         timed.map((t) => t.messageId),
         receivedAt,
       );
+      // A messageId repeated inside the request is stored once too.
+      const fresh = timed.map((t) => claimed.delete(t.messageId));
+      const todo = timed.filter((_, i) => fresh[i]);
       const batch = createEventBatch(tx, workspaceId, receivedAt);
-      await introduceUsers(
-        tx,
-        workspaceId,
-        timed.filter((t) => fresh.has(t.messageId)).map((t) => t.call),
-        clock,
-      );
-      const known = createIdentityCache(tx, workspaceId, calls);
-      const result: IngestResult = { stored: 0, duplicates: 0 };
-      const stored = new Set<string>();
-      for (const { call, occurredAt, messageId } of timed) {
-        if (!fresh.has(messageId) || stored.has(messageId)) {
-          result.duplicates++;
-          continue;
-        }
-        stored.add(messageId);
-        let contactId = await known.simple(call);
-        if (contactId === false) {
-          // Identify, group, alias, or a first sight of a userId: may create, merge or link contacts,
-          // so this request's collected events are written first and the cache is refreshed after.
-          await batch.flush();
-          contactId = await resolveCall(tx, context, call, clock);
-          known.invalidate();
-        }
-        batch.add(
-          {
-            message_id: messageId,
-            type: call.type,
-            name: call.type === 'track' ? call.event! : (call.name ?? null),
-            contact_id: contactId ?? null,
-            anonymous_id: call.anonymousId ?? null,
-            user_id: call.userId ?? null,
-            properties: propertiesOf(call),
-            traits: call.traits ?? null,
-            context: call.context ?? {},
-            occurred_at: occurredAt,
-            sent_at: call.sentAt ? new Date(call.sentAt) : null,
-          },
-          call.type === 'page' || call.type === 'screen' || call.type === 'track' ? touchFromContext(call.context, occurredAt) : undefined,
+      for (let start = 0; start < todo.length; ) {
+        const rest = todo.slice(start);
+        const plan = createIdentityPlan(
+          options.oneByOne ? EMPTY_IDENTITIES : await storedIdentities(tx, workspaceId, rest, traitsOf),
+          traitsOf,
         );
-        result.stored++;
+        let planned = 0;
+        if (!options.oneByOne) while (planned < rest.length && plan.plan(rest[planned]!.call)) planned++;
+        await writePlan(tx, workspaceId, plan, rest.slice(0, planned), batch, clock);
+        const alone = rest[planned];
+        if (alone) {
+          const contactId = await resolveCall(tx, context, alone.call, traitsOf, clock);
+          addEvent(batch, alone, contactId);
+          // Written now: the next run may attach this event (its cookie) or merge its contact.
+          await batch.flush();
+        }
+        start += planned + 1;
       }
-      await batch.flush();
-      return result;
+      return { stored: todo.length, duplicates: timed.length - todo.length, fresh };
     }),
   );
 }
 
-/**
- * Before the calls are walked one by one: every userId that page/track/screen calls bring for
- * the first time gets its contact in one batch write, and each cookie those calls pair with a
- * userId is tied to that contact (the last pairing in the request wins). What is left for the
- * per-call path is identify, group and alias.
- */
-async function introduceUsers(tx: Kysely<DB>, workspaceId: string, calls: SegmentCall[], clock: Clock): Promise<void> {
-  const simple = calls.filter((c) => c.userId && (c.type === 'page' || c.type === 'screen' || c.type === 'track'));
-  if (simple.length === 0) return;
-  const userIds = [...new Set(simple.map((c) => c.userId!))];
-  const owners = new Map(
-    (
-      await tx
-        .selectFrom('contact_external_ids')
-        .select(['external_id', 'contact_id'])
-        .where('workspace_id', '=', workspaceId)
-        .where('source', '=', USER_ID_SOURCE)
-        .where('external_id', '=', anyOf(userIds, 'text'))
-        .execute()
-    ).map((r) => [r.external_id, r.contact_id]),
-  );
-  const unknown = userIds.filter((u) => !owners.has(u));
-  if (unknown.length) {
-    const writes = unknown.map((userId, index) => ({ index, prepared: { ...emptyWrite(), externalIds: { [USER_ID_SOURCE]: userId } } }));
-    const outcomes = await upsertContacts(tx, workspaceId, writes, clock);
-    for (const [i, outcome] of outcomes.entries()) owners.set(unknown[i]!, writtenContactId(outcome));
+const EMPTY_IDENTITIES: StoredIdentities = { users: new Map(), emails: new Map(), cookies: new Map() };
+
+/** Who the run's userIds, emails and cookies belong to now: three lookups for the whole run. */
+async function storedIdentities(
+  tx: Kysely<DB>,
+  workspaceId: string,
+  run: TimedCall[],
+  traitsOf: (call: SegmentCall) => PreparedContact,
+): Promise<StoredIdentities> {
+  const userIds = new Set<string>();
+  const emails = new Set<string>();
+  const anonymousIds = new Set<string>();
+  for (const { call } of run) {
+    if (call.userId) userIds.add(call.userId);
+    if (call.anonymousId) anonymousIds.add(call.anonymousId);
+    const email = call.type === 'identify' ? traitsOf(call).email : undefined;
+    if (email) emails.add(email);
   }
-  const pairs = new Map<string, string>();
-  for (const call of simple) if (call.anonymousId) pairs.set(call.anonymousId, owners.get(call.userId!)!);
-  if (pairs.size === 0) return;
-  const linked = new Map(
-    (
-      await tx
-        .selectFrom('contact_anonymous_ids')
-        .select(['anonymous_id', 'contact_id'])
-        .where('workspace_id', '=', workspaceId)
-        .where('anonymous_id', '=', anyOf([...pairs.keys()], 'text'))
-        .execute()
-    ).map((r) => [r.anonymous_id, r.contact_id]),
-  );
-  for (const [anonymousId, contactId] of pairs) {
-    if (linked.get(anonymousId) !== contactId) await linkAnonymousId(tx, workspaceId, anonymousId, contactId, clock);
-  }
+  const [users, byEmail, cookies] = await Promise.all([
+    userIds.size
+      ? tx
+          .selectFrom('contact_external_ids')
+          .select(['external_id as key', 'contact_id'])
+          .where('workspace_id', '=', workspaceId)
+          .where('source', '=', USER_ID_SOURCE)
+          .where('external_id', '=', anyOf([...userIds], 'text'))
+          .execute()
+      : [],
+    emails.size
+      ? tx
+          .selectFrom('contacts')
+          .select(['email as key', 'id as contact_id'])
+          .where('workspace_id', '=', workspaceId)
+          .where('email', '=', anyOf([...emails], 'text'))
+          .execute()
+      : [],
+    anonymousIds.size
+      ? tx
+          .selectFrom('contact_anonymous_ids')
+          .select(['anonymous_id as key', 'contact_id'])
+          .where('workspace_id', '=', workspaceId)
+          .where('anonymous_id', '=', anyOf([...anonymousIds], 'text'))
+          .execute()
+      : [],
+  ]);
+  const toMap = (rows: { key: string | null; contact_id: string }[]) => new Map(rows.map((r) => [r.key!, r.contact_id]));
+  return { users: toMap(users), emails: toMap(byEmail), cookies: toMap(cookies) };
 }
 
 /**
- * Who page/track/screen calls belong to, from two lookups per request instead of several
- * statements per call. `simple` answers false when the call needs the full path (identify,
- * group, alias, an unknown userId, or a cookie not yet tied to its userId's contact).
+ * Writes a planned run: its contact writes in one upsert, its cookie links with their earlier
+ * anonymous events attached, then its events and what they say about first/last seen and touches.
  */
-function createIdentityCache(tx: Kysely<DB>, workspaceId: string, calls: SegmentCall[]) {
-  const userIds = [...new Set(calls.flatMap((c) => (c.userId ? [c.userId] : [])))];
-  const anonymousIds = [...new Set(calls.flatMap((c) => (c.anonymousId ? [c.anonymousId] : [])))];
-  let users: Map<string, string> | undefined;
-  let cookies: Map<string, string> | undefined;
-  const load = async () => {
-    users = new Map();
-    cookies = new Map();
-    if (userIds.length) {
-      const rows = await tx
-        .selectFrom('contact_external_ids')
-        .select(['external_id', 'contact_id'])
-        .where('workspace_id', '=', workspaceId)
-        .where('source', '=', USER_ID_SOURCE)
-        .where('external_id', '=', anyOf(userIds, 'text'))
-        .execute();
-      for (const row of rows) users.set(row.external_id, row.contact_id);
+async function writePlan(tx: Kysely<DB>, workspaceId: string, plan: IdentityPlan, run: TimedCall[], batch: EventBatch, clock: Clock) {
+  const writes = plan.writes();
+  if (writes.length) {
+    const outcomes = await upsertContacts(
+      tx,
+      workspaceId,
+      writes.map((w, index) => ({ index, prepared: w.prepared })),
+      clock,
+    );
+    for (const [index, { person }] of writes.entries()) {
+      const contactId = writtenContactId(outcomes[index]);
+      if (person.contactId && person.contactId !== contactId)
+        throw new KizunaError('internal', `identity plan wrote contact ${contactId} for a call planned on contact ${person.contactId}`);
+      person.contactId = contactId;
     }
-    if (anonymousIds.length) {
-      const rows = await tx
-        .selectFrom('contact_anonymous_ids')
-        .select(['anonymous_id', 'contact_id'])
-        .where('workspace_id', '=', workspaceId)
-        .where('anonymous_id', '=', anyOf(anonymousIds, 'text'))
-        .execute();
-      for (const row of rows) cookies.set(row.anonymous_id, row.contact_id);
-    }
-  };
-  return {
-    async simple(call: SegmentCall): Promise<string | undefined | false> {
-      if (call.type !== 'page' && call.type !== 'screen' && call.type !== 'track') return false;
-      if (!users || !cookies) await load();
-      if (!call.userId) return call.anonymousId ? cookies!.get(call.anonymousId) : undefined;
-      const contactId = users!.get(call.userId);
-      if (!contactId) return false;
-      if (call.anonymousId && cookies!.get(call.anonymousId) !== contactId) return false;
-      return contactId;
-    },
-    invalidate() {
-      users = undefined;
-      cookies = undefined;
-    },
-  };
+  }
+  const links = plan.links().filter((l) => !plan.wasLinked(l.anonymousId, l.person.contactId!));
+  if (links.length) {
+    const now = clock.now();
+    const rows = links.map((l) => ({ anonymous_id: l.anonymousId, contact_id: l.person.contactId!, attach_to: l.firstPerson.contactId! }));
+    await sql`
+      INSERT INTO contact_anonymous_ids (workspace_id, anonymous_id, contact_id, created_at)
+      SELECT ${workspaceId}, v.anonymous_id, v.contact_id, ${now} FROM json_to_recordset(${JSON.stringify(rows)}::json) AS v(anonymous_id text, contact_id uuid)
+      ON CONFLICT (workspace_id, anonymous_id) DO UPDATE SET contact_id = excluded.contact_id`.execute(tx);
+    // The `= ANY` keeps the partial index on anonymous events in play; the join says whose they become.
+    const { rows: attached } = await sql<{ contact_id: string; occurred_at: Date; context: Record<string, unknown>; type: string }>`
+      UPDATE events AS e SET contact_id = v.attach_to
+      FROM json_to_recordset(${JSON.stringify(rows)}::json) AS v(anonymous_id text, attach_to uuid)
+      WHERE e.workspace_id = ${workspaceId} AND e.contact_id IS NULL
+        AND e.anonymous_id = ANY(${rows.map((r) => r.anonymous_id)}::text[]) AND e.anonymous_id = v.anonymous_id
+      RETURNING e.contact_id, e.occurred_at, e.context, e.type`.execute(tx);
+    for (const event of attached)
+      batch.see(event.contact_id, event.occurred_at, isVisit(event.type) ? touchFromContext(event.context, event.occurred_at) : undefined);
+  }
+  const people = plan.people();
+  for (const [i, timed] of run.entries()) addEvent(batch, timed, people[i]?.contactId);
+  await batch.flush();
 }
+
+function addEvent(batch: EventBatch, { call, occurredAt, messageId }: TimedCall, contactId: string | undefined): void {
+  batch.add(
+    {
+      message_id: messageId,
+      type: call.type,
+      name: call.type === 'track' ? call.event! : (call.name ?? null),
+      contact_id: contactId ?? null,
+      anonymous_id: call.anonymousId ?? null,
+      user_id: call.userId ?? null,
+      properties: propertiesOf(call),
+      traits: call.traits ?? null,
+      context: call.context ?? {},
+      occurred_at: occurredAt,
+      sent_at: call.sentAt ? new Date(call.sentAt) : null,
+    },
+    isVisit(call.type) ? touchFromContext(call.context, occurredAt) : undefined,
+  );
+}
+
+const isVisit = (type: string) => type === 'page' || type === 'screen' || type === 'track';
 
 /** Every identity the calls mention, as sorted lock keys (workspace-agnostic hashing is fine: a collision only serialises). */
 function identityLocks(calls: SegmentCall[]): string[] {
@@ -216,10 +242,16 @@ function identityLocks(calls: SegmentCall[]): string[] {
 }
 
 /** The contact a call belongs to (creating or merging contacts as the call proves), or undefined while anonymous. */
-async function resolveCall(tx: Kysely<DB>, context: WriteContext, call: SegmentCall, clock: Clock): Promise<string | undefined> {
+async function resolveCall(
+  tx: Kysely<DB>,
+  context: WriteContext,
+  call: SegmentCall,
+  traitsOf: (call: SegmentCall) => PreparedContact,
+  clock: Clock,
+): Promise<string | undefined> {
   const { workspaceId } = context;
   if (call.type === 'alias') return resolveAlias(tx, workspaceId, call, clock);
-  const write = call.type === 'identify' ? preparedTraits(context, call.traits ?? {}) : emptyWrite();
+  const write: PreparedContact = call.type === 'identify' ? { ...traitsOf(call) } : emptyWrite();
   const email = write.email ?? undefined;
   if (!call.userId && !email) {
     // A visitor known only by a cookie: their traits reach the contact the cookie was tied to, if any.
@@ -317,10 +349,6 @@ function preparedTraits(context: WriteContext, traits: Record<string, unknown>):
     }
   }
   return { ...emptyWrite(), traits: raw };
-}
-
-function emptyWrite(): PreparedContact {
-  return { fields: {}, externalIds: {}, custom: {}, company: {}, warnings: [] };
 }
 
 function propertiesOf(call: SegmentCall): Record<string, unknown> {

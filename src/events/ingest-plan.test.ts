@@ -1,0 +1,128 @@
+import { describe, expect, it } from 'vitest';
+import { createVirtualClock } from '../platform/clock.ts';
+import { useTestDatabase } from '../platform/db/test-database.ts';
+import { createTestWorkspace } from '../server/test-app.ts';
+import { createPartitionCache } from './event-partitions.ts';
+import type { SegmentCall } from './event-schema.ts';
+import { ingestEvents } from './ingest-events.ts';
+
+const database = useTestDatabase();
+
+/** A small deterministic PRNG (mulberry32): the same seed gives the same stream on every run. */
+function random(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * Tracking traffic from a few people who share devices, change names, sign in on several
+ * cookies and get merged: every call type, including those the plan hands to the one-by-one path.
+ */
+function stream(seed: number, count: number): SegmentCall[] {
+  const next = random(seed);
+  const pick = <T>(list: readonly T[]): T => list[Math.floor(next() * list.length)]!;
+  const people = [1, 2, 3, 4, 5].map((n) => ({ userId: `u${n}`, email: `p${n}@example.jp`, cookies: [`c${n}a`, `c${n}b`, 'shared'] }));
+  const start = Date.parse('2026-03-20T00:00:00Z');
+  return Array.from({ length: count }, (_, i): SegmentCall => {
+    const person = pick(people);
+    const base = {
+      messageId: `m${seed}-${i}`,
+      timestamp: new Date(start + i * 60_000).toISOString(),
+      anonymousId: pick(person.cookies),
+      context:
+        next() < 0.3 ? { campaign: { source: pick(['google', 'mail']), name: `c${i}` }, page: { referrer: 'https://x.example/' } } : {},
+    };
+    const traits = { firstName: pick(['Aki', 'Ken', 'Mio']), title: pick(['CTO', 'PM']) };
+    const roll = next();
+    if (roll < 0.3) return { ...base, type: 'page', name: 'Pricing' };
+    if (roll < 0.45) return { ...base, type: 'page', userId: person.userId, name: 'Docs' };
+    if (roll < 0.55) return { ...base, type: 'track', userId: person.userId, event: 'Signed In' };
+    if (roll < 0.67) return { ...base, type: 'identify', userId: person.userId, traits: { ...traits, email: person.email } };
+    // A person's email under another person's userId: proves two contacts are one (a merge).
+    if (roll < 0.7) return { ...base, type: 'identify', userId: pick(people).userId, traits: { email: person.email } };
+    if (roll < 0.78) return { ...base, type: 'identify', traits: { email: person.email, lastName: pick(['Sato', 'Ito']) } };
+    if (roll < 0.86) return { ...base, type: 'identify', traits };
+    if (roll < 0.9) return { ...base, type: 'identify', userId: `new-${i}`, traits: { email: person.email } };
+    if (roll < 0.95) return { ...base, type: 'alias', previousId: pick(person.cookies), userId: person.userId };
+    return { ...base, type: 'group', userId: person.userId, groupId: 'g1', traits: { name: 'Sakura Denki', industry: 'Manufacturing' } };
+  });
+}
+
+/** Everything identity resolution decides, with contacts named by their identities instead of random ids. */
+async function snapshot(workspaceId: string) {
+  const db = database.current.db;
+  const ids = await db
+    .selectFrom('contact_external_ids')
+    .select(['contact_id', 'external_id'])
+    .where('workspace_id', '=', workspaceId)
+    .orderBy('external_id')
+    .execute();
+  const contacts = await db
+    .selectFrom('contacts')
+    .select([
+      'id',
+      'email',
+      'first_name',
+      'last_name',
+      'job_title',
+      'company_id',
+      'traits',
+      'first_seen_at',
+      'last_seen_at',
+      'first_touch',
+      'last_touch',
+    ])
+    .where('workspace_id', '=', workspaceId)
+    .execute();
+  const name = new Map(
+    contacts.map((c) => [c.id, [c.email ?? '-', ...ids.filter((i) => i.contact_id === c.id).map((i) => i.external_id)].join(' ')]),
+  );
+  const events = await db
+    .selectFrom('events')
+    .select(['message_id', 'contact_id'])
+    .where('workspace_id', '=', workspaceId)
+    .orderBy('message_id')
+    .execute();
+  const cookies = await db
+    .selectFrom('contact_anonymous_ids')
+    .select(['anonymous_id', 'contact_id'])
+    .where('workspace_id', '=', workspaceId)
+    .orderBy('anonymous_id')
+    .execute();
+  const merges = await db.selectFrom('contact_merges').select('reason').where('workspace_id', '=', workspaceId).orderBy('reason').execute();
+  return {
+    contacts: contacts
+      .map(({ id, company_id, ...rest }) => ({ contact: name.get(id), hasCompany: company_id !== null, ...rest }))
+      .sort((a, b) => (a.contact! < b.contact! ? -1 : 1)),
+    events: events.map((e) => `${e.message_id} → ${e.contact_id ? name.get(e.contact_id) : 'anonymous'}`),
+    cookies: cookies.map((c) => `${c.anonymous_id} → ${name.get(c.contact_id)}`),
+    merges: merges.map((m) => m.reason),
+  };
+}
+
+describe('planned ingestion', () => {
+  it.each([1, 2, 3, 4, 5, 6, 7, 8])('ends exactly as resolving each call on its own would (stream %i)', async (seed) => {
+    const calls = stream(seed, 80);
+    const cuts = random(seed + 100);
+    const [planned, oneByOne] = [createVirtualClock(), createVirtualClock()];
+    const a = await createTestWorkspace(database.current, planned);
+    const b = await createTestWorkspace(database.current, oneByOne);
+    // The same requests to both: runs of 1–30 calls, so later requests meet what earlier ones stored.
+    for (let start = 0; start < calls.length; ) {
+      const size = 1 + Math.floor(cuts() * 30);
+      const request = calls.slice(start, start + size);
+      start += size;
+      const partitions = createPartitionCache();
+      await ingestEvents(database.current.db, { workspaceId: a.workspaceId, calls: request, partitions }, planned);
+      await ingestEvents(database.current.db, { workspaceId: b.workspaceId, calls: request, partitions }, oneByOne, { oneByOne: true });
+    }
+    const [got, expected] = [await snapshot(a.workspaceId), await snapshot(b.workspaceId)];
+    expect(got.events.filter((e) => !e.endsWith('anonymous')).length).toBeGreaterThan(20);
+    expect(got).toEqual(expected);
+  });
+});
