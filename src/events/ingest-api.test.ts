@@ -155,6 +155,23 @@ describe('Segment-spec ingestion', () => {
     expect(preflight.headers.get('access-control-allow-origin')).toBe('*');
   });
 
+  it('stops accepting a revoked write key within five seconds (keys are cached that long per process)', async () => {
+    const app = createTestApp(database.current);
+    const ws = await createTestWorkspace(database.current, app.clock);
+    const created = await (await app.request('/api/keys', { key: ws.adminKey, json: { name: 'site', scope: 'write' } })).json();
+    const send = (n: number) =>
+      app.request('/v1/track', { key: created.key, json: { anonymousId: 'a', event: 'E', messageId: `rev-${n}` } });
+    expect((await send(1)).status).toBe(200);
+    expect((await app.request(`/api/keys/${created.id}`, { method: 'DELETE', key: ws.adminKey })).status).toBe(200);
+    app.clock.advance(5001);
+    const res = await send(2);
+    expect(res.status).toBe(401);
+    expect((await res.json()).detail).toContain('revoked');
+    expect(
+      await database.current.db.selectFrom('events').select('message_id').where('workspace_id', '=', ws.workspaceId).execute(),
+    ).toEqual([{ message_id: 'rev-1' }]);
+  });
+
   it('corrects the sender’s clock skew', async () => {
     const { app, ws, send } = await setup();
     const now = app.clock.now().getTime();

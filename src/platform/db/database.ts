@@ -1,7 +1,16 @@
 import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import { createPgConfig } from '@electric-sql/pglite/node-postgres';
-import { Kysely, PostgresDialect } from 'kysely';
+import {
+  Kysely,
+  type KyselyPlugin,
+  type PluginTransformQueryArgs,
+  type PluginTransformResultArgs,
+  PostgresDialect,
+  type QueryResult,
+  type RootOperationNode,
+  type UnknownRow,
+} from 'kysely';
 import pg from 'pg';
 import { lockDataDir } from './data-dir-lock.ts';
 import type { DB } from './schema.ts';
@@ -55,7 +64,7 @@ export async function openDatabase({
   });
   // The adapter's pool holds one connection: PGlite is single-session, so transactions serialise.
   const pool = new pg.Pool(createPgConfig(pglite) as unknown as pg.PoolConfig);
-  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }), plugins: [new YieldToEventLoop()] });
   return {
     db,
     engine: 'pglite',
@@ -66,4 +75,20 @@ export async function openDatabase({
       unlock();
     },
   };
+}
+
+/**
+ * PGlite answers a query synchronously inside a promise, so a transaction's statements follow
+ * each other as microtasks and network I/O waits until the whole transaction is done. Yielding
+ * after each result lets requests that arrived meanwhile be read and queued (and so grouped),
+ * as they would be while a PostgreSQL server works.
+ */
+export class YieldToEventLoop implements KyselyPlugin {
+  transformQuery({ node }: PluginTransformQueryArgs): RootOperationNode {
+    return node;
+  }
+  async transformResult({ result }: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {
+    await new Promise((resolve) => setImmediate(resolve));
+    return result;
+  }
 }

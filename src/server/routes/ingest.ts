@@ -1,13 +1,12 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { Hono } from 'hono';
 import { cors } from 'hono/cors';
-import { createPartitionCache } from '../../events/event-partitions.ts';
 import type { CallType } from '../../events/event-schema.ts';
-import { ingestEvents } from '../../events/ingest-events.ts';
+import { createIngestQueue, storeEvents } from '../../events/ingest-queue.ts';
 import { parseIngestBody } from '../../events/parse-ingest-body.ts';
 import { validateCalls } from '../../events/validate-calls.ts';
 import { KizunaError } from '../../platform/errors.ts';
-import { authenticateKey } from '../../workspaces/api-keys.ts';
+import { authenticateKey, type Principal } from '../../workspaces/api-keys.ts';
 import type { AppEnv, ServerDeps } from '../deps.ts';
 import { problemResponse } from '../problem.ts';
 import { createRateLimiter } from '../rate-limiter.ts';
@@ -34,7 +33,11 @@ const ROUTES: Record<string, CallType | 'batch'> = {
 /** The Segment-compatible tracking API under /v1: existing analytics clients work unchanged. */
 export function ingestRoutes(deps: ServerDeps) {
   const app = new Hono<AppEnv>();
-  const partitions = createPartitionCache();
+  // PGlite has one connection; on a server, a second transaction overlaps one group's round trips with the next.
+  // Tracking requests arrive many a second with the same key: checked against the database at most
+  // every KEY_TTL_MS per key, so a revoked key stops working within that time on every process.
+  const keys = createKeyCache(deps.clock);
+  const queue = createIngestQueue({ store: storeEvents(deps.db, deps.clock), transactions: deps.engine === 'pglite' ? 1 : 2 });
   const limiter = createRateLimiter({ perSecond: deps.config.ingestPerSecond, burst: deps.config.ingestPerSecond * 2, clock: deps.clock });
   app.use(
     '*',
@@ -50,7 +53,7 @@ export function ingestRoutes(deps: ServerDeps) {
     if (!type)
       return problemResponse(c, 'not_found', `no tracking call ${c.req.param('call')}: expected one of ${Object.keys(ROUTES).join(', ')}`);
     const body = parseIngestBody(Buffer.from(await c.req.arrayBuffer()), c.req.header('content-encoding'));
-    const workspaceId = await writeKeyWorkspace(deps, c.req.header('authorization'), body.writeKey);
+    const workspaceId = await writeKeyWorkspace(deps, keys, c.req.header('authorization'), body.writeKey);
     const calls = validateCalls(type, body);
     const allowed = limiter.take(workspaceId, calls.length);
     if (!allowed.ok) {
@@ -65,7 +68,7 @@ export function ingestRoutes(deps: ServerDeps) {
       );
     }
     try {
-      await ingestEvents(deps.db, { workspaceId, calls, partitions }, deps.clock);
+      await queue.submit(workspaceId, calls);
     } catch (error) {
       // A write race that outlived its retries is ours, not the client's: answer so it retries
       // (analytics clients retry 5xx and 429, and drop other 4xx with the events in them).
@@ -80,7 +83,7 @@ export function ingestRoutes(deps: ServerDeps) {
 }
 
 /** The write key from HTTP Basic (username, empty password), a Bearer token, or the body's writeKey. */
-async function writeKeyWorkspace(deps: ServerDeps, authorization: string | undefined, bodyKey: unknown): Promise<string> {
+async function writeKeyWorkspace(deps: ServerDeps, cache: KeyCache, authorization: string | undefined, bodyKey: unknown): Promise<string> {
   let key: string | undefined;
   const [scheme, value] = (authorization ?? '').split(/\s+/, 2);
   if (/^basic$/i.test(scheme ?? '') && value) key = Buffer.from(value, 'base64').toString('utf8').replace(/:.*$/s, '');
@@ -91,10 +94,32 @@ async function writeKeyWorkspace(deps: ServerDeps, authorization: string | undef
       'unauthenticated',
       'send the write key as HTTP Basic username, "Authorization: Bearer <key>", or writeKey in the body',
     );
-  const principal = await authenticateKey(deps.db, key, deps.clock);
+  const principal = await cache.get(key, () => authenticateKey(deps.db, key, deps.clock));
   if (!principal) throw new KizunaError('unauthenticated', 'this write key is unknown or has been revoked');
   if (principal.scope === 'read') throw new KizunaError('forbidden', 'a read key cannot send events; use a write key');
   return principal.workspaceId;
+}
+
+const KEY_TTL_MS = 5000;
+
+type KeyCache = ReturnType<typeof createKeyCache>;
+
+/** Known keys' principals for KEY_TTL_MS; unknown keys are never cached, so a new key works at once. */
+function createKeyCache(clock: ServerDeps['clock']) {
+  const known = new Map<string, { principal: Principal; until: number }>();
+  return {
+    async get(key: string, load: () => Promise<Principal | undefined>): Promise<Principal | undefined> {
+      const now = clock.now().getTime();
+      const hit = known.get(key);
+      if (hit && hit.until > now) return hit.principal;
+      const principal = await load();
+      if (principal) {
+        if (known.size >= 1000) known.clear();
+        known.set(key, { principal, until: now + KEY_TTL_MS });
+      } else known.delete(key);
+      return principal;
+    },
+  };
 }
 
 /** Documents the tracking calls in the OpenAPI document (they parse their own bodies, so no zod route). */
