@@ -93,7 +93,8 @@ export async function ingestEvents(
       const todo = timed.filter((_, i) => fresh[i]);
       const batch = createEventBatch(tx, workspaceId, receivedAt);
       for (let start = 0; start < todo.length; ) {
-        const rest = todo.slice(start);
+        // A run plans at most RUN_CALLS calls, so its lookups stay bounded however often a run ends early.
+        const rest = todo.slice(start, start + RUN_CALLS);
         const plan = createIdentityPlan(
           options.oneByOne ? EMPTY_IDENTITIES : await storedIdentities(tx, workspaceId, rest, traitsOf),
           traitsOf,
@@ -101,19 +102,22 @@ export async function ingestEvents(
         let planned = 0;
         if (!options.oneByOne) while (planned < rest.length && plan.plan(rest[planned]!.call)) planned++;
         await writePlan(tx, workspaceId, plan, rest.slice(0, planned), batch, clock);
-        const alone = rest[planned];
-        if (alone) {
+        start += planned;
+        if (planned < rest.length) {
+          const alone = rest[planned]!;
           const contactId = await resolveCall(tx, context, alone.call, traitsOf, clock);
           addEvent(batch, alone, contactId);
           // Written now: the next run may attach this event (its cookie) or merge its contact.
           await batch.flush();
+          start++;
         }
-        start += planned + 1;
       }
       return { stored: todo.length, duplicates: timed.length - todo.length, fresh };
     }),
   );
 }
+
+const RUN_CALLS = 1000;
 
 const EMPTY_IDENTITIES: StoredIdentities = { users: new Map(), emails: new Map(), cookies: new Map() };
 

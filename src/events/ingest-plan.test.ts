@@ -125,4 +125,33 @@ describe('planned ingestion', () => {
     expect(got.events.filter((e) => !e.endsWith('anonymous')).length).toBeGreaterThan(20);
     expect(got).toEqual(expected);
   });
+
+  it('stores every call of a request longer than one planned run', async () => {
+    const clock = createVirtualClock();
+    const ws = await createTestWorkspace(database.current, clock);
+    const calls = Array.from(
+      { length: 2003 },
+      (_, i): SegmentCall => ({
+        type: i % 500 === 7 ? 'group' : 'page',
+        messageId: `long-${i}`,
+        userId: `u${i % 40}`,
+        anonymousId: `c${i % 40}`,
+        groupId: 'g',
+        traits: { name: 'Sakura Denki' },
+        timestamp: new Date(Date.parse('2026-03-30T00:00:00Z') + i * 1000).toISOString(),
+      }),
+    );
+    const result = await ingestEvents(
+      database.current.db,
+      { workspaceId: ws.workspaceId, calls, partitions: createPartitionCache() },
+      clock,
+    );
+    expect(result).toMatchObject({ stored: 2003, duplicates: 0 });
+    const rows = await database.current.db
+      .selectFrom('events')
+      .select((eb) => [eb.fn.countAll<number>().as('events'), eb.fn.count<number>('contact_id').as('attributed')])
+      .where('workspace_id', '=', ws.workspaceId)
+      .executeTakeFirstOrThrow();
+    expect({ events: Number(rows.events), attributed: Number(rows.attributed) }).toEqual({ events: 2003, attributed: 2003 });
+  });
 });
