@@ -16,7 +16,7 @@ export async function insertContactRows(tx: Kysely<DB>, rows: readonly ContactRo
 /**
  * Applies per-contact partial updates in one statement: each row's JSON names only the columns
  * it changes, and a column keeps its stored value on every row whose JSON leaves it out, so
- * concurrent writers of other columns are not overwritten. Rows are locked in id order.
+ * concurrent writers of other columns are not overwritten.
  */
 export async function updateContactRows(
   tx: Kysely<DB>,
@@ -26,7 +26,11 @@ export async function updateContactRows(
   if (updates.length === 0) return;
   const columns = [...new Set(updates.flatMap((u) => Object.keys(u.set)))].filter((c) => c !== 'id' && c !== 'workspace_id');
   if (columns.length === 0) return;
-  const docs = [...updates].sort((a, b) => (a.id < b.id ? -1 : 1)).map((u) => ({ ...u.set, id: u.id }));
+  // UPDATE … FROM applies one source row per target row: several updates of one contact are
+  // folded in order first, a later value of a column winning, as separate UPDATEs would do.
+  const byId = new Map<string, Partial<ContactRow>>();
+  for (const { id, set } of updates) byId.set(id, { ...byId.get(id), ...set });
+  const docs = [...byId].sort(([a], [b]) => (a < b ? -1 : 1)).map(([id, set]) => ({ ...set, id }));
   const assignments = sql.join(
     columns.map((c) => sql`${sql.ref(c)} = CASE WHEN j.doc ? ${c} THEN r.${sql.ref(c)} ELSE c.${sql.ref(c)} END`),
   );

@@ -6,7 +6,7 @@ import type { ContactRow, DB } from '../platform/db/schema.ts';
 import { type FieldIssue, KizunaError } from '../platform/errors.ts';
 import { emailDomain } from './cleansing/normalize-email.ts';
 import { insertContactRows, updateContactRows } from './insert-contact-rows.ts';
-import { groupWrites, matchStoredContacts } from './match-contacts.ts';
+import { groupWrites, matchStoredContacts, type StoredMatch, type WriteGroup } from './match-contacts.ts';
 import { type FieldConflict, mergeContact, sameValue } from './merge-contact.ts';
 import type { PreparedContact } from './prepare-contact.ts';
 
@@ -45,8 +45,8 @@ export async function upsertContacts(
   clock: Clock,
   { companyCache }: { companyCache?: CompanyCache } = {},
 ): Promise<ContactWriteOutcome[]> {
-  const groups = groupWrites(writes);
-  const matches = await matchStoredContacts(tx, workspaceId, groups);
+  const written = groupWrites(writes);
+  const { groups, matches } = foldSameContact(written, await matchStoredContacts(tx, workspaceId, written));
   const now = clock.now();
   const outcomes: ContactWriteOutcome[] = [];
   const inserts: ContactRow[] = [];
@@ -149,6 +149,34 @@ export async function upsertContacts(
       .execute();
   }
   return outcomes.sort((a, b) => a.index - b.index);
+}
+
+/**
+ * Groups that share no email or id can still match one stored contact (one names it by email,
+ * another by an id): they become one group, writes in input order, so each folds onto the
+ * other's result instead of both diffing against the stored row and one undoing the other.
+ */
+function foldSameContact(
+  groups: WriteGroup[],
+  matches: Map<WriteGroup, StoredMatch>,
+): { groups: WriteGroup[]; matches: Map<WriteGroup, StoredMatch> } {
+  const byContact = new Map<string, WriteGroup>();
+  const folded: WriteGroup[] = [];
+  for (const group of groups) {
+    const match = matches.get(group)!;
+    const into = match.kind === 'found' ? byContact.get(match.row.id) : undefined;
+    if (!into) {
+      if (match.kind === 'found') byContact.set(match.row.id, group);
+      folded.push(group);
+      continue;
+    }
+    into.writes = [...into.writes, ...group.writes].sort((a, b) => a.index - b.index);
+    for (const email of group.emails) into.emails.add(email);
+    for (const [source, id] of group.externalIds) into.externalIds.set(source, id);
+    into.pairs.push(...group.pairs);
+    matches.delete(group);
+  }
+  return { groups: folded, matches };
 }
 
 function diffRow(stored: ContactRow, next: Partial<ContactRow>): Partial<ContactRow> {

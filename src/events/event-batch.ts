@@ -81,10 +81,19 @@ export async function claimMessageIds(tx: Kysely<DB>, workspaceId: string, messa
   return new Set(rows.map((r) => r.message_id));
 }
 
-/** Takes the request's identity locks in one statement, in hash order (the same order everywhere). */
+/** Lock class of identity locks (two-key advisory locks: no clash with single-key ones). */
+const IDENTITY_LOCK_CLASS = 7301;
+/**
+ * Identities hash into this many locks: a transaction holds at most this many however large it
+ * is (PostgreSQL's lock table is shared and sized for ~64 locks per connection); two identities
+ * sharing a lock only serialise their transactions.
+ */
+const IDENTITY_LOCK_BUCKETS = 256;
+
+/** Takes the identity locks in one statement, in bucket order (the same order everywhere). */
 export async function lockIdentities(tx: Kysely<DB>, keys: string[]): Promise<void> {
   if (keys.length === 0) return;
-  await sql`SELECT pg_advisory_xact_lock(h) FROM (SELECT DISTINCT hashtextextended(k, 0) AS h FROM unnest(${keys}::text[]) AS k ORDER BY h) AS s`.execute(
+  await sql`SELECT pg_advisory_xact_lock(${IDENTITY_LOCK_CLASS}, b) FROM (SELECT DISTINCT (abs(hashtextextended(k, 0)) % ${IDENTITY_LOCK_BUCKETS})::int AS b FROM unnest(${keys}::text[]) AS k ORDER BY b) AS s`.execute(
     tx,
   );
 }

@@ -16,8 +16,8 @@ export interface StoredIdentities {
 export interface Person {
   /** Set from the start for a stored contact; for a new person, once the writes are applied. */
   contactId?: string;
-  /** The identity a new person was first seen with, so a later write can name the same person. */
-  anchor?: { userId?: string; email?: string };
+  /** The email the run last wrote for them: a call naming an earlier one of theirs must not land here. */
+  email?: string;
 }
 
 export interface PlannedWrite {
@@ -37,8 +37,8 @@ export interface PlannedLink {
  * Decides, without I/O, who each call of a run belongs to and what that means for contacts
  * and cookies, so the run is written in a fixed number of statements. `plan` answers false for
  * a call whose meaning depends on writes that must happen first (a merge of two contacts, a
- * userId given to a contact known by email, traits for a stored contact known only by a cookie,
- * group and alias calls): the caller writes the run so far, handles that call on its own, and
+ * userId given to a contact known by email, an email the run has since moved away from its
+ * holder, traits for a visitor known only by a cookie, group and alias calls): the caller writes the run so far, handles that call on its own, and
  * starts a new run. Calls the plan accepts end exactly as if they had been handled one by one.
  */
 export function createIdentityPlan(stored: StoredIdentities, traitsOf: (call: SegmentCall) => PreparedContact) {
@@ -62,8 +62,10 @@ export function createIdentityPlan(stored: StoredIdentities, traitsOf: (call: Se
     if (person) byUser.set(userId, person);
     return person;
   };
-  const emailPerson = (email: string): Person | undefined => {
+  /** The person holding an email; false when the run has since given them another (they no longer hold it). */
+  const emailPerson = (email: string): Person | undefined | false => {
     const person = byEmail.get(email) ?? storedPerson(stored.emails.get(email));
+    if (person?.email !== undefined && person.email !== email) return false;
     if (person) byEmail.set(email, person);
     return person;
   };
@@ -74,7 +76,6 @@ export function createIdentityPlan(stored: StoredIdentities, traitsOf: (call: Se
     cookies.set(anonymousId, person);
     if (!firstLinks.has(anonymousId)) firstLinks.set(anonymousId, person);
   };
-  const newPerson = (anchor: Person['anchor']): Person => ({ anchor });
   const write = (person: Person, prepared: PreparedContact) => writes.push({ prepared, person });
 
   /** Plans one call; false when it must be handled on its own after the run so far is written. */
@@ -91,7 +92,7 @@ export function createIdentityPlan(stored: StoredIdentities, traitsOf: (call: Se
       if (call.userId) {
         person = userPerson(call.userId);
         if (!person) {
-          person = newPerson({ userId: call.userId });
+          person = {};
           byUser.set(call.userId, person);
           write(person, { ...emptyWrite(), externalIds: { [USER_ID_SOURCE]: call.userId } });
         }
@@ -103,22 +104,26 @@ export function createIdentityPlan(stored: StoredIdentities, traitsOf: (call: Se
     const traits = traitsOf(call);
     const email = traits.email ?? undefined;
     if (!call.userId && !email) {
-      // Traits of a visitor known only by a cookie reach the person the cookie is tied to.
+      // Traits of a visitor known only by a cookie go to the person the cookie is tied to, by id:
+      // on their own, once that person is written. A cookie tied to no one keeps them on the event.
       const person = cookiePerson(call.anonymousId);
-      if (person?.contactId) return false;
-      if (person) write(person, { ...traits, ...anchorKeys(person) });
+      if (person) return false;
       people.push(person);
       return true;
     }
     const byUserId = call.userId ? userPerson(call.userId) : undefined;
     const byMail = email ? emailPerson(email) : undefined;
+    if (byMail === false) return false;
     // Two people proven one (a merge), or a userId arriving for a contact known by email (it may
     // replace another userId): both change identities in ways the rest of the run must see.
     if (byUserId && byMail && byUserId !== byMail) return false;
     if (!byUserId && byMail && call.userId) return false;
-    const person = byUserId ?? byMail ?? newPerson(call.userId ? { userId: call.userId } : { email });
+    const person: Person = byUserId ?? byMail ?? {};
     if (call.userId) byUser.set(call.userId, person);
-    if (email) byEmail.set(email, person);
+    if (email) {
+      byEmail.set(email, person);
+      person.email = email;
+    }
     write(person, call.userId ? { ...traits, externalIds: { ...traits.externalIds, [USER_ID_SOURCE]: call.userId } } : traits);
     link(call.anonymousId, person);
     people.push(person);
@@ -143,12 +148,6 @@ export function createIdentityPlan(stored: StoredIdentities, traitsOf: (call: Se
 }
 
 export type IdentityPlan = ReturnType<typeof createIdentityPlan>;
-
-/** The identity a write must carry to land on a person the run is creating. */
-function anchorKeys(person: Person): Pick<PreparedContact, 'email' | 'externalIds'> {
-  const { userId, email } = person.anchor ?? {};
-  return userId ? { externalIds: { [USER_ID_SOURCE]: userId } } : { email: email ?? undefined, externalIds: {} };
-}
 
 export function emptyWrite(): PreparedContact {
   return { fields: {}, externalIds: {}, custom: {}, company: {}, warnings: [] };

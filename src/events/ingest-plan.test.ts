@@ -45,7 +45,10 @@ function stream(seed: number, count: number): SegmentCall[] {
     if (roll < 0.67) return { ...base, type: 'identify', userId: person.userId, traits: { ...traits, email: person.email } };
     // A person's email under another person's userId: proves two contacts are one (a merge).
     if (roll < 0.7) return { ...base, type: 'identify', userId: pick(people).userId, traits: { email: person.email } };
-    if (roll < 0.78) return { ...base, type: 'identify', traits: { email: person.email, lastName: pick(['Sato', 'Ito']) } };
+    if (roll < 0.74) return { ...base, type: 'identify', traits: { email: person.email, lastName: pick(['Sato', 'Ito']) } };
+    // A person changing email (and sometimes back): the old one is free for whoever names it next.
+    if (roll < 0.78)
+      return { ...base, type: 'identify', userId: person.userId, traits: { email: pick([person.email, `new.${person.email}`]) } };
     if (roll < 0.86) return { ...base, type: 'identify', traits };
     if (roll < 0.9) return { ...base, type: 'identify', userId: `new-${i}`, traits: { email: person.email } };
     if (roll < 0.95) return { ...base, type: 'alias', previousId: pick(person.cookies), userId: person.userId };
@@ -105,24 +108,85 @@ async function snapshot(workspaceId: string) {
   };
 }
 
+/** Sends the same requests to two workspaces, planned and one by one, and returns both snapshots. */
+async function bothPaths(requests: SegmentCall[][]) {
+  const [planned, oneByOne] = [createVirtualClock(), createVirtualClock()];
+  const a = await createTestWorkspace(database.current, planned);
+  const b = await createTestWorkspace(database.current, oneByOne);
+  for (const request of requests) {
+    const partitions = createPartitionCache();
+    await ingestEvents(database.current.db, { workspaceId: a.workspaceId, calls: request, partitions }, planned);
+    await ingestEvents(database.current.db, { workspaceId: b.workspaceId, calls: request, partitions }, oneByOne, { oneByOne: true });
+  }
+  return { got: await snapshot(a.workspaceId), expected: await snapshot(b.workspaceId) };
+}
+
+let sequence = 0;
+const call = (fields: Partial<SegmentCall> & Pick<SegmentCall, 'type'>): SegmentCall => ({
+  messageId: `seq-${++sequence}`,
+  timestamp: new Date(Date.parse('2026-03-25T00:00:00Z') + sequence * 1000).toISOString(),
+  ...fields,
+});
+
 describe('planned ingestion', () => {
   it.each([1, 2, 3, 4, 5, 6, 7, 8])('ends exactly as resolving each call on its own would (stream %i)', async (seed) => {
     const calls = stream(seed, 80);
     const cuts = random(seed + 100);
-    const [planned, oneByOne] = [createVirtualClock(), createVirtualClock()];
-    const a = await createTestWorkspace(database.current, planned);
-    const b = await createTestWorkspace(database.current, oneByOne);
     // The same requests to both: runs of 1–30 calls, so later requests meet what earlier ones stored.
+    const requests: SegmentCall[][] = [];
     for (let start = 0; start < calls.length; ) {
       const size = 1 + Math.floor(cuts() * 30);
-      const request = calls.slice(start, start + size);
+      requests.push(calls.slice(start, start + size));
       start += size;
-      const partitions = createPartitionCache();
-      await ingestEvents(database.current.db, { workspaceId: a.workspaceId, calls: request, partitions }, planned);
-      await ingestEvents(database.current.db, { workspaceId: b.workspaceId, calls: request, partitions }, oneByOne, { oneByOne: true });
     }
-    const [got, expected] = [await snapshot(a.workspaceId), await snapshot(b.workspaceId)];
+    const { got, expected } = await bothPaths(requests);
     expect(got.events.filter((e) => !e.endsWith('anonymous')).length).toBeGreaterThan(20);
+    expect(got).toEqual(expected);
+  });
+
+  const identify = (fields: Partial<SegmentCall>) => call({ type: 'identify', ...fields });
+  it.each([
+    {
+      name: 'an email given up earlier in the same request goes to whoever names it next',
+      requests: [
+        [
+          identify({ userId: 'u', anonymousId: 'a', traits: { email: 'e1@example.jp' } }),
+          identify({ userId: 'u', anonymousId: 'a', traits: { email: 'e2@example.jp' } }),
+          identify({ anonymousId: 'b', traits: { email: 'e1@example.jp', firstName: 'Ken' } }),
+        ],
+      ],
+    },
+    {
+      name: 'a stored email given up in this request goes to whoever names it next',
+      requests: [
+        [identify({ userId: 'u', traits: { email: 'old@example.jp' } })],
+        [
+          identify({ userId: 'u', traits: { email: 'new@example.jp' } }),
+          identify({ anonymousId: 'b', traits: { email: 'old@example.jp' } }),
+        ],
+      ],
+    },
+    {
+      name: 'traits by cookie only, for someone the same request introduced',
+      requests: [
+        [
+          call({ type: 'track', userId: 'u', anonymousId: 'a', event: 'Signed In' }),
+          identify({ anonymousId: 'a', traits: { firstName: 'Mio', company: { name: 'Sakura Denki' } } }),
+        ],
+      ],
+    },
+    {
+      name: 'two writes to one stored contact that share no key both land',
+      requests: [
+        [identify({ userId: 'u', traits: { email: 'p@example.jp' } })],
+        [
+          identify({ userId: 'u', traits: { firstName: 'Aki', plan: 'pro' } }),
+          identify({ anonymousId: 'z', traits: { email: 'p@example.jp', lastName: 'Sato', company: { name: 'Acme' } } }),
+        ],
+      ],
+    },
+  ])('$name', async ({ requests }) => {
+    const { got, expected } = await bothPaths(requests);
     expect(got).toEqual(expected);
   });
 

@@ -50,13 +50,17 @@ export function createIngestQueue({
     const first = pending.shift()!;
     const group = [first];
     let size = first.calls.length;
-    for (let i = 0; i < pending.length && size < maxCalls; ) {
+    for (let i = 0; i < pending.length; ) {
       const next = pending[i]!;
-      if (next.workspaceId === first.workspaceId && size + next.calls.length <= maxCalls) {
-        group.push(next);
-        size += next.calls.length;
-        pending.splice(i, 1);
-      } else i++;
+      if (next.workspaceId !== first.workspaceId) {
+        i++;
+        continue;
+      }
+      // The workspace's next request waits for the next group rather than being overtaken.
+      if (size + next.calls.length > maxCalls) break;
+      group.push(next);
+      size += next.calls.length;
+      pending.splice(i, 1);
     }
     return group;
   }
