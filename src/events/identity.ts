@@ -1,7 +1,8 @@
-import { type Kysely, sql } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Clock } from '../platform/clock.ts';
 import type { DB } from '../platform/db/schema.ts';
-import { type Touch, touchFromContext } from './touch.ts';
+import { createEventBatch } from './event-batch.ts';
+import { isVisit, touchFromContext } from './touch.ts';
 
 /** The external-id source under which a tracking client's userId is stored. */
 export const USER_ID_SOURCE = 'user_id';
@@ -72,34 +73,9 @@ export async function linkAnonymousId(
     .where('contact_id', 'is', null)
     .returning(['occurred_at', 'context', 'type'])
     .execute();
-  await adoptTouches(tx, contactId, attached);
+  // The visits made before identification carry the marketing touches and count as seen.
+  const seen = createEventBatch(tx, workspaceId, clock.now());
+  for (const e of attached) seen.see(contactId, e.occurred_at, isVisit(e.type) ? touchFromContext(e.context, e.occurred_at) : undefined);
+  await seen.flush();
   return attached.length;
-}
-
-/**
- * The visits a visitor made before being identified carry the marketing touches: the earliest
- * becomes the contact's first touch when it has none or a later one, the latest its last touch.
- */
-async function adoptTouches(
-  tx: Kysely<DB>,
-  contactId: string,
-  events: { occurred_at: Date; context: Record<string, unknown>; type: string }[],
-): Promise<void> {
-  const touches = events
-    .filter((e) => e.type === 'page' || e.type === 'screen' || e.type === 'track')
-    .map((e) => touchFromContext(e.context, e.occurred_at))
-    .filter((t): t is Touch => t !== undefined)
-    .sort((a, b) => (a.at < b.at ? -1 : 1));
-  if (events.length === 0) return;
-  const earliest = new Date(Math.min(...events.map((e) => e.occurred_at.getTime())));
-  const latest = new Date(Math.max(...events.map((e) => e.occurred_at.getTime())));
-  const first = touches[0] ? JSON.stringify(touches[0]) : null;
-  const last = touches.at(-1) ? JSON.stringify(touches.at(-1)) : null;
-  await sql`
-    UPDATE contacts SET
-      first_touch = CASE WHEN ${first}::jsonb IS NOT NULL AND (first_touch IS NULL OR (first_touch->>'at')::timestamptz > (${first}::jsonb->>'at')::timestamptz) THEN ${first}::jsonb ELSE first_touch END,
-      last_touch = CASE WHEN ${last}::jsonb IS NOT NULL AND (last_touch IS NULL OR (last_touch->>'at')::timestamptz < (${last}::jsonb->>'at')::timestamptz) THEN ${last}::jsonb ELSE last_touch END,
-      first_seen_at = least(coalesce(first_seen_at, ${earliest}), ${earliest}),
-      last_seen_at = greatest(coalesce(last_seen_at, ${latest}), ${latest})
-    WHERE id = ${contactId}`.execute(tx);
 }

@@ -20,7 +20,7 @@ import { correctEventTime } from './event-time.ts';
 import { contactByAnonymousId, contactByEmail, contactByUserId, linkAnonymousId, USER_ID_SOURCE } from './identity.ts';
 import { createIdentityPlan, emptyWrite, type IdentityPlan, type StoredIdentities } from './identity-plan.ts';
 import { mergeContacts } from './merge-contacts.ts';
-import { touchFromContext } from './touch.ts';
+import { isVisit, touchFromContext } from './touch.ts';
 import { traitsToContact } from './traits-to-contact.ts';
 
 export interface IngestResult {
@@ -229,8 +229,6 @@ function addEvent(batch: EventBatch, { call, occurredAt, messageId }: TimedCall,
     isVisit(call.type) ? touchFromContext(call.context, occurredAt) : undefined,
   );
 }
-
-const isVisit = (type: string) => type === 'page' || type === 'screen' || type === 'track';
 
 /** Every identity the calls mention, as sorted lock keys (workspace-agnostic hashing is fine: a collision only serialises). */
 function identityLocks(calls: SegmentCall[]): string[] {

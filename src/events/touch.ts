@@ -10,6 +10,9 @@ export interface Touch {
   at: string;
 }
 
+/** Event types that are visits (and so may carry a marketing touch). */
+export const isVisit = (type: string): boolean => type === 'page' || type === 'screen' || type === 'track';
+
 /**
  * The marketing touch an event carries (pure), from Segment's `context.campaign` and
  * `context.page`; undefined when it says nothing about where the visitor came from.
