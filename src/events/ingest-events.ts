@@ -57,12 +57,27 @@ interface TimedCall {
  */
 export async function ingestEvents(
   db: Kysely<DB>,
-  { workspaceId, calls, partitions }: { workspaceId: string; calls: SegmentCall[]; partitions: PartitionCache },
+  {
+    workspaceId,
+    calls,
+    arrivals,
+    partitions,
+  }: {
+    workspaceId: string;
+    calls: SegmentCall[];
+    /** When each call's request arrived (it may have waited to be grouped); clock skew is corrected from it. Default: now. */
+    arrivals?: readonly Date[];
+    partitions: PartitionCache;
+  },
   clock: Clock,
   options: IngestOptions = {},
 ): Promise<IngestResult> {
   const receivedAt = clock.now();
-  const timed = calls.map((call) => ({ call, occurredAt: correctEventTime(call, receivedAt), messageId: call.messageId ?? randomUUID() }));
+  const timed = calls.map((call, i) => ({
+    call,
+    occurredAt: correctEventTime(call, arrivals?.[i] ?? receivedAt),
+    messageId: call.messageId ?? randomUUID(),
+  }));
   await ensureEventPartitions(
     db,
     timed.map((t) => t.occurredAt),

@@ -5,10 +5,12 @@ import { createPartitionCache } from './event-partitions.ts';
 import type { SegmentCall } from './event-schema.ts';
 import { type IngestResult, ingestEvents } from './ingest-events.ts';
 
+type Store = (workspaceId: string, calls: SegmentCall[], arrivals: Date[]) => Promise<IngestResult>;
+
 /** The app's store for the queue: `ingestEvents` on the database with one partition cache per process. */
-export function storeEvents(db: Kysely<DB>, clock: Clock): (workspaceId: string, calls: SegmentCall[]) => Promise<IngestResult> {
+export function storeEvents(db: Kysely<DB>, clock: Clock): Store {
   const partitions = createPartitionCache();
-  return (workspaceId, calls) => ingestEvents(db, { workspaceId, calls, partitions }, clock);
+  return (workspaceId, calls, arrivals) => ingestEvents(db, { workspaceId, calls, arrivals, partitions }, clock);
 }
 
 export interface IngestQueue {
@@ -19,6 +21,8 @@ export interface IngestQueue {
 interface Pending {
   workspaceId: string;
   calls: SegmentCall[];
+  /** When the request was queued: its calls' clock skew is measured from here, not from when their group ran. */
+  arrivedAt: Date;
   resolve: (result: IngestResult) => void;
   reject: (error: unknown) => void;
 }
@@ -33,11 +37,13 @@ interface Pending {
  */
 export function createIngestQueue({
   store,
+  clock,
   transactions,
   maxCalls = 5000,
 }: {
   /** Stores one workspace's calls in one transaction (`storeEvents` in the app). */
-  store: (workspaceId: string, calls: SegmentCall[]) => Promise<IngestResult>;
+  store: Store;
+  clock: Clock;
   /** Transactions writing at once (PGlite has one connection: 1). */
   transactions: number;
   maxCalls?: number;
@@ -65,12 +71,15 @@ export function createIngestQueue({
     return group;
   }
 
+  const arrivalsOf = (request: Pending) => request.calls.map(() => request.arrivedAt);
+
   async function run(group: Pending[]): Promise<void> {
     if (group.length > 1) {
       try {
         const result = await store(
           group[0]!.workspaceId,
           group.flatMap((p) => p.calls),
+          group.flatMap(arrivalsOf),
         );
         let offset = 0;
         for (const request of group) {
@@ -85,7 +94,7 @@ export function createIngestQueue({
       }
     }
     for (const request of group) {
-      await store(request.workspaceId, request.calls).then(request.resolve, request.reject);
+      await store(request.workspaceId, request.calls, arrivalsOf(request)).then(request.resolve, request.reject);
     }
   }
 
@@ -102,7 +111,7 @@ export function createIngestQueue({
   return {
     submit(workspaceId, calls) {
       return new Promise<IngestResult>((resolve, reject) => {
-        pending.push({ workspaceId, calls, resolve, reject });
+        pending.push({ workspaceId, calls, arrivedAt: clock.now(), resolve, reject });
         pump();
       });
     },

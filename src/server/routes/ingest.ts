@@ -37,7 +37,11 @@ export function ingestRoutes(deps: ServerDeps) {
   // Tracking requests arrive many a second with the same key: checked against the database at most
   // every KEY_TTL_MS per key, so a revoked key stops working within that time on every process.
   const keys = createKeyCache(deps.clock);
-  const queue = createIngestQueue({ store: storeEvents(deps.db, deps.clock), transactions: deps.engine === 'pglite' ? 1 : 2 });
+  const queue = createIngestQueue({
+    store: storeEvents(deps.db, deps.clock),
+    clock: deps.clock,
+    transactions: deps.engine === 'pglite' ? 1 : 2,
+  });
   const limiter = createRateLimiter({ perSecond: deps.config.ingestPerSecond, burst: deps.config.ingestPerSecond * 2, clock: deps.clock });
   app.use(
     '*',
