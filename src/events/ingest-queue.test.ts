@@ -77,7 +77,8 @@ describe('ingest queue (group commit)', () => {
 
   it('retries a failed group one request at a time, so only the failing request gets the error', async () => {
     const { store, transactions, releaseAll } = gatedStore({ failOn: 'bad' });
-    const queue = createIngestQueue({ store, clock: createVirtualClock(), transactions: 1 });
+    const failures: number[] = [];
+    const queue = createIngestQueue({ store, clock: createVirtualClock(), transactions: 1, onGroupFailed: (_, n) => failures.push(n) });
     const first = queue.submit('w1', calls('m1'));
     const good = queue.submit('w1', calls('m2'));
     const bad = queue.submit('w1', calls('bad'));
@@ -88,6 +89,7 @@ describe('ingest queue (group commit)', () => {
     expect([a.status, b.status, c.status, d.status]).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
     expect((c as PromiseRejectedResult).reason.message).toBe('cannot store bad');
     expect(transactions.map((t) => t.messageIds)).toEqual([['m1'], ['m2', 'bad', 'm3'], ['m2'], ['bad'], ['m3']]);
+    expect(failures).toEqual([3]);
   });
 
   it('runs up to `transactions` groups at once', async () => {

@@ -40,6 +40,7 @@ export function createIngestQueue({
   clock,
   transactions,
   maxCalls = 5000,
+  onGroupFailed,
 }: {
   /** Stores one workspace's calls in one transaction (`storeEvents` in the app). */
   store: Store;
@@ -47,6 +48,8 @@ export function createIngestQueue({
   /** Transactions writing at once (PGlite has one connection: 1). */
   transactions: number;
   maxCalls?: number;
+  /** Told when a grouped transaction failed and its requests are retried one by one. */
+  onGroupFailed?: (error: unknown, requests: number) => void;
 }): IngestQueue {
   const pending: Pending[] = [];
   let running = 0;
@@ -89,8 +92,9 @@ export function createIngestQueue({
           request.resolve({ stored, duplicates: fresh.length - stored, fresh });
         }
         return;
-      } catch {
-        // Fall through: each request on its own, so the failure reaches only the request it belongs to.
+      } catch (error) {
+        // Each request on its own next, so the failure reaches only the request it belongs to.
+        onGroupFailed?.(error, group.length);
       }
     }
     for (const request of group) {

@@ -41,6 +41,8 @@ export function ingestRoutes(deps: ServerDeps) {
     store: storeEvents(deps.db, deps.clock),
     clock: deps.clock,
     transactions: deps.engine === 'pglite' ? 1 : 2,
+    onGroupFailed: (err, requests) =>
+      deps.logger.warn({ err, requests }, 'a grouped ingest transaction failed; retrying its requests one by one'),
   });
   const limiter = createRateLimiter({ perSecond: deps.config.ingestPerSecond, burst: deps.config.ingestPerSecond * 2, clock: deps.clock });
   app.use(
