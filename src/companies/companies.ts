@@ -4,9 +4,11 @@ import { cleanCompanyName, companyNameKey } from '../contacts/cleansing/company-
 import { normalizeText } from '../contacts/cleansing/normalize-text.ts';
 import { assertNoIssues, listCustomFields, validateCustomValues } from '../contacts/custom-fields.ts';
 import type { Clock } from '../platform/clock.ts';
+import { contactChangesOf } from '../platform/db/contact-changes.ts';
 import type { CompaniesTable, DB } from '../platform/db/schema.ts';
 import { type FieldIssue, KizunaError, notFound } from '../platform/errors.ts';
 import { parseInput } from '../platform/parse-input.ts';
+import { unitOfWork } from '../segments/membership.ts';
 import { type Company, type CompanyInput, type CompanyPatch, toCompany, ZCompanyInput } from './company-schema.ts';
 import { normalizeDomain } from './normalize-domain.ts';
 
@@ -74,7 +76,7 @@ export async function getCompany(db: Kysely<DB>, workspaceId: string, id: string
 /** Changes the given fields; null clears one; custom values merge per key (null removes a key). */
 export async function updateCompany(db: Kysely<DB>, workspaceId: string, id: string, patch: CompanyPatch, clock: Clock): Promise<Company> {
   const values = await prepareCompany(db, workspaceId, patch);
-  return db.transaction().execute(async (tx) => {
+  return unitOfWork(db, clock, async (tx) => {
     const current = await tx
       .selectFrom('companies')
       .selectAll()
@@ -103,6 +105,7 @@ export async function updateCompany(db: Kysely<DB>, workspaceId: string, id: str
       .where('id', '=', id)
       .returningAll()
       .executeTakeFirstOrThrow();
+    contactChangesOf(tx)?.noteCompany(workspaceId, id);
     return toCompany(row);
   });
 }
@@ -142,7 +145,7 @@ async function upsertOne(
   values: CompanyColumns,
   clock: Clock,
 ): Promise<{ status: 'created' | 'updated' | 'unchanged'; id: string }> {
-  return db.transaction().execute(async (tx) => {
+  return unitOfWork(db, clock, async (tx) => {
     const base = tx.selectFrom('companies').selectAll().where('workspace_id', '=', workspaceId).forUpdate();
     const byDomain = values.domain ? await base.where('domain', '=', values.domain).executeTakeFirst() : undefined;
     const byName = byDomain ? [] : await base.where('name_key', '=', values.name_key!).orderBy('created_at').limit(2).execute();
@@ -185,6 +188,7 @@ async function upsertOne(
       .where('workspace_id', '=', workspaceId)
       .where('id', '=', existing.id)
       .execute();
+    contactChangesOf(tx)?.noteCompany(workspaceId, existing.id);
     return { status: 'updated', id: existing.id };
   });
 }

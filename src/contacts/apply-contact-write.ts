@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Clock } from '../platform/clock.ts';
+import { fieldReasons, noteContactChange } from '../platform/db/contact-changes.ts';
 import type { DB } from '../platform/db/schema.ts';
 import { contactColumns } from './contact-columns.ts';
 import { mergeContact } from './merge-contact.ts';
@@ -33,4 +34,5 @@ export async function applyContactWrite(
     .where('workspace_id', '=', workspaceId)
     .where('id', '=', contactId)
     .execute();
+  noteContactChange(tx, workspaceId, contactId, fieldReasons(Object.keys(set)));
 }

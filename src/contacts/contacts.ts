@@ -1,9 +1,11 @@
 import type { Kysely } from 'kysely';
 import { resolveCompanies } from '../companies/resolve-companies.ts';
 import type { Clock } from '../platform/clock.ts';
+import { fieldReasons, noteContactChange } from '../platform/db/contact-changes.ts';
 import type { ContactRow, DB } from '../platform/db/schema.ts';
 import { withConflictRetry } from '../platform/db/with-conflict-retry.ts';
 import { type FieldIssue, invalidInput, issuesFromZod, KizunaError, notFound } from '../platform/errors.ts';
+import { unitOfWork } from '../segments/membership.ts';
 import { emailDomain } from './cleansing/normalize-email.ts';
 import { contactColumns } from './contact-columns.ts';
 import { type Contact, type ContactInput, toContact, ZContactInput } from './contact-schema.ts';
@@ -38,7 +40,7 @@ export async function createContact(db: Kysely<DB>, workspaceId: string, input: 
     throw invalidInput([{ path: 'email', message: 'expected an email address or at least one entry in externalIds' }]);
   }
   const id = await withConflictRetry(() =>
-    db.transaction().execute(async (tx) => {
+    unitOfWork(db, clock, async (tx) => {
       const clash = await findClash(tx, workspaceId, prepared, undefined);
       if (clash) throw clash;
       await assertCompany(tx, workspaceId, prepared.company.id);
@@ -94,7 +96,7 @@ export async function bulkUpsertContacts(
     return false;
   });
   const written = await withConflictRetry(() =>
-    db.transaction().execute((tx) => (valid.length ? upsertContacts(tx, workspaceId, valid, clock) : Promise.resolve([]))),
+    unitOfWork(db, clock, (tx) => (valid.length ? upsertContacts(tx, workspaceId, valid, clock) : Promise.resolve([]))),
   );
   const results = written.map((o) =>
     o.status === 'rejected' ? { ...o, errors: o.errors.map((e) => ({ ...e, path: `contacts.${o.index}.${e.path}` })) } : o,
@@ -113,7 +115,7 @@ export async function updateContact(db: Kysely<DB>, workspaceId: string, id: str
   const context = await loadWriteContext(db, workspaceId);
   const prepared = prepareOrThrow(context, input);
   await withConflictRetry(() =>
-    db.transaction().execute(async (tx) => {
+    unitOfWork(db, clock, async (tx) => {
       const row = await tx
         .selectFrom('contacts')
         .selectAll()
@@ -153,6 +155,7 @@ export async function updateContact(db: Kysely<DB>, workspaceId: string, id: str
           .where('workspace_id', '=', workspaceId)
           .where('id', '=', id)
           .execute();
+        noteContactChange(tx, workspaceId, id, fieldReasons(Object.keys(changes)));
       }
     }),
   );

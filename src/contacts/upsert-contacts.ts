@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { type CompanyCache, resolveCompanies } from '../companies/resolve-companies.ts';
 import type { Clock } from '../platform/clock.ts';
+import { fieldReasons, noteContactChange } from '../platform/db/contact-changes.ts';
 import type { ContactRow, DB } from '../platform/db/schema.ts';
 import { type FieldIssue, KizunaError } from '../platform/errors.ts';
 import { emailDomain } from './cleansing/normalize-email.ts';
@@ -133,6 +134,8 @@ export async function upsertContacts(
   }
   await insertContactRows(tx, inserts);
   await updateContactRows(tx, workspaceId, updates);
+  for (const row of inserts) noteContactChange(tx, workspaceId, row.id, ['all']);
+  for (const { id, set } of updates) noteContactChange(tx, workspaceId, id, fieldReasons(Object.keys(set)));
   for (const old of replacedExternalIds) {
     await tx
       .deleteFrom('contact_external_ids')

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { type Kysely, sql } from 'kysely';
+import { eventReason, noteContactChange } from '../platform/db/contact-changes.ts';
 import type { DB, EventRow } from '../platform/db/schema.ts';
 import type { Touch } from './touch.ts';
 
@@ -40,6 +41,7 @@ export function createEventBatch(tx: Kysely<DB>, workspaceId: string, receivedAt
       if (events.length) {
         const rows = events.map((e) => ({ ...e, workspace_id: workspaceId, id: randomUUID(), received_at: receivedAt }));
         await sql`INSERT INTO events SELECT * FROM jsonb_populate_recordset(NULL::events, ${JSON.stringify(rows)}::jsonb)`.execute(tx);
+        for (const e of events) if (e.contact_id) noteContactChange(tx, workspaceId, e.contact_id, [eventReason(e.type, e.name)]);
       }
       if (seen.size) {
         // Sorted by id: concurrent requests lock contact rows in the same order.
@@ -62,6 +64,7 @@ export function createEventBatch(tx: Kysely<DB>, workspaceId: string, receivedAt
               THEN v.last_touch ELSE c.last_touch END
           FROM json_to_recordset(${JSON.stringify(updates)}::json) AS v(id uuid, first_at timestamptz, last_at timestamptz, first_touch jsonb, last_touch jsonb)
           WHERE c.id = v.id AND c.workspace_id = ${workspaceId}`.execute(tx);
+        for (const id of seen.keys()) noteContactChange(tx, workspaceId, id, SEEN_REASONS);
       }
       events = [];
       seen = new Map();
@@ -70,6 +73,8 @@ export function createEventBatch(tx: Kysely<DB>, workspaceId: string, receivedAt
 }
 
 export type EventBatch = ReturnType<typeof createEventBatch>;
+
+const SEEN_REASONS = ['field:first_seen_at', 'field:last_seen_at', 'field:first_touch', 'field:last_touch'];
 
 /** Claims the request's messageIds in one statement; returns those not seen before. */
 export async function claimMessageIds(tx: Kysely<DB>, workspaceId: string, messageIds: string[], receivedAt: Date): Promise<Set<string>> {

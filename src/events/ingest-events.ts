@@ -10,9 +10,11 @@ import { type PreparedContact, prepareContact } from '../contacts/prepare-contac
 import { upsertContacts, writtenContactId } from '../contacts/upsert-contacts.ts';
 import type { Clock } from '../platform/clock.ts';
 import { anyOf } from '../platform/db/any-of.ts';
+import { contactChangesOf, noteContactChange } from '../platform/db/contact-changes.ts';
 import type { DB } from '../platform/db/schema.ts';
 import { withConflictRetry } from '../platform/db/with-conflict-retry.ts';
 import { KizunaError } from '../platform/errors.ts';
+import { unitOfWork } from '../segments/membership.ts';
 import { claimMessageIds, createEventBatch, type EventBatch, lockIdentities } from './event-batch.ts';
 import { ensureEventPartitions, type PartitionCache } from './event-partitions.ts';
 import type { SegmentCall } from './event-schema.ts';
@@ -93,7 +95,7 @@ export async function ingestEvents(
     return prepared;
   };
   return withConflictRetry(() =>
-    db.transaction().execute(async (tx) => {
+    unitOfWork(db, clock, async (tx) => {
       // Requests that touch the same people take their locks in one order: no deadlocks, no two
       // transactions creating one person, no anonymous event slipping past a concurrent identify.
       await lockIdentities(tx, identities);
@@ -218,6 +220,7 @@ async function writePlan(tx: Kysely<DB>, workspaceId: string, plan: IdentityPlan
       WHERE e.workspace_id = ${workspaceId} AND e.contact_id IS NULL
         AND e.anonymous_id = ANY(${rows.map((r) => r.anonymous_id)}::text[]) AND e.anonymous_id = v.anonymous_id
       RETURNING e.contact_id, e.occurred_at, e.context, e.type`.execute(tx);
+    for (const event of attached) noteContactChange(tx, workspaceId, event.contact_id, ['event:*']);
     for (const event of attached)
       batch.see(event.contact_id, event.occurred_at, isVisit(event.type) ? touchFromContext(event.context, event.occurred_at) : undefined);
   }
@@ -348,6 +351,8 @@ async function applyGroup(tx: Kysely<DB>, workspaceId: string, contactId: string
     .where('workspace_id', '=', workspaceId)
     .where('id', '=', contactId)
     .execute();
+  noteContactChange(tx, workspaceId, contactId, ['company']);
+  contactChangesOf(tx)?.noteCompany(workspaceId, companyId);
 }
 
 /**

@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { contactColumns } from '../contacts/contact-columns.ts';
 import type { Clock } from '../platform/clock.ts';
+import { noteContactChange } from '../platform/db/contact-changes.ts';
 import type { ContactRow, DB } from '../platform/db/schema.ts';
+import { moveMemberships } from '../segments/merge-memberships.ts';
 
 const KEPT_AS_IS = new Set(['id', 'workspace_id', 'created_at', 'updated_at']);
 
@@ -60,7 +62,9 @@ export async function mergeContacts(
     .where('contact_id', '=', loserId)
     .where((eb) => (taken.size ? eb('source', 'not in', [...taken]) : eb.lit(true)))
     .execute();
+  await moveMemberships(tx, { workspaceId, winnerId, loserId }, now);
   await tx.deleteFrom('contacts').where('workspace_id', '=', workspaceId).where('id', '=', loserId).execute();
+  noteContactChange(tx, workspaceId, winnerId, ['all']);
   await tx
     .updateTable('contacts')
     .set(contactColumns({ ...fillGaps(winner, loser), updated_at: now }))

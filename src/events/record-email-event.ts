@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Clock } from '../platform/clock.ts';
 import type { DB } from '../platform/db/schema.ts';
+import { unitOfWork } from '../segments/membership.ts';
 import { ensureEventPartitions, type PartitionCache } from './event-partitions.ts';
 import { insertEvent } from './insert-event.ts';
 import { machineActivity } from './machine-activity.ts';
@@ -32,20 +33,23 @@ export async function recordEmailEvent(
   if (!contact) return false;
   const machineReason = machineActivity({ ip, userAgent, at: now, sentAt: claims.sentAt });
   await ensureEventPartitions(db, [now], partitions);
-  await insertEvent(db, {
-    workspaceId: claims.workspaceId,
-    type: 'track',
-    name,
-    contactId: claims.contactId,
-    properties: {
-      deliveryId: claims.deliveryId,
-      ...(claims.linkIndex !== undefined ? { linkIndex: claims.linkIndex, url: claims.url } : {}),
-      machine: machineReason !== undefined,
-      ...(machineReason ? { machineReason } : {}),
-    },
-    context: { ip: ip ?? null, userAgent: userAgent ?? null },
-    occurredAt: now,
-    receivedAt: now,
-  });
+  // A unit of work: segments on email engagement follow the open or click at once.
+  await unitOfWork(db, clock, (tx) =>
+    insertEvent(tx, {
+      workspaceId: claims.workspaceId,
+      type: 'track',
+      name,
+      contactId: claims.contactId,
+      properties: {
+        deliveryId: claims.deliveryId,
+        ...(claims.linkIndex !== undefined ? { linkIndex: claims.linkIndex, url: claims.url } : {}),
+        machine: machineReason !== undefined,
+        ...(machineReason ? { machineReason } : {}),
+      },
+      context: { ip: ip ?? null, userAgent: userAgent ?? null },
+      occurredAt: now,
+      receivedAt: now,
+    }),
+  );
   return true;
 }

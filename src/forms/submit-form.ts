@@ -8,9 +8,11 @@ import { ensureEventPartitions, type PartitionCache } from '../events/event-part
 import { contactByAnonymousId, linkAnonymousId } from '../events/identity.ts';
 import { insertEvent } from '../events/insert-event.ts';
 import type { Clock } from '../platform/clock.ts';
+import { noteContactChange } from '../platform/db/contact-changes.ts';
 import type { DB } from '../platform/db/schema.ts';
 import { withConflictRetry } from '../platform/db/with-conflict-retry.ts';
 import { issuesFromZod, KizunaError } from '../platform/errors.ts';
+import { unitOfWork } from '../segments/membership.ts';
 import type { FormDefinition } from './form-schema.ts';
 import { findPublicForm } from './forms.ts';
 import { knownValues, visibleFields } from './visible-fields.ts';
@@ -68,7 +70,7 @@ export async function submitForm(
   const now = clock.now();
   await ensureEventPartitions(db, [now], partitions);
   const contactId = await withConflictRetry(() =>
-    db.transaction().execute(async (tx) => {
+    unitOfWork(db, clock, async (tx) => {
       const [outcome] = await upsertContacts(tx, workspaceId, [{ index: 0, prepared: prepared.value }], clock);
       const id = writtenContactId(outcome);
       await linkAnonymousId(tx, workspaceId, submission.anonymousId, id, clock);
@@ -101,6 +103,7 @@ export async function submitForm(
             recorded_at: now,
           })
           .execute();
+        noteContactChange(tx, workspaceId, id, ['consent']);
       }
       await insertEvent(tx, {
         workspaceId,

@@ -3,6 +3,7 @@ import { createCompanyCache, forgetUnsettled, settleCompanyCache } from '../comp
 import { type ContactWrite, type ContactWriteOutcome, upsertContacts } from '../contacts/upsert-contacts.ts';
 import type { DB } from '../platform/db/schema.ts';
 import { withConflictRetry } from '../platform/db/with-conflict-retry.ts';
+import { unitOfWork } from '../segments/membership.ts';
 import type { ImportCounts, ImportIssue, ImportOptions } from './import-contacts.ts';
 
 /** One line of the file on its way to the database: its write (unless rejected) and its report rows. */
@@ -44,7 +45,7 @@ export function createBatchWriter({
     if (current.length === 0) return;
     const writes = current.flatMap((p) => (p.write ? [p.write] : []));
     const committed = await withConflictRetry(() =>
-      db.transaction().execute(async (tx) => {
+      unitOfWork(db, clock, async (tx) => {
         // Batches commit without waiting for the WAL flush; the last one waits, and with it every
         // earlier one, so an import is durable when it reports completion. A crash before that
         // reruns the import, which finds the contacts already written.

@@ -6,6 +6,8 @@ import { loadConfig } from '../platform/config.ts';
 import type { Database } from '../platform/db/database.ts';
 import { createWorker } from '../platform/jobs/worker.ts';
 import { createLogger } from '../platform/logger.ts';
+import { drainDueSegmentChecks } from '../segments/membership.ts';
+import { SEGMENT_REBUILD_JOB, segmentRebuildHandler } from '../segments/segments.ts';
 import { createApiKey } from '../workspaces/api-keys.ts';
 import { createWorkspace } from '../workspaces/workspaces.ts';
 import { createApp } from './app.ts';
@@ -45,7 +47,16 @@ export function createTestApp(
   const config = loadConfig({ env: {}, flags: { logLevel: 'silent', logFormat: 'json', maxBodyBytes, ingestPerSecond } });
   const logger = createLogger(config);
   const app = createApp({ db: database.db, engine: database.engine, clock, config, logger });
-  const worker = createWorker({ db: database.db, clock, logger, handlers: { [IMPORT_JOB]: importJobHandler({ db: database.db, clock }) } });
+  const worker = createWorker({
+    db: database.db,
+    clock,
+    logger,
+    handlers: {
+      [IMPORT_JOB]: importJobHandler({ db: database.db, clock }),
+      [SEGMENT_REBUILD_JOB]: segmentRebuildHandler({ db: database.db, clock }),
+    },
+    ticks: [() => drainDueSegmentChecks(database.db, clock)],
+  });
   return {
     clock,
     request: (path, init = {}) => {

@@ -4,6 +4,8 @@ import { IMPORT_JOB, importJobHandler } from '../../imports/imports.ts';
 import { loadConfig } from '../../platform/config.ts';
 import { KizunaError } from '../../platform/errors.ts';
 import { createWorker } from '../../platform/jobs/worker.ts';
+import { drainDueSegmentChecks } from '../../segments/membership.ts';
+import { SEGMENT_REBUILD_JOB, segmentRebuildHandler } from '../../segments/segments.ts';
 import { createApp } from '../../server/app.ts';
 import { bootstrap } from '../../workspaces/bootstrap.ts';
 import { openRuntime, type Runtime } from '../runtime.ts';
@@ -83,7 +85,9 @@ function startWorker({ database, clock, logger, config }: Runtime) {
     pollMs: config.workerPollMs,
     handlers: {
       [IMPORT_JOB]: importJobHandler({ db: database.db, clock, logger }),
+      [SEGMENT_REBUILD_JOB]: segmentRebuildHandler({ db: database.db, clock, logger }),
     },
+    ticks: [() => drainDueSegmentChecks(database.db, clock)],
   });
   worker.start();
   return worker;

@@ -19,6 +19,13 @@ export interface DB {
   forms: FormsTable;
   form_submissions: FormSubmissionsTable;
   consents: ConsentsTable;
+  segments: SegmentsTable;
+  segment_versions: SegmentVersionsTable;
+  segment_members: SegmentMembersTable;
+  segment_checks: SegmentChecksTable;
+  lists: ListsTable;
+  list_members: ListMembersTable;
+  signals: SignalsTable;
   schema_migrations: SchemaMigrationsTable;
 }
 
@@ -242,6 +249,77 @@ export interface ConsentsTable {
   source: string;
   ip: string | null;
   recorded_at: Date;
+}
+
+export interface SegmentsTable {
+  id: string;
+  workspace_id: string;
+  name: string;
+  description: string | null;
+  draft: Json;
+  published_version: number | null;
+  archived_at: Date | null;
+  build_state: Generated<'idle' | 'queued' | 'running' | 'failed'>;
+  build_phase: string | null;
+  build_total: number | null;
+  build_matched: number | null;
+  build_entered: number | null;
+  build_exited: number | null;
+  build_error: string | null;
+  built_at: Date | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export interface SegmentVersionsTable {
+  segment_id: string;
+  version: number;
+  definition: Json;
+  published_at: Date;
+}
+
+export interface SegmentMembersTable {
+  workspace_id: string;
+  segment_id: string;
+  contact_id: string;
+  version: number;
+  entered_at: Date;
+  enter_cause: string;
+  exited_at: Date | null;
+  exit_cause: string | null;
+}
+
+export interface SegmentChecksTable {
+  workspace_id: string;
+  segment_id: string;
+  contact_id: string;
+  due_at: Date;
+}
+
+export interface ListsTable {
+  id: string;
+  workspace_id: string;
+  name: string;
+  description: string | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export interface ListMembersTable {
+  workspace_id: string;
+  list_id: string;
+  contact_id: string;
+  added_at: Date;
+}
+
+export interface SignalsTable {
+  id: Generated<string>;
+  workspace_id: string;
+  kind: string;
+  contact_id: string;
+  subject_id: string;
+  data: Json;
+  occurred_at: Date;
 }
 
 export interface SchemaMigrationsTable {

@@ -25,12 +25,15 @@ export function createWorker({
   clock,
   logger,
   handlers,
+  ticks = [],
   pollMs = 500,
 }: {
   db: Kysely<DB>;
   clock: Clock;
   logger: Logger;
   handlers: Record<string, JobHandler>;
+  /** Due-row work run on every poll besides jobs (segment re-checks); each returns how much it did. */
+  ticks?: (() => Promise<number>)[];
   pollMs?: number;
 }): Worker & { start(): void } {
   const workerId = `worker-${randomUUID().slice(0, 8)}`;
@@ -57,7 +60,10 @@ export function createWorker({
     // A stopping worker finishes the job in hand and takes no new one.
     while (!stopped) {
       const jobs = await claimJobs(db, { workerId, kinds, limit: 1 }, clock);
-      if (jobs.length === 0) return count;
+      if (jobs.length === 0) {
+        for (const tick of ticks) count += await tick();
+        return count;
+      }
       for (const job of jobs) await runOne(job);
       count += jobs.length;
     }

@@ -1,0 +1,79 @@
+/**
+ * What a unit of work changed about contacts, so that what depends on contacts (segments now,
+ * scores and stages later) is brought up to date in the same transaction, for just those contacts
+ * and just the definitions that mention what changed.
+ *
+ * Reasons are short keys: `all` (a new or merged contact), `field:<column>` (a contacts column;
+ * custom values are `field:custom`), `company` (the contact's company or its fields),
+ * `event:track:<name>`, `event:page`, `event:screen`, `event:identify`, `event:group`, `event:alias`,
+ * `event:*` (earlier events attached to the contact), `consent`, `list:<id>`, `segment:<id>` and
+ * `check:<segment id>` (a due time-window re-check).
+ */
+export class ContactChanges {
+  readonly contacts = new Map<string, Map<string, Set<string>>>();
+  /** Companies whose own fields changed: every contact of theirs is affected. */
+  readonly companies = new Map<string, Set<string>>();
+
+  note(workspaceId: string, contactId: string, reasons: Iterable<string>): void {
+    let byContact = this.contacts.get(workspaceId);
+    if (!byContact) this.contacts.set(workspaceId, (byContact = new Map()));
+    let set = byContact.get(contactId);
+    if (!set) byContact.set(contactId, (set = new Set()));
+    for (const reason of reasons) set.add(reason);
+  }
+
+  noteCompany(workspaceId: string, companyId: string): void {
+    let set = this.companies.get(workspaceId);
+    if (!set) this.companies.set(workspaceId, (set = new Set()));
+    set.add(companyId);
+  }
+
+  get empty(): boolean {
+    return this.contacts.size === 0 && this.companies.size === 0;
+  }
+
+  /** Takes what was noted so far and starts afresh (reactions may note further changes). */
+  take(): ContactChanges {
+    const taken = new ContactChanges();
+    for (const [k, v] of this.contacts) taken.contacts.set(k, v);
+    for (const [k, v] of this.companies) taken.companies.set(k, v);
+    this.contacts.clear();
+    this.companies.clear();
+    return taken;
+  }
+}
+
+const tracked = new WeakMap<object, ContactChanges>();
+
+/** Starts collecting changes made through this transaction (done by `unitOfWork`). */
+export function trackContactChanges(tx: object): ContactChanges {
+  const changes = new ContactChanges();
+  tracked.set(tx, changes);
+  return changes;
+}
+
+/** The collector of the unit of work this transaction belongs to, if it was opened as one. */
+export function contactChangesOf(tx: object): ContactChanges | undefined {
+  return tracked.get(tx);
+}
+
+/** Records that a contact changed, for the reactions at the end of the unit of work. */
+export function noteContactChange(tx: object, workspaceId: string, contactId: string, reasons: Iterable<string>): void {
+  tracked.get(tx)?.note(workspaceId, contactId, reasons);
+}
+
+/** The reason key of one event row. */
+export function eventReason(type: string, name: string | null): string {
+  return type === 'track' ? `event:track:${name}` : `event:${type}`;
+}
+
+/** The reason keys of a changed contacts row (its changed columns). */
+export function fieldReasons(columns: Iterable<string>): string[] {
+  const out: string[] = [];
+  for (const column of columns) {
+    if (column === 'updated_at') continue;
+    out.push(`field:${column}`);
+    if (column === 'company_id') out.push('company');
+  }
+  return out;
+}

@@ -1,0 +1,295 @@
+import { type Kysely, sql } from 'kysely';
+import { listCustomFields } from '../contacts/custom-fields.ts';
+import type { Clock } from '../platform/clock.ts';
+import { type ContactChanges, contactChangesOf, noteContactChange, trackContactChanges } from '../platform/db/contact-changes.ts';
+import type { DB } from '../platform/db/schema.ts';
+import { type CompileContext, dependencies, membersQuery, nextChecksQuery } from './compile.ts';
+import { type Condition, ZSegmentDefinition } from './condition.ts';
+import { FieldCatalog } from './fields.ts';
+
+/** Advisory lock class of segment memberships: incremental updates share it, a full rebuild holds it alone. */
+const SEGMENT_LOCK_CLASS = 7302;
+
+export interface PublishedSegment {
+  id: string;
+  version: number;
+  condition: Condition;
+  /** Change reasons that may alter membership (see ContactChanges). */
+  reasons: Set<string>;
+  /** Segments this one's condition refers to. */
+  refs: Set<string>;
+  timeDependent: boolean;
+}
+
+export interface SegmentScope {
+  workspaceId: string;
+  timeZone: string;
+  catalog: FieldCatalog;
+  segments: PublishedSegment[];
+}
+
+/**
+ * Runs `work` in a transaction and, before it commits, brings every published segment up to date
+ * for the contacts the work changed: the unit of work of every write path.
+ */
+export async function unitOfWork<T>(db: Kysely<DB>, clock: Clock, work: (tx: Kysely<DB>) => Promise<T>): Promise<T> {
+  return db.transaction().execute(async (tx) => {
+    const changes = trackContactChanges(tx);
+    const result = await work(tx);
+    await reactToChanges(tx, changes, clock);
+    return result;
+  });
+}
+
+/** Applies what a unit of work changed to segment memberships (repeats while reactions note more). */
+export async function reactToChanges(tx: Kysely<DB>, changes: ContactChanges, clock: Clock): Promise<void> {
+  while (!changes.empty) {
+    const batch = changes.take();
+    const workspaces = new Set([...batch.contacts.keys(), ...batch.companies.keys()]);
+    for (const workspaceId of workspaces) {
+      const scope = await loadSegmentScope(tx, workspaceId);
+      if (!scope) continue;
+      const touched = new Map(batch.contacts.get(workspaceId) ?? []);
+      const companies = batch.companies.get(workspaceId);
+      if (companies?.size && scope.segments.some((s) => s.reasons.has('company'))) {
+        const rows = await tx
+          .selectFrom('contacts')
+          .select('id')
+          .where('workspace_id', '=', workspaceId)
+          .where('company_id', 'in', [...companies])
+          .execute();
+        for (const { id } of rows) touched.set(id, new Set([...(touched.get(id) ?? []), 'company']));
+      }
+      if (touched.size) await refreshContacts(tx, scope, touched, clock, 'change');
+    }
+  }
+}
+
+/** The published segments of a workspace with what they depend on; undefined when there are none. */
+export async function loadSegmentScope(db: Kysely<DB>, workspaceId: string): Promise<SegmentScope | undefined> {
+  const rows = await db
+    .selectFrom('segments as s')
+    .innerJoin('segment_versions as v', (join) => join.onRef('v.segment_id', '=', 's.id').onRef('v.version', '=', 's.published_version'))
+    .select(['s.id', 'v.version', 'v.definition'])
+    .where('s.workspace_id', '=', workspaceId)
+    .where('s.archived_at', 'is', null)
+    .execute();
+  if (rows.length === 0) return undefined;
+  const [workspace, customFields] = await Promise.all([
+    db.selectFrom('workspaces').select('timezone').where('id', '=', workspaceId).executeTakeFirstOrThrow(),
+    listCustomFields(db, workspaceId),
+  ]);
+  const catalog = new FieldCatalog(customFields);
+  const segments = rows.map((row) => {
+    const { condition } = ZSegmentDefinition.parse(row.definition);
+    const deps = dependencies(condition);
+    for (const field of deps.catalogFields) {
+      const spec = catalog.get(field);
+      if (spec) deps.reasons.add(spec.reason);
+    }
+    return { id: row.id, version: row.version, condition, reasons: deps.reasons, refs: deps.segments, timeDependent: deps.timeDependent };
+  });
+  return { workspaceId, timeZone: workspace.timezone, catalog, segments: inDependencyOrder(segments) };
+}
+
+/** Segments a segment refers to come before it (definitions are checked to have no cycles). */
+function inDependencyOrder(segments: PublishedSegment[]): PublishedSegment[] {
+  const byId = new Map(segments.map((s) => [s.id, s]));
+  const out: PublishedSegment[] = [];
+  const state = new Map<string, 'visiting' | 'done'>();
+  const visit = (segment: PublishedSegment) => {
+    if (state.get(segment.id)) return;
+    state.set(segment.id, 'visiting');
+    for (const ref of segment.refs) {
+      const inner = byId.get(ref);
+      if (inner) visit(inner);
+    }
+    state.set(segment.id, 'done');
+    out.push(segment);
+  };
+  segments.forEach(visit);
+  return out;
+}
+
+function affects(segment: PublishedSegment, reasons: Set<string>): boolean {
+  if (reasons.has('all') || reasons.has(`check:${segment.id}`)) return true;
+  for (const reason of segment.reasons) {
+    if (reasons.has(reason)) return true;
+    if (reason.startsWith('event:') && reasons.has('event:*')) return true;
+  }
+  return false;
+}
+
+/**
+ * Re-evaluates, for the given contacts, only the segments whose conditions mention what changed
+ * about them, in dependency order (a change of membership in one segment re-evaluates the
+ * segments built on it), and writes entries, exits, signals and the next time-based re-checks.
+ */
+export async function refreshContacts(
+  tx: Kysely<DB>,
+  scope: SegmentScope,
+  touched: Map<string, Set<string>>,
+  clock: Clock,
+  cause: string,
+): Promise<void> {
+  const now = clock.now();
+  const changedIn = new Map<string, Set<string>>();
+  let locked = false;
+  for (const segment of scope.segments) {
+    const ids = new Set<string>();
+    for (const [contactId, reasons] of touched) if (affects(segment, reasons)) ids.add(contactId);
+    for (const ref of segment.refs) for (const contactId of changedIn.get(ref) ?? []) ids.add(contactId);
+    if (ids.size === 0) continue;
+    const contactIds = [...ids].sort();
+    if (!locked) {
+      // Concurrent units of work touching one contact evaluate it one after the other, each seeing the other's commit.
+      await sql`SELECT id FROM contacts WHERE id = ANY(${[...touched.keys()].sort()}::uuid[]) ORDER BY id FOR NO KEY UPDATE`.execute(tx);
+      locked = true;
+    }
+    await sql`SELECT pg_advisory_xact_lock_shared(${SEGMENT_LOCK_CLASS}, hashtext(${segment.id}))`.execute(tx);
+    const context: CompileContext = { workspaceId: scope.workspaceId, now, timeZone: scope.timeZone, catalog: scope.catalog, contactIds };
+    const { rows } = await applyMembership(tx, scope.workspaceId, segment, context, { cause, signals: true, contactIds }).execute(tx);
+    const changed = new Set(rows.map((r) => r.contact_id));
+    changedIn.set(segment.id, changed);
+    if (segment.timeDependent) await scheduleChecks(tx, scope.workspaceId, segment, context, contactIds);
+  }
+  // Whatever depends on memberships (journeys, later) learns through the signals written above.
+  void changedIn;
+}
+
+/**
+ * One statement: evaluate the condition (for some contacts or all), close the stints of contacts
+ * that no longer match, open stints for those that newly do, and write a signal for each change.
+ */
+function applyMembership(
+  tx: Kysely<DB>,
+  workspaceId: string,
+  segment: Pick<PublishedSegment, 'id' | 'version' | 'condition'>,
+  context: CompileContext,
+  { cause, signals, contactIds }: { cause: string; signals: boolean; contactIds?: string[] },
+) {
+  void tx;
+  const now = context.now;
+  const inScope = contactIds ? sql`AND m.contact_id = ANY(${contactIds}::uuid[])` : sql``;
+  const data = JSON.stringify({ version: segment.version, cause });
+  return sql<{ change: 'entered' | 'exited'; contact_id: string }>`
+    WITH matched AS MATERIALIZED (${membersQuery(segment.condition, context)}),
+    exited AS (
+      UPDATE segment_members m SET exited_at = ${now}, exit_cause = ${cause}
+      WHERE m.segment_id = ${segment.id} AND m.exited_at IS NULL ${inScope}
+        AND NOT EXISTS (SELECT 1 FROM matched WHERE matched.id = m.contact_id)
+      RETURNING m.contact_id),
+    entered AS (
+      INSERT INTO segment_members (workspace_id, segment_id, contact_id, version, entered_at, enter_cause)
+      SELECT ${workspaceId}, ${segment.id}, matched.id, ${segment.version}, ${now}, ${cause} FROM matched
+      ON CONFLICT (segment_id, contact_id) WHERE exited_at IS NULL DO NOTHING
+      RETURNING contact_id),
+    signalled AS (
+      INSERT INTO signals (workspace_id, kind, contact_id, subject_id, data, occurred_at)
+      SELECT ${workspaceId}, 'segment.entered', contact_id, ${segment.id}, ${data}::jsonb, ${now} FROM entered WHERE ${signals}
+      UNION ALL
+      SELECT ${workspaceId}, 'segment.exited', contact_id, ${segment.id}, ${data}::jsonb, ${now} FROM exited WHERE ${signals})
+    SELECT 'entered' AS change, contact_id FROM entered UNION ALL SELECT 'exited', contact_id FROM exited`;
+}
+
+/** Replaces the due re-checks of these contacts (all contacts when undefined) for a time-dependent segment. */
+async function scheduleChecks(
+  tx: Kysely<DB>,
+  workspaceId: string,
+  segment: Pick<PublishedSegment, 'id' | 'condition'>,
+  context: CompileContext,
+  contactIds: string[] | undefined,
+): Promise<void> {
+  let remove = tx.deleteFrom('segment_checks').where('segment_id', '=', segment.id);
+  if (contactIds) remove = remove.where('contact_id', '=', sql<string>`ANY(${contactIds}::uuid[])`);
+  await remove.execute();
+  const next = nextChecksQuery(segment.condition, context);
+  if (!next) return;
+  await sql`
+    INSERT INTO segment_checks (workspace_id, segment_id, contact_id, due_at)
+    SELECT ${workspaceId}, ${segment.id}, n.contact_id, n.due_at FROM (${next}) AS n
+    ON CONFLICT (segment_id, contact_id) DO UPDATE SET due_at = excluded.due_at`.execute(tx);
+}
+
+/**
+ * Re-evaluates the contacts whose time-based re-check is due (an event aged out of a window, a
+ * date came within range), claimed with SKIP LOCKED so several workers share them.
+ * @returns how many re-checks ran; call again while it returns `limit`.
+ */
+export async function runDueSegmentChecks(db: Kysely<DB>, clock: Clock, { limit = 500 }: { limit?: number } = {}): Promise<number> {
+  return unitOfWork(db, clock, async (tx) => {
+    const { rows } = await sql<{ workspace_id: string; segment_id: string; contact_id: string }>`
+      DELETE FROM segment_checks WHERE (segment_id, contact_id) IN (
+        SELECT segment_id, contact_id FROM segment_checks WHERE due_at <= ${clock.now()}
+        ORDER BY due_at LIMIT ${limit} FOR UPDATE SKIP LOCKED)
+      RETURNING workspace_id, segment_id, contact_id`.execute(tx);
+    for (const row of rows) noteContactChange(tx, row.workspace_id, row.contact_id, [`check:${row.segment_id}`]);
+    return rows.length;
+  });
+}
+
+/** Runs every due re-check (a worker's tick; tests call it after moving the virtual clock). */
+export async function drainDueSegmentChecks(db: Kysely<DB>, clock: Clock): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const ran = await runDueSegmentChecks(db, clock);
+    total += ran;
+    if (ran < 500) return total;
+  }
+}
+
+export interface RebuildResult {
+  matched: number;
+  entered: number;
+  exited: number;
+}
+
+/**
+ * Full evaluation of one published segment over every contact of its workspace, then of the
+ * segments built on it. The first build of a segment records its members without entered
+ * signals (they did not just enter; journeys enrol existing members on their own terms); later
+ * rebuilds signal every change. Holds the segment's lock alone, so incremental updates of the
+ * same segment wait instead of racing it; no table is locked.
+ */
+export async function rebuildSegmentMembers(tx: Kysely<DB>, scope: SegmentScope, segmentId: string, clock: Clock): Promise<RebuildResult> {
+  const segment = scope.segments.find((s) => s.id === segmentId);
+  if (!segment) return { matched: 0, entered: 0, exited: 0 };
+  await sql`SELECT pg_advisory_xact_lock(${SEGMENT_LOCK_CLASS}, hashtext(${segment.id}))`.execute(tx);
+  const now = clock.now();
+  const context: CompileContext = { workspaceId: scope.workspaceId, now, timeZone: scope.timeZone, catalog: scope.catalog };
+  const before = await tx
+    .selectFrom('segment_members')
+    .select('contact_id')
+    .where('segment_id', '=', segment.id)
+    .limit(1)
+    .executeTakeFirst();
+  const initial = !before;
+  const { rows } = await sql<{ entered: number; exited: number; matched: number }>`
+    WITH changes AS (${applyMembership(tx, scope.workspaceId, segment, context, { cause: initial ? 'initial' : 'rebuild', signals: !initial })})
+    SELECT count(*) FILTER (WHERE change = 'entered')::int AS entered, count(*) FILTER (WHERE change = 'exited')::int AS exited,
+      (SELECT count(*)::int FROM segment_members WHERE segment_id = ${segment.id} AND exited_at IS NULL) AS matched
+    FROM changes`.execute(tx);
+  if (segment.timeDependent) await scheduleChecks(tx, scope.workspaceId, segment, context, undefined);
+  const { entered, exited } = rows[0]!;
+  // The member count read inside the statement predates its own writes.
+  const matched = rows[0]!.matched + entered - exited;
+  return { matched, entered, exited };
+}
+
+/** Published segments that refer to this one, directly or through others, in dependency order. */
+export function dependentsOf(scope: SegmentScope, segmentId: string): PublishedSegment[] {
+  const affected = new Set([segmentId]);
+  const out: PublishedSegment[] = [];
+  for (const segment of scope.segments) {
+    if ([...segment.refs].some((r) => affected.has(r))) {
+      affected.add(segment.id);
+      out.push(segment);
+    }
+  }
+  return out;
+}
+
+/** Whether a transaction belongs to a unit of work (writers note changes only there). */
+export function inUnitOfWork(tx: Kysely<DB>): boolean {
+  return contactChangesOf(tx) !== undefined;
+}
