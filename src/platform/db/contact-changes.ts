@@ -15,17 +15,13 @@ export class ContactChanges {
   readonly companies = new Map<string, Set<string>>();
 
   note(workspaceId: string, contactId: string, reasons: Iterable<string>): void {
-    let byContact = this.contacts.get(workspaceId);
-    if (!byContact) this.contacts.set(workspaceId, (byContact = new Map()));
-    let set = byContact.get(contactId);
-    if (!set) byContact.set(contactId, (set = new Set()));
+    const byContact = getOrAdd(this.contacts, workspaceId, () => new Map<string, Set<string>>());
+    const set = getOrAdd(byContact, contactId, () => new Set<string>());
     for (const reason of reasons) set.add(reason);
   }
 
   noteCompany(workspaceId: string, companyId: string): void {
-    let set = this.companies.get(workspaceId);
-    if (!set) this.companies.set(workspaceId, (set = new Set()));
-    set.add(companyId);
+    getOrAdd(this.companies, workspaceId, () => new Set<string>()).add(companyId);
   }
 
   get empty(): boolean {
@@ -41,6 +37,14 @@ export class ContactChanges {
     this.companies.clear();
     return taken;
   }
+}
+
+function getOrAdd<K, V>(map: Map<K, V>, key: K, create: () => V): V {
+  const found = map.get(key);
+  if (found !== undefined) return found;
+  const made = create();
+  map.set(key, made);
+  return made;
 }
 
 const tracked = new WeakMap<object, ContactChanges>();
