@@ -270,7 +270,7 @@ async function writeMembers(
       action === 'add'
         ? await sql<{ contact_id: string }>`
             INSERT INTO list_members (workspace_id, list_id, contact_id, added_at)
-            SELECT ${workspaceId}, ${listId}, c.id, ${clock.now()} FROM contacts c WHERE c.workspace_id = ${workspaceId} AND c.id = ANY(${ids}::uuid[])
+            SELECT ${workspaceId}::uuid, ${listId}::uuid, c.id, ${clock.now()}::timestamptz FROM contacts c WHERE c.workspace_id = ${workspaceId} AND c.id = ANY(${ids}::uuid[])
             ON CONFLICT DO NOTHING RETURNING contact_id`.execute(tx)
         : await sql<{ contact_id: string }>`
             DELETE FROM list_members WHERE list_id = ${listId} AND contact_id = ANY(${ids}::uuid[]) RETURNING contact_id`.execute(tx);

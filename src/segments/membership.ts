@@ -1,4 +1,4 @@
-import { type Kysely, sql } from 'kysely';
+import { type Kysely, type RawBuilder, sql } from 'kysely';
 import { listCustomFields } from '../contacts/custom-fields.ts';
 import type { Clock } from '../platform/clock.ts';
 import { type ContactChanges, contactChangesOf, noteContactChange, trackContactChanges } from '../platform/db/contact-changes.ts';
@@ -148,31 +148,28 @@ export async function refreshContacts(
     }
     await sql`SELECT pg_advisory_xact_lock_shared(${SEGMENT_LOCK_CLASS}, hashtext(${segment.id}))`.execute(tx);
     const context: CompileContext = { workspaceId: scope.workspaceId, now, timeZone: scope.timeZone, catalog: scope.catalog, contactIds };
-    const { rows } = await applyMembership(tx, scope.workspaceId, segment, context, { cause, signals: true, contactIds }).execute(tx);
+    const { rows } = await applyMembership(scope.workspaceId, segment, context, { cause, signals: true, result: CHANGED_ROWS }).execute(tx);
     const changed = new Set(rows.map((r) => r.contact_id));
     changedIn.set(segment.id, changed);
     if (segment.timeDependent) await scheduleChecks(tx, scope.workspaceId, segment, context, contactIds);
   }
-  // Whatever depends on memberships (journeys, later) learns through the signals written above.
-  void changedIn;
 }
 
 /**
  * One statement: evaluate the condition (for some contacts or all), close the stints of contacts
  * that no longer match, open stints for those that newly do, and write a signal for each change.
+ * `result` is the statement's final SELECT over the CTEs `matched`, `entered` and `exited`.
  */
-function applyMembership(
-  tx: Kysely<DB>,
+function applyMembership<R>(
   workspaceId: string,
   segment: Pick<PublishedSegment, 'id' | 'version' | 'condition'>,
   context: CompileContext,
-  { cause, signals, contactIds }: { cause: string; signals: boolean; contactIds?: string[] },
-) {
-  void tx;
+  { cause, signals, result }: { cause: string; signals: boolean; result: RawBuilder<R> },
+): RawBuilder<R> {
   const now = context.now;
-  const inScope = contactIds ? sql`AND m.contact_id = ANY(${contactIds}::uuid[])` : sql``;
+  const inScope = context.contactIds ? sql`AND m.contact_id = ANY(${context.contactIds}::uuid[])` : sql``;
   const data = JSON.stringify({ version: segment.version, cause });
-  return sql<{ change: 'entered' | 'exited'; contact_id: string }>`
+  return sql<R>`
     WITH matched AS MATERIALIZED (${membersQuery(segment.condition, context)}),
     exited AS (
       UPDATE segment_members m SET exited_at = ${now}, exit_cause = ${cause}
@@ -181,16 +178,23 @@ function applyMembership(
       RETURNING m.contact_id),
     entered AS (
       INSERT INTO segment_members (workspace_id, segment_id, contact_id, version, entered_at, enter_cause)
-      SELECT ${workspaceId}, ${segment.id}, matched.id, ${segment.version}, ${now}, ${cause} FROM matched
+      SELECT ${workspaceId}::uuid, ${segment.id}::uuid, matched.id, ${segment.version}::int, ${now}::timestamptz, ${cause}::text FROM matched
       ON CONFLICT (segment_id, contact_id) WHERE exited_at IS NULL DO NOTHING
       RETURNING contact_id),
     signalled AS (
       INSERT INTO signals (workspace_id, kind, contact_id, subject_id, data, occurred_at)
-      SELECT ${workspaceId}, 'segment.entered', contact_id, ${segment.id}, ${data}::jsonb, ${now} FROM entered WHERE ${signals}
+      SELECT ${workspaceId}::uuid, 'segment.entered', contact_id, ${segment.id}::uuid, ${data}::jsonb, ${now}::timestamptz FROM entered WHERE ${signals}
       UNION ALL
-      SELECT ${workspaceId}, 'segment.exited', contact_id, ${segment.id}, ${data}::jsonb, ${now} FROM exited WHERE ${signals})
-    SELECT 'entered' AS change, contact_id FROM entered UNION ALL SELECT 'exited', contact_id FROM exited`;
+      SELECT ${workspaceId}::uuid, 'segment.exited', contact_id, ${segment.id}::uuid, ${data}::jsonb, ${now}::timestamptz FROM exited WHERE ${signals})
+    ${result}`;
 }
+
+const CHANGED_ROWS = sql<{
+  change: 'entered' | 'exited';
+  contact_id: string;
+}>`SELECT 'entered' AS change, contact_id FROM entered UNION ALL SELECT 'exited', contact_id FROM exited`;
+const CHANGE_COUNTS = sql<{ matched: number; entered: number; exited: number }>`SELECT
+  (SELECT count(*) FROM matched)::int AS matched, (SELECT count(*) FROM entered)::int AS entered, (SELECT count(*) FROM exited)::int AS exited`;
 
 /** Replaces the due re-checks of these contacts (all contacts when undefined) for a time-dependent segment. */
 async function scheduleChecks(
@@ -207,7 +211,7 @@ async function scheduleChecks(
   if (!next) return;
   await sql`
     INSERT INTO segment_checks (workspace_id, segment_id, contact_id, due_at)
-    SELECT ${workspaceId}, ${segment.id}, n.contact_id, n.due_at FROM (${next}) AS n
+    SELECT ${workspaceId}::uuid, ${segment.id}::uuid, n.contact_id, n.due_at FROM (${next}) AS n
     ON CONFLICT (segment_id, contact_id) DO UPDATE SET due_at = excluded.due_at`.execute(tx);
 }
 
@@ -264,15 +268,13 @@ export async function rebuildSegmentMembers(tx: Kysely<DB>, scope: SegmentScope,
     .limit(1)
     .executeTakeFirst();
   const initial = !before;
-  const { rows } = await sql<{ entered: number; exited: number; matched: number }>`
-    WITH changes AS (${applyMembership(tx, scope.workspaceId, segment, context, { cause: initial ? 'initial' : 'rebuild', signals: !initial })})
-    SELECT count(*) FILTER (WHERE change = 'entered')::int AS entered, count(*) FILTER (WHERE change = 'exited')::int AS exited,
-      (SELECT count(*)::int FROM segment_members WHERE segment_id = ${segment.id} AND exited_at IS NULL) AS matched
-    FROM changes`.execute(tx);
+  const { rows } = await applyMembership(scope.workspaceId, segment, context, {
+    cause: initial ? 'initial' : 'rebuild',
+    signals: !initial,
+    result: CHANGE_COUNTS,
+  }).execute(tx);
   if (segment.timeDependent) await scheduleChecks(tx, scope.workspaceId, segment, context, undefined);
-  const { entered, exited } = rows[0]!;
-  // The member count read inside the statement predates its own writes.
-  const matched = rows[0]!.matched + entered - exited;
+  const { matched, entered, exited } = rows[0]!;
   return { matched, entered, exited };
 }
 

@@ -18,12 +18,12 @@ export async function moveMemberships(
       WHERE workspace_id = ${workspaceId} AND contact_id = ${loserId} AND exited_at IS NULL
       RETURNING segment_id, version)
     INSERT INTO signals (workspace_id, kind, contact_id, subject_id, data, occurred_at)
-    SELECT ${workspaceId}, 'segment.exited', ${loserId}, segment_id,
-      jsonb_build_object('version', version, 'cause', 'merged', 'mergedInto', ${winnerId}::text), ${now}
+    SELECT ${workspaceId}::uuid, 'segment.exited', ${loserId}::uuid, segment_id,
+      jsonb_build_object('version', version, 'cause', 'merged', 'mergedInto', ${winnerId}::text), ${now}::timestamptz
     FROM closed`.execute(tx);
   await tx.updateTable('segment_members').set({ contact_id: winnerId }).where('contact_id', '=', loserId).execute();
   await sql`
     INSERT INTO list_members (workspace_id, list_id, contact_id, added_at)
-    SELECT workspace_id, list_id, ${winnerId}, added_at FROM list_members WHERE contact_id = ${loserId}
+    SELECT workspace_id, list_id, ${winnerId}::uuid, added_at FROM list_members WHERE contact_id = ${loserId}
     ON CONFLICT DO NOTHING`.execute(tx);
 }
