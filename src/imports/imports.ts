@@ -209,7 +209,7 @@ export function issuesToCsv(issues: ImportIssue[]): string {
 }
 
 /** A cell that starts like a formula (=, +, -, @) would run in Excel: the report shows it as text. */
-function spreadsheetSafe(value: string): string {
+export function spreadsheetSafe(value: string): string {
   return /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
 }
 

@@ -32,12 +32,18 @@ export interface CompileContext {
 interface Scope extends CompileContext {
   today: string;
   usesCompany: boolean;
+  /**
+   * Under an odd number of NOTs. Only there must a test on a missing value say false rather
+   * than NULL; elsewhere WHERE, AND and OR already treat NULL as false, and leaving the bare
+   * comparison lets it use an index.
+   */
+  negated: boolean;
 }
 
 type Sql = RawBuilder<unknown>;
 
 function scope(context: CompileContext): Scope {
-  return { ...context, today: localDate(context.now, context.timeZone), usesCompany: false };
+  return { ...context, today: localDate(context.now, context.timeZone), usesCompany: false, negated: false };
 }
 
 /** SELECT c.id of every contact (or every given contact) matching the condition. */
@@ -71,8 +77,12 @@ export function compileCondition(condition: Condition, s: Scope): Sql {
         condition.conditions.map((c) => compileCondition(c, s)),
         sql` OR `,
       )})`;
-    case 'not':
-      return sql`(NOT ${compileCondition(condition.condition, s)})`;
+    case 'not': {
+      s.negated = !s.negated;
+      const inner = compileCondition(condition.condition, s);
+      s.negated = !s.negated;
+      return sql`(NOT ${inner})`;
+    }
     case 'field':
       return compileField(condition, s);
     case 'event':
@@ -111,8 +121,9 @@ export function emailAsEvent(condition: Extract<Condition, { type: 'email' }>): 
   };
 }
 
-const positive = (predicate: Sql): Sql => sql`coalesce(${predicate}, false)`;
-const negative = (predicate: Sql): Sql => sql`(NOT coalesce(${predicate}, false))`;
+const twoValued = (predicate: Sql): Sql => sql`coalesce(${predicate}, false)`;
+const positive = (predicate: Sql, s: Scope): Sql => (s.negated ? twoValued(predicate) : predicate);
+const negative = (predicate: Sql): Sql => sql`(NOT ${twoValued(predicate)})`;
 
 function compileField(condition: FieldCondition, s: Scope): Sql {
   const spec = s.catalog.get(condition.field);
@@ -122,7 +133,7 @@ function compileField(condition: FieldCondition, s: Scope): Sql {
   const negated: Partial<Record<string, string>> = { neq: 'eq', not_in: 'in', not_contains: 'contains', is_set: 'is_empty' };
   const base = negated[operator];
   if (base) return negative(fieldPredicate(spec, base, value, s));
-  return positive(fieldPredicate(spec, operator, value, s));
+  return positive(fieldPredicate(spec, operator, value, s), s);
 }
 
 function fieldPredicate(spec: FieldSpec, operator: string, value: unknown, s: Scope): Sql {
@@ -303,7 +314,7 @@ function eventFilter(condition: EventCondition | EventTimeCondition, window: Win
       'instant' in to ? sql`e.occurred_at <= ${to.instant}::timestamptz` : sql`e.occurred_at < ${dayStart(s, addDays(to.day, 1))}`,
     );
   }
-  for (const filter of condition.where) parts.push(propertyPredicate(filter));
+  for (const filter of condition.where) parts.push(propertyPredicate(filter, s));
   if (s.contactIds) parts.push(sql`e.contact_id = ANY(${s.contactIds}::uuid[])`);
   return sql.join(parts, sql` AND `);
 }
@@ -341,7 +352,7 @@ function compileEventTime(condition: EventTimeCondition, s: Scope): Sql {
   return sql`(c.id IN (SELECT e.contact_id FROM events e WHERE ${eventFilter(condition, undefined, s)} GROUP BY e.contact_id HAVING ${test}))`;
 }
 
-function propertyPredicate(filter: PropertyFilter): Sql {
+function propertyPredicate(filter: PropertyFilter, s: Scope): Sql {
   const path = filter.property.split('.');
   const textValue = sql`(e.properties #>> ${path}::text[])`;
   const json = sql`(e.properties #> ${path}::text[])`;
@@ -392,7 +403,8 @@ function propertyPredicate(filter: PropertyFilter): Sql {
     default:
       p = sql`(coalesce(${textValue}, '') = '')`;
   }
-  return base === operator ? positive(p) : negative(p);
+  // Inside an event subquery: the filter's own polarity only (an outer NOT negates the subquery, not the filter).
+  return base === operator ? positive(p, { ...s, negated: false }) : negative(p);
 }
 
 /**

@@ -154,20 +154,23 @@ export type EventCondition = z.infer<typeof ZEventCondition>;
 export type EventTimeCondition = z.infer<typeof ZEventTimeCondition>;
 export type FieldCondition = z.infer<typeof ZFieldCondition>;
 
-export const ZCondition: z.ZodType<Condition> = z.lazy(() =>
-  z.discriminatedUnion('type', [
-    z.object({ type: z.literal('and'), conditions: z.array(ZCondition).min(1).max(100) }).strict(),
-    z.object({ type: z.literal('or'), conditions: z.array(ZCondition).min(1).max(100) }).strict(),
-    z.object({ type: z.literal('not'), condition: ZCondition }).strict(),
-    ZFieldCondition,
-    ZEventCondition,
-    ZEventTimeCondition,
-    ZEmailCondition,
-    ZConsentCondition,
-    ZSegmentCondition,
-    ZListCondition,
-  ]),
-) as z.ZodType<Condition>;
+export const ZCondition: z.ZodType<Condition> = z
+  .lazy(() =>
+    z.discriminatedUnion('type', [
+      z.object({ type: z.literal('and'), conditions: z.array(ZCondition).min(1).max(100) }).strict(),
+      z.object({ type: z.literal('or'), conditions: z.array(ZCondition).min(1).max(100) }).strict(),
+      z.object({ type: z.literal('not'), condition: ZCondition }).strict(),
+      ZFieldCondition,
+      ZEventCondition,
+      ZEventTimeCondition,
+      ZEmailCondition,
+      ZConsentCondition,
+      ZSegmentCondition,
+      ZListCondition,
+    ]),
+  )
+  // A name stops the OpenAPI generator from recursing into the grammar forever.
+  .openapi('Condition') as z.ZodType<Condition>;
 
 /** A segment definition: the versioned document stored, published and exported as JSON or YAML. */
 export const ZSegmentDefinition = z

@@ -173,7 +173,7 @@ async function run(ops: Op[]): Promise<void> {
         break;
       case 'wait':
         clock.advance(o.hours * 3_600_000);
-        await drainDueSegmentChecks(db, clock);
+        await drainDueSegmentChecks(db, clock, { workspaceId });
         break;
     }
   }

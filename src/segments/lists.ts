@@ -186,6 +186,8 @@ export async function changeListMembersFromCsv(
   let column: { index: number; kind: 'id' | 'email' } | undefined;
   const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
   for await (const record of readRecords({ buffer }, detectEncoding(buffer.subarray(0, 65_536)))) {
+    if (wanted.length + skipped.length >= MAX_CSV_ROWS)
+      throw invalidInput([{ path: 'body', message: `a list upload may name at most ${MAX_CSV_ROWS} contacts; split the file` }]);
     if (!column) {
       const headers = record.cells.map((h) =>
         h
@@ -279,6 +281,9 @@ async function writeMembers(
     return rows.length;
   });
 }
+
+/** Rows per list CSV upload: one transaction applies them all, so the file is bounded. */
+const MAX_CSV_ROWS = 100_000;
 
 export const ZListMember = z.object({ addedAt: z.string(), contact: ZContact }).openapi('ListMember');
 

@@ -220,11 +220,16 @@ async function scheduleChecks(
  * date came within range), claimed with SKIP LOCKED so several workers share them.
  * @returns how many re-checks ran; call again while it returns `limit`.
  */
-export async function runDueSegmentChecks(db: Kysely<DB>, clock: Clock, { limit = 500 }: { limit?: number } = {}): Promise<number> {
+export async function runDueSegmentChecks(
+  db: Kysely<DB>,
+  clock: Clock,
+  { limit = 500, workspaceId }: { limit?: number; workspaceId?: string } = {},
+): Promise<number> {
   return unitOfWork(db, clock, async (tx) => {
+    const onlyWorkspace = workspaceId ? sql`AND workspace_id = ${workspaceId}` : sql``;
     const { rows } = await sql<{ workspace_id: string; segment_id: string; contact_id: string }>`
       DELETE FROM segment_checks WHERE (segment_id, contact_id) IN (
-        SELECT segment_id, contact_id FROM segment_checks WHERE due_at <= ${clock.now()}
+        SELECT segment_id, contact_id FROM segment_checks WHERE due_at <= ${clock.now()} ${onlyWorkspace}
         ORDER BY due_at LIMIT ${limit} FOR UPDATE SKIP LOCKED)
       RETURNING workspace_id, segment_id, contact_id`.execute(tx);
     for (const row of rows) noteContactChange(tx, row.workspace_id, row.contact_id, [`check:${row.segment_id}`]);
@@ -232,11 +237,14 @@ export async function runDueSegmentChecks(db: Kysely<DB>, clock: Clock, { limit 
   });
 }
 
-/** Runs every due re-check (a worker's tick; tests call it after moving the virtual clock). */
-export async function drainDueSegmentChecks(db: Kysely<DB>, clock: Clock): Promise<number> {
+/**
+ * Runs every due re-check (a worker's tick; tests call it after moving the virtual clock, for
+ * their own workspace: other tests' clocks must not run theirs).
+ */
+export async function drainDueSegmentChecks(db: Kysely<DB>, clock: Clock, options: { workspaceId?: string } = {}): Promise<number> {
   let total = 0;
   for (;;) {
-    const ran = await runDueSegmentChecks(db, clock);
+    const ran = await runDueSegmentChecks(db, clock, options);
     total += ran;
     if (ran < 500) return total;
   }

@@ -5,6 +5,7 @@ import { parse as parseYaml } from 'yaml';
 import { type Contact, toContact, ZContact } from '../contacts/contact-schema.ts';
 import { loadExternalIds } from '../contacts/contacts.ts';
 import { listCustomFields } from '../contacts/custom-fields.ts';
+import { spreadsheetSafe } from '../imports/imports.ts';
 import type { Clock } from '../platform/clock.ts';
 import type { DB } from '../platform/db/schema.ts';
 import { invalidInput, issuesFromZod, KizunaError, notFound } from '../platform/errors.ts';
@@ -60,6 +61,8 @@ export type Segment = z.infer<typeof ZSegment>;
 /** Reads a definition given as an object or as YAML/JSON text; problems are named under `definition`. */
 export function parseDefinition(raw: unknown, path = 'definition'): SegmentDefinition {
   let value = raw;
+  if (raw === undefined || raw === null)
+    throw invalidInput([{ path, message: 'required: a segment definition such as {"condition": {…}}' }]);
   if (typeof raw === 'string') {
     try {
       value = parseYaml(raw);
@@ -169,9 +172,11 @@ export async function publishSegment(db: Kysely<DB>, workspaceId: string, id: st
   if (row.archived_at) throw new KizunaError('conflict', `segment ${id} is archived`);
   const definition = parseDefinition(row.draft, 'draft');
   await checkDefinition(db, workspaceId, definition, id, 'draft');
-  const version = (row.published_version ?? 0) + 1;
   const now = clock.now();
   await db.transaction().execute(async (tx) => {
+    // Two publishes at once take turns: each numbers its version from the row it locked.
+    const locked = await tx.selectFrom('segments').select('published_version').where('id', '=', id).forUpdate().executeTakeFirstOrThrow();
+    const version = (locked.published_version ?? 0) + 1;
     await tx
       .insertInto('segment_versions')
       .values({ segment_id: id, version, definition: JSON.stringify(definition), published_at: now })
@@ -196,7 +201,7 @@ export async function requestRebuild(db: Kysely<DB>, workspaceId: string, id: st
   if (!row.published_version || row.archived_at) throw new KizunaError('conflict', `segment ${id} is not published; publish it first`);
   const now = clock.now();
   await db.transaction().execute(async (tx) => {
-    await tx.updateTable('segments').set({ build_state: 'queued', build_error: null }).where('id', '=', id).execute();
+    await tx.updateTable('segments').set({ build_state: 'queued', build_phase: null, build_error: null }).where('id', '=', id).execute();
     await enqueueJob(
       tx,
       { kind: SEGMENT_REBUILD_JOB, key: `${SEGMENT_REBUILD_JOB}:${id}:${now.toISOString()}`, workspaceId, payload: { segmentId: id } },
@@ -210,16 +215,20 @@ export async function requestRebuild(db: Kysely<DB>, workspaceId: string, id: st
 export async function archiveSegment(db: Kysely<DB>, workspaceId: string, id: string, clock: Clock): Promise<void> {
   await loadSegmentRow(db, workspaceId, id);
   const users = await db
-    .selectFrom('segments')
-    .select(['id', 'draft'])
-    .where('workspace_id', '=', workspaceId)
-    .where('archived_at', 'is', null)
-    .where('id', '!=', id)
+    .selectFrom('segments as s')
+    .leftJoin('segment_versions as v', (join) => join.onRef('v.segment_id', '=', 's.id').onRef('v.version', '=', 's.published_version'))
+    .select(['s.id', 's.draft', 'v.definition'])
+    .where('s.workspace_id', '=', workspaceId)
+    .where('s.archived_at', 'is', null)
+    .where('s.id', '!=', id)
     .execute();
-  const referring = users.filter((s) => {
-    const parsed = ZSegmentDefinition.safeParse(s.draft);
-    return parsed.success && dependencies(parsed.data.condition).segments.has(id);
-  });
+  // The published version counts as much as the draft: it is what membership follows now.
+  const referring = users.filter((s) =>
+    [s.draft, s.definition].some((doc) => {
+      const parsed = doc ? ZSegmentDefinition.safeParse(doc) : undefined;
+      return parsed?.success && dependencies(parsed.data.condition).segments.has(id);
+    }),
+  );
   if (referring.length)
     throw new KizunaError('conflict', `segment ${id} is used by segment ${referring.map((s) => s.id).join(', ')}; change those first`);
   const now = clock.now();
@@ -334,7 +343,11 @@ export async function rebuildSegment(db: Kysely<DB>, workspaceId: string, segmen
     .execute();
   const dependents = await unitOfWork(db, clock, async (tx) => {
     const scope = await loadSegmentScope(tx, workspaceId);
-    if (!scope) return [];
+    if (!scope?.segments.some((s) => s.id === segmentId)) {
+      // Archived (or unpublished) while queued: there is nothing to build.
+      await tx.updateTable('segments').set({ build_state: 'idle', build_phase: null }).where('id', '=', segmentId).execute();
+      return [];
+    }
     const result = await rebuildSegmentMembers(tx, scope, segmentId, clock);
     await tx
       .updateTable('segments')
@@ -451,7 +464,7 @@ export async function* segmentMembersCsv(db: Kysely<DB>, workspaceId: string, se
         contact.companyName ?? '',
         contact.lifecycleStage ?? '',
         enteredAt,
-      ];
+      ].map(spreadsheetSafe);
     cursor = page.nextCursor ?? undefined;
   } while (cursor);
 }
@@ -483,7 +496,16 @@ export async function contactMemberships(db: Kysely<DB>, workspaceId: string, co
     .where('id', '=', contactId)
     .executeTakeFirst();
   if (!contact) throw notFound('contact', contactId);
-  const [stints, lists] = await Promise.all([
+  const [current, stints, lists] = await Promise.all([
+    db
+      .selectFrom('segment_members as m')
+      .innerJoin('segments as s', 's.id', 'm.segment_id')
+      .select(['m.segment_id', 's.name', 'm.entered_at'])
+      .where('m.contact_id', '=', contactId)
+      .where('m.workspace_id', '=', workspaceId)
+      .where('m.exited_at', 'is', null)
+      .orderBy('m.entered_at', 'desc')
+      .execute(),
     db
       .selectFrom('segment_members as m')
       .innerJoin('segments as s', 's.id', 'm.segment_id')
@@ -503,9 +525,7 @@ export async function contactMemberships(db: Kysely<DB>, workspaceId: string, co
       .execute(),
   ]);
   return {
-    segments: stints
-      .filter((s) => s.exited_at === null)
-      .map((s) => ({ segmentId: s.segment_id, name: s.name, enteredAt: s.entered_at.toISOString() })),
+    segments: current.map((s) => ({ segmentId: s.segment_id, name: s.name, enteredAt: s.entered_at.toISOString() })),
     lists: lists.map((l) => ({ listId: l.list_id, name: l.name, addedAt: l.added_at.toISOString() })),
     history: stints.map((s) => ({
       segmentId: s.segment_id,

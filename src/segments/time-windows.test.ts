@@ -45,7 +45,7 @@ describe('time windows', () => {
   it('a contact leaves "viewed /pricing at least 3 times in 7 days" exactly when the oldest counted view ages out, with one exit signal', async () => {
     // 2026-06-01 10:00 JST; the views fall on 1, 2 and 3 June (Tokyo).
     const clock = createVirtualClock(new Date('2026-06-01T01:00:00Z'));
-    const { db, segment, send, state } = await setup(clock, {
+    const { db, workspaceId, segment, send, state } = await setup(clock, {
       type: 'event',
       call: 'page',
       where: [{ property: 'path', operator: 'starts_with', value: '/pricing' }],
@@ -65,23 +65,23 @@ describe('time windows', () => {
     const due = await db.selectFrom('segment_checks').select('due_at').where('segment_id', '=', segment.id).executeTakeFirstOrThrow();
     expect(due.due_at.toISOString()).toBe(ageOut.toISOString());
     clock.set(new Date(ageOut.getTime() - 1));
-    expect(await drainDueSegmentChecks(db, clock)).toBe(0);
+    expect(await drainDueSegmentChecks(db, clock, { workspaceId })).toBe(0);
     expect((await state()).member).toBe(true);
     clock.set(ageOut);
-    expect(await drainDueSegmentChecks(db, clock)).toBe(1);
+    expect(await drainDueSegmentChecks(db, clock, { workspaceId })).toBe(1);
     expect(await state()).toEqual({
       member: false,
       signals: ['segment.entered@2026-06-03T01:00:00.000Z', 'segment.exited@2026-06-07T15:00:00.000Z'],
     });
     // Nothing is left to re-check: the two remaining views can never make three again by time alone.
     clock.advance(30 * 86_400_000);
-    await drainDueSegmentChecks(db, clock);
+    await drainDueSegmentChecks(db, clock, { workspaceId });
     expect((await state()).signals).toHaveLength(2);
   });
 
   it('a fourth view inside the window keeps the contact in past the first view’s age-out', async () => {
     const clock = createVirtualClock(new Date('2026-06-01T01:00:00Z'));
-    const { db, send, state } = await setup(clock, {
+    const { db, workspaceId, send, state } = await setup(clock, {
       type: 'event',
       call: 'page',
       count: { operator: 'at_least', value: 3 },
@@ -92,10 +92,10 @@ describe('time windows', () => {
       clock.advance(86_400_000);
     }
     clock.set(new Date('2026-06-07T15:00:00Z')); // the first view ages out: three remain
-    await drainDueSegmentChecks(db, clock);
+    await drainDueSegmentChecks(db, clock, { workspaceId });
     expect((await state()).member).toBe(true);
     clock.set(new Date('2026-06-08T15:00:00Z')); // the second one too: two remain
-    await drainDueSegmentChecks(db, clock);
+    await drainDueSegmentChecks(db, clock, { workspaceId });
     expect(await state()).toEqual({
       member: false,
       signals: ['segment.entered@2026-06-03T01:00:00.000Z', 'segment.exited@2026-06-08T15:00:00.000Z'],
@@ -104,7 +104,7 @@ describe('time windows', () => {
 
   it('"no order in the last 2 days" takes the contact back in when the last order ages out', async () => {
     const clock = createVirtualClock(new Date('2026-06-01T01:00:00Z'));
-    const { db, send, state } = await setup(clock, {
+    const { db, workspaceId, send, state } = await setup(clock, {
       type: 'and',
       conditions: [
         { type: 'event', event: 'Order Completed', count: { operator: 'exactly', value: 0 }, within: { lastDays: 2 } },
@@ -116,10 +116,10 @@ describe('time windows', () => {
     await send({ type: 'track', event: 'Order Completed' });
     expect((await state()).member).toBe(false);
     clock.set(new Date('2026-06-02T14:59:59.999Z'));
-    await drainDueSegmentChecks(db, clock);
+    await drainDueSegmentChecks(db, clock, { workspaceId });
     expect((await state()).member).toBe(false);
     clock.set(new Date('2026-06-02T15:00:00Z')); // 3 June 00:00 JST
-    await drainDueSegmentChecks(db, clock);
+    await drainDueSegmentChecks(db, clock, { workspaceId });
     expect((await state()).signals).toEqual([
       'segment.entered@2026-06-01T01:00:00.000Z',
       'segment.exited@2026-06-01T01:00:00.000Z',
@@ -140,13 +140,13 @@ describe('time windows', () => {
     await updateContact(db, workspaceId, contact.id, { custom: { renewal: '2026-06-10' } }, clock);
     expect((await state()).member).toBe(false);
     clock.set(new Date('2026-06-07T14:59:59Z')); // 7 June 23:59:59 JST: the window is 7–9 June
-    await drainDueSegmentChecks(db, clock);
+    await drainDueSegmentChecks(db, clock, { workspaceId });
     expect((await state()).member).toBe(false);
     clock.set(new Date('2026-06-07T15:00:00Z')); // 8 June 00:00 JST: 8–10 June
-    await drainDueSegmentChecks(db, clock);
+    await drainDueSegmentChecks(db, clock, { workspaceId });
     expect((await state()).member).toBe(true);
     clock.set(new Date('2026-06-10T15:00:00Z')); // 11 June: the date has passed
-    await drainDueSegmentChecks(db, clock);
+    await drainDueSegmentChecks(db, clock, { workspaceId });
     expect((await state()).signals).toEqual(['segment.entered@2026-06-07T15:00:00.000Z', 'segment.exited@2026-06-10T15:00:00.000Z']);
   });
 });

@@ -24,6 +24,8 @@ interface AIds {
   keyId: string;
   importId: string;
   formId: string;
+  segmentId: string;
+  listId: string;
 }
 
 // Every route of the API, addressed with workspace A's ids and called with workspace B's admin key.
@@ -148,6 +150,82 @@ const CASES: Case[] = [
   },
   { method: 'GET', route: '/api/imports/{id}', path: (a) => `/api/imports/${a.importId}`, expect: 'not_found' },
   { method: 'GET', route: '/api/imports/{id}/report', path: (a) => `/api/imports/${a.importId}/report`, expect: 'not_found' },
+  { method: 'GET', route: '/api/segments', path: () => '/api/segments?archived=true', expect: 'invisible' },
+  {
+    method: 'POST',
+    route: '/api/segments',
+    path: () => '/api/segments',
+    json: (a) => ({ name: 'B on A', definition: { condition: { type: 'list', listId: a.listId } } }),
+    expect: 'rejected',
+  },
+  // A's custom field must not be offered to B.
+  { method: 'GET', route: '/api/segments/fields', path: () => '/api/segments/fields', expect: 'invisible' },
+  {
+    method: 'POST',
+    route: '/api/segments/validate',
+    path: () => '/api/segments/validate',
+    json: (a) => ({ definition: { condition: { type: 'segment', segmentId: a.segmentId } } }),
+    expect: 'rejected',
+  },
+  {
+    method: 'POST',
+    route: '/api/segments/preview',
+    path: () => '/api/segments/preview',
+    json: () => ({ definition: { condition: { type: 'field', field: 'lastName', operator: 'eq', value: 'Isolation' } } }),
+    expect: 'invisible',
+  },
+  { method: 'GET', route: '/api/segments/{id}', path: (a) => `/api/segments/${a.segmentId}`, expect: 'not_found' },
+  {
+    method: 'PATCH',
+    route: '/api/segments/{id}',
+    path: (a) => `/api/segments/${a.segmentId}`,
+    json: () => ({ name: 'Hijacked' }),
+    expect: 'not_found',
+  },
+  { method: 'DELETE', route: '/api/segments/{id}', path: (a) => `/api/segments/${a.segmentId}`, expect: 'not_found' },
+  { method: 'POST', route: '/api/segments/{id}/publish', path: (a) => `/api/segments/${a.segmentId}/publish`, expect: 'not_found' },
+  { method: 'POST', route: '/api/segments/{id}/rebuild', path: (a) => `/api/segments/${a.segmentId}/rebuild`, expect: 'not_found' },
+  { method: 'GET', route: '/api/segments/{id}/members', path: (a) => `/api/segments/${a.segmentId}/members`, expect: 'not_found' },
+  {
+    method: 'GET',
+    route: '/api/segments/{id}/members.csv',
+    path: (a) => `/api/segments/${a.segmentId}/members.csv`,
+    expect: 'not_found',
+  },
+  { method: 'GET', route: '/api/contacts/{id}/memberships', path: (a) => `/api/contacts/${a.contactId}/memberships`, expect: 'not_found' },
+  { method: 'GET', route: '/api/lists', path: () => '/api/lists', expect: 'invisible' },
+  { method: 'POST', route: '/api/lists', path: () => '/api/lists', json: () => ({ name: 'B list' }), expect: 'invisible' },
+  { method: 'GET', route: '/api/lists/{id}', path: (a) => `/api/lists/${a.listId}`, expect: 'not_found' },
+  {
+    method: 'PATCH',
+    route: '/api/lists/{id}',
+    path: (a) => `/api/lists/${a.listId}`,
+    json: () => ({ name: 'Hijacked' }),
+    expect: 'not_found',
+  },
+  { method: 'DELETE', route: '/api/lists/{id}', path: (a) => `/api/lists/${a.listId}`, expect: 'not_found' },
+  { method: 'GET', route: '/api/lists/{id}/members', path: (a) => `/api/lists/${a.listId}/members`, expect: 'not_found' },
+  {
+    method: 'POST',
+    route: '/api/lists/{id}/members',
+    path: (a) => `/api/lists/${a.listId}/members`,
+    json: (a) => ({ contactIds: [a.contactId] }),
+    expect: 'not_found',
+  },
+  {
+    method: 'POST',
+    route: '/api/lists/{id}/members/remove',
+    path: (a) => `/api/lists/${a.listId}/members/remove`,
+    json: (a) => ({ contactIds: [a.contactId] }),
+    expect: 'not_found',
+  },
+  {
+    method: 'POST',
+    route: '/api/lists/{id}/members.csv',
+    path: (a) => `/api/lists/${a.listId}/members.csv?action=remove`,
+    body: () => ({ body: 'email\na-secret@example.com\n', headers: { 'content-type': 'text/csv' } }),
+    expect: 'not_found',
+  },
 ];
 
 describe('workspace isolation', () => {
@@ -190,11 +268,49 @@ describe('workspace isolation', () => {
       'a-imported@example.com',
       'Isolation Inc',
       'a_secret_field',
+      ids.segmentId,
+      ids.listId,
+      'a-secret-segment',
+      'a-secret-list',
     ]) {
       if (!sent.includes(secret)) expect(text).not.toContain(secret);
     }
     await app.drainJobs();
     expect(await snapshotA(a.workspaceId)).toEqual(before);
+  });
+
+  it('B’s own lists and segments cannot take in A’s contacts, lists or segments', async () => {
+    const app = createTestApp(database.current);
+    const a = await createTestWorkspace(database.current, app.clock, 'A');
+    const b = await createTestWorkspace(database.current, app.clock, 'B');
+    const ids = await seedWorkspaceA(app, a.adminKey, a.writeKey);
+    // The seed has something to leak: A's segment and list each hold A's contact.
+    expect(await (await app.request(`/api/segments/${ids.segmentId}`, { key: a.adminKey })).json()).toMatchObject({ members: 1 });
+    expect(await (await app.request(`/api/lists/${ids.listId}`, { key: a.adminKey })).json()).toMatchObject({ members: 1 });
+
+    const list = await (await app.request('/api/lists', { key: b.adminKey, json: { name: 'B list' } })).json();
+    const added = await app.request(`/api/lists/${list.id}/members`, {
+      key: b.adminKey,
+      json: { contactIds: [ids.contactId], emails: ['a-secret@example.com'] },
+    });
+    expect(added.status).toBe(400);
+    expect((await added.json()).errors.map((e: { path: string }) => e.path)).toEqual(['contactIds.0', 'emails.0']);
+    const csv = await app.request(`/api/lists/${list.id}/members.csv?action=add`, {
+      key: b.adminKey,
+      body: `id\n${ids.contactId}\n`,
+      headers: { 'content-type': 'text/csv' },
+    });
+    expect(await csv.json()).toMatchObject({ changed: 0, skipped: [{ line: 2 }] });
+
+    const definition = { condition: { type: 'list', listId: list.id } };
+    const segment = await (await app.request('/api/segments', { key: b.adminKey, json: { name: 'B segment', definition } })).json();
+    const patched = await app.request(`/api/segments/${segment.id}`, {
+      method: 'PATCH',
+      key: b.adminKey,
+      json: { definition: { condition: { type: 'segment', segmentId: ids.segmentId } } },
+    });
+    expect(patched.status).toBe(400);
+    expect((await patched.json()).errors.map((e: { path: string }) => e.path)).toEqual(['definition.condition.segmentId']);
   });
 });
 
@@ -219,13 +335,39 @@ async function seedWorkspaceA(app: ReturnType<typeof createTestApp>, key: string
   const form = await (
     await app.request('/api/forms', { key, json: { name: 'Isolation form', fields: [{ key: 'email', label: 'E' }] } })
   ).json();
-  return { contactId: contact.id, companyId: company.id, keyId: apiKey.id, importId: upload.id, formId: form.id };
+  const list = await (await app.request('/api/lists', { key, json: { name: 'a-secret-list' } })).json();
+  await app.request(`/api/lists/${list.id}/members`, { key, json: { contactIds: [contact.id] } });
+  const definition = { condition: { type: 'field', field: 'lastName', operator: 'eq', value: 'Isolation' } };
+  const segment = await (await app.request('/api/segments', { key, json: { name: 'a-secret-segment', definition } })).json();
+  await app.request(`/api/segments/${segment.id}/publish`, { key, method: 'POST' });
+  await app.drainJobs();
+  return {
+    contactId: contact.id,
+    companyId: company.id,
+    keyId: apiKey.id,
+    importId: upload.id,
+    formId: form.id,
+    segmentId: segment.id,
+    listId: list.id,
+  };
 }
 
 async function snapshotA(workspaceId: string) {
   const { db } = database.current;
   const of = async (
-    table: 'contacts' | 'companies' | 'custom_fields' | 'api_keys' | 'imports' | 'events' | 'contact_anonymous_ids' | 'forms',
+    table:
+      | 'contacts'
+      | 'companies'
+      | 'custom_fields'
+      | 'api_keys'
+      | 'imports'
+      | 'events'
+      | 'contact_anonymous_ids'
+      | 'forms'
+      | 'segments'
+      | 'segment_members'
+      | 'lists'
+      | 'list_members',
   ) => (await sql<Record<string, unknown>>`SELECT * FROM ${sql.table(table)} WHERE workspace_id = ${workspaceId}`.execute(db)).rows;
   const strip = (rows: Record<string, unknown>[]) =>
     rows.map(({ last_used_at: _, ...row }) => row).sort((x, y) => String(x.id ?? x.key).localeCompare(String(y.id ?? y.key)));
@@ -238,5 +380,9 @@ async function snapshotA(workspaceId: string) {
     events: (await of('events')).length,
     anonymousIds: strip(await of('contact_anonymous_ids')),
     forms: strip(await of('forms')),
+    segments: strip(await of('segments')),
+    segmentMembers: (await of('segment_members')).map((row) => JSON.stringify(row)).sort(),
+    lists: strip(await of('lists')),
+    listMembers: (await of('list_members')).map((row) => JSON.stringify(row)).sort(),
   };
 }
