@@ -3,6 +3,7 @@ import type { Engine } from '../src/platform/db/database.ts';
 import { BENCH_DATABASE } from './bench-database.ts';
 import { benchImport } from './import.ts';
 import { benchIngest } from './ingest.ts';
+import { benchSegments } from './segments.ts';
 
 export interface BenchContext {
   rows: number;
@@ -15,6 +16,7 @@ export interface BenchContext {
 const BENCHMARKS: Record<string, (context: BenchContext) => Promise<string[]>> = {
   import: benchImport,
   ingest: benchIngest,
+  segments: benchSegments,
 };
 
 const USAGE = `usage: npm run bench -- [${Object.keys(BENCHMARKS).join('|')} …] [--rows N] [--engine pglite|postgres|both]

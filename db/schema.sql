@@ -298,12 +298,125 @@ ALTER TABLE public.jobs ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
 );
 
 --
+-- Name: list_members; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.list_members (
+    workspace_id uuid NOT NULL,
+    list_id uuid NOT NULL,
+    contact_id uuid NOT NULL,
+    added_at timestamp with time zone NOT NULL
+);
+
+--
+-- Name: lists; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.lists (
+    id uuid NOT NULL,
+    workspace_id uuid NOT NULL,
+    name text NOT NULL,
+    description text,
+    created_at timestamp with time zone NOT NULL,
+    updated_at timestamp with time zone NOT NULL
+);
+
+--
 -- Name: schema_migrations; Type: TABLE; Schema: public; Owner: -
 --
 
 CREATE TABLE public.schema_migrations (
     version text NOT NULL,
     applied_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+--
+-- Name: segment_checks; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.segment_checks (
+    workspace_id uuid NOT NULL,
+    segment_id uuid NOT NULL,
+    contact_id uuid NOT NULL,
+    due_at timestamp with time zone NOT NULL
+);
+
+--
+-- Name: segment_members; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.segment_members (
+    workspace_id uuid NOT NULL,
+    segment_id uuid NOT NULL,
+    contact_id uuid NOT NULL,
+    version integer NOT NULL,
+    entered_at timestamp with time zone NOT NULL,
+    enter_cause text NOT NULL,
+    exited_at timestamp with time zone,
+    exit_cause text
+);
+
+--
+-- Name: segment_versions; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.segment_versions (
+    segment_id uuid NOT NULL,
+    version integer NOT NULL,
+    definition jsonb NOT NULL,
+    published_at timestamp with time zone NOT NULL
+);
+
+--
+-- Name: segments; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.segments (
+    id uuid NOT NULL,
+    workspace_id uuid NOT NULL,
+    name text NOT NULL,
+    description text,
+    draft jsonb NOT NULL,
+    published_version integer,
+    archived_at timestamp with time zone,
+    build_state text DEFAULT 'idle'::text NOT NULL,
+    build_phase text,
+    build_total integer,
+    build_matched integer,
+    build_entered integer,
+    build_exited integer,
+    build_error text,
+    built_at timestamp with time zone,
+    created_at timestamp with time zone NOT NULL,
+    updated_at timestamp with time zone NOT NULL,
+    CONSTRAINT segments_build_state_check CHECK ((build_state = ANY (ARRAY['idle'::text, 'queued'::text, 'running'::text, 'failed'::text])))
+);
+
+--
+-- Name: signals; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.signals (
+    id bigint NOT NULL,
+    workspace_id uuid NOT NULL,
+    kind text NOT NULL,
+    contact_id uuid NOT NULL,
+    subject_id uuid NOT NULL,
+    data jsonb DEFAULT '{}'::jsonb NOT NULL,
+    occurred_at timestamp with time zone NOT NULL
+);
+
+--
+-- Name: signals_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.signals ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.signals_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
 );
 
 --
@@ -446,11 +559,53 @@ ALTER TABLE ONLY public.jobs
     ADD CONSTRAINT jobs_pkey PRIMARY KEY (id);
 
 --
+-- Name: list_members list_members_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.list_members
+    ADD CONSTRAINT list_members_pkey PRIMARY KEY (list_id, contact_id);
+
+--
+-- Name: lists lists_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.lists
+    ADD CONSTRAINT lists_pkey PRIMARY KEY (id);
+
+--
 -- Name: schema_migrations schema_migrations_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
 ALTER TABLE ONLY public.schema_migrations
     ADD CONSTRAINT schema_migrations_pkey PRIMARY KEY (version);
+
+--
+-- Name: segment_checks segment_checks_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.segment_checks
+    ADD CONSTRAINT segment_checks_pkey PRIMARY KEY (segment_id, contact_id);
+
+--
+-- Name: segment_versions segment_versions_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.segment_versions
+    ADD CONSTRAINT segment_versions_pkey PRIMARY KEY (segment_id, version);
+
+--
+-- Name: segments segments_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.segments
+    ADD CONSTRAINT segments_pkey PRIMARY KEY (id);
+
+--
+-- Name: signals signals_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.signals
+    ADD CONSTRAINT signals_pkey PRIMARY KEY (id);
 
 --
 -- Name: workspaces workspaces_pkey; Type: CONSTRAINT; Schema: public; Owner: -
@@ -488,6 +643,12 @@ CREATE INDEX companies_name_key ON public.companies USING btree (workspace_id, n
 --
 
 CREATE INDEX consents_contact ON public.consents USING btree (workspace_id, contact_id, recorded_at);
+
+--
+-- Name: consents_purpose; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX consents_purpose ON public.consents USING btree (workspace_id, purpose, contact_id, recorded_at);
 
 --
 -- Name: contact_anonymous_ids_contact; Type: INDEX; Schema: public; Owner: -
@@ -556,6 +717,12 @@ CREATE INDEX events_contact ON ONLY public.events USING btree (contact_id, occur
 CREATE INDEX events_name ON ONLY public.events USING btree (workspace_id, name, occurred_at);
 
 --
+-- Name: events_views; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX events_views ON ONLY public.events USING btree (workspace_id, type, occurred_at) WHERE (type = ANY (ARRAY['page'::text, 'screen'::text]));
+
+--
 -- Name: form_submissions_form; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -578,6 +745,54 @@ CREATE INDEX imports_workspace ON public.imports USING btree (workspace_id, crea
 --
 
 CREATE INDEX jobs_due ON public.jobs USING btree (run_at) WHERE (status = ANY (ARRAY['pending'::text, 'running'::text]));
+
+--
+-- Name: list_members_contact; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX list_members_contact ON public.list_members USING btree (contact_id);
+
+--
+-- Name: lists_workspace; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX lists_workspace ON public.lists USING btree (workspace_id, created_at, id);
+
+--
+-- Name: segment_checks_due; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX segment_checks_due ON public.segment_checks USING btree (due_at);
+
+--
+-- Name: segment_members_contact; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX segment_members_contact ON public.segment_members USING btree (contact_id, entered_at);
+
+--
+-- Name: segment_members_current; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE UNIQUE INDEX segment_members_current ON public.segment_members USING btree (segment_id, contact_id) WHERE (exited_at IS NULL);
+
+--
+-- Name: segments_workspace; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX segments_workspace ON public.segments USING btree (workspace_id, created_at, id);
+
+--
+-- Name: signals_contact; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX signals_contact ON public.signals USING btree (contact_id, id);
+
+--
+-- Name: signals_workspace; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX signals_workspace ON public.signals USING btree (workspace_id, id);
 
 --
 -- Name: api_keys api_keys_workspace_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
@@ -739,6 +954,97 @@ ALTER TABLE ONLY public.imports
 
 ALTER TABLE ONLY public.jobs
     ADD CONSTRAINT jobs_workspace_id_fkey FOREIGN KEY (workspace_id) REFERENCES public.workspaces(id) ON DELETE CASCADE;
+
+--
+-- Name: list_members list_members_contact_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.list_members
+    ADD CONSTRAINT list_members_contact_id_fkey FOREIGN KEY (contact_id) REFERENCES public.contacts(id) ON DELETE CASCADE;
+
+--
+-- Name: list_members list_members_list_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.list_members
+    ADD CONSTRAINT list_members_list_id_fkey FOREIGN KEY (list_id) REFERENCES public.lists(id) ON DELETE CASCADE;
+
+--
+-- Name: list_members list_members_workspace_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.list_members
+    ADD CONSTRAINT list_members_workspace_id_fkey FOREIGN KEY (workspace_id) REFERENCES public.workspaces(id) ON DELETE CASCADE;
+
+--
+-- Name: lists lists_workspace_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.lists
+    ADD CONSTRAINT lists_workspace_id_fkey FOREIGN KEY (workspace_id) REFERENCES public.workspaces(id) ON DELETE CASCADE;
+
+--
+-- Name: segment_checks segment_checks_contact_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.segment_checks
+    ADD CONSTRAINT segment_checks_contact_id_fkey FOREIGN KEY (contact_id) REFERENCES public.contacts(id) ON DELETE CASCADE;
+
+--
+-- Name: segment_checks segment_checks_segment_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.segment_checks
+    ADD CONSTRAINT segment_checks_segment_id_fkey FOREIGN KEY (segment_id) REFERENCES public.segments(id) ON DELETE CASCADE;
+
+--
+-- Name: segment_checks segment_checks_workspace_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.segment_checks
+    ADD CONSTRAINT segment_checks_workspace_id_fkey FOREIGN KEY (workspace_id) REFERENCES public.workspaces(id) ON DELETE CASCADE;
+
+--
+-- Name: segment_members segment_members_contact_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.segment_members
+    ADD CONSTRAINT segment_members_contact_id_fkey FOREIGN KEY (contact_id) REFERENCES public.contacts(id) ON DELETE CASCADE;
+
+--
+-- Name: segment_members segment_members_segment_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.segment_members
+    ADD CONSTRAINT segment_members_segment_id_fkey FOREIGN KEY (segment_id) REFERENCES public.segments(id) ON DELETE CASCADE;
+
+--
+-- Name: segment_members segment_members_workspace_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.segment_members
+    ADD CONSTRAINT segment_members_workspace_id_fkey FOREIGN KEY (workspace_id) REFERENCES public.workspaces(id) ON DELETE CASCADE;
+
+--
+-- Name: segment_versions segment_versions_segment_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.segment_versions
+    ADD CONSTRAINT segment_versions_segment_id_fkey FOREIGN KEY (segment_id) REFERENCES public.segments(id) ON DELETE CASCADE;
+
+--
+-- Name: segments segments_workspace_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.segments
+    ADD CONSTRAINT segments_workspace_id_fkey FOREIGN KEY (workspace_id) REFERENCES public.workspaces(id) ON DELETE CASCADE;
+
+--
+-- Name: signals signals_workspace_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.signals
+    ADD CONSTRAINT signals_workspace_id_fkey FOREIGN KEY (workspace_id) REFERENCES public.workspaces(id) ON DELETE CASCADE;
 
 --
 -- PostgreSQL database dump complete
