@@ -20,6 +20,11 @@ const COMMANDS = [
   ['keys', 'create'],
   ['keys', 'list'],
   ['keys', 'revoke'],
+  ['segments'],
+  ['segments', 'list'],
+  ['segments', 'validate'],
+  ['segments', 'apply'],
+  ['segments', 'rebuild'],
   ['workspaces'],
   ['workspaces', 'create'],
   ['workspaces', 'list'],
@@ -80,6 +85,17 @@ describe.runIf(testEngine() === 'pglite')('kizuna start on a fresh data folder',
     expect(imported.stdout).toMatch(/line 3: email not a valid email address/);
     const keys = await run(process.execPath, [BIN, 'keys', 'list'], { env });
     expect(keys.stdout).toContain(adminKey!.slice(0, 12));
+
+    // A segment kept as a YAML file: checked, applied, published and built from the command line.
+    const file = join(dataDir, '..', 'segment.yaml');
+    writeFileSync(file, 'name: 花子さん\ncondition:\n  type: field\n  field: email\n  operator: ends_with\n  value: "@example.jp"\n');
+    expect((await run(process.execPath, [BIN, 'segments', 'validate', '-f', file], { env })).stdout).toContain('valid');
+    const applied = await run(process.execPath, [BIN, 'segments', 'apply', '-f', file, '--publish'], { env });
+    expect(applied.stdout).toMatch(/created [0-9a-f-]{36} 花子さん\npublished v1: 1 members/);
+    writeFileSync(file, 'name: 花子さん\ncondition:\n  type: field\n  field: nickname\n  operator: eq\n  value: x\n');
+    const invalid = await run(process.execPath, [BIN, 'segments', 'validate', '-f', file], { env }).catch((error) => error);
+    expect(invalid.code).not.toBe(0);
+    expect(invalid.stderr).toContain('unknown field "nickname"');
   });
 });
 

@@ -3,6 +3,7 @@ import { exitCodeOf, KizunaError } from '../platform/errors.ts';
 import { registerImport } from './commands/import.ts';
 import { registerKeys } from './commands/keys.ts';
 import { registerMigrate } from './commands/migrate.ts';
+import { registerSegments } from './commands/segments.ts';
 import { registerStart } from './commands/start.ts';
 import { registerWorkspaces } from './commands/workspaces.ts';
 
@@ -16,6 +17,7 @@ export async function main(argv: string[]): Promise<number> {
   registerMigrate(program);
   registerImport(program);
   registerKeys(program);
+  registerSegments(program);
   registerWorkspaces(program);
   try {
     await program.parseAsync(argv);

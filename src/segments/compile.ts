@@ -425,14 +425,32 @@ export function nextChecksQuery(
     else if ((c.type === 'event' || c.type === 'email') && c.within && 'lastDays' in c.within) {
       const event = c.type === 'email' ? emailAsEvent(c) : c;
       const n = c.within.lastDays;
-      // The earliest counted event leaves the window first: at the local midnight N days after its day.
-      parts.push(
-        sql`SELECT e.contact_id, ${toInstant(sql`${localDay(s, sql`min(e.occurred_at)`)} + ${n}::int`)} AS due FROM events e WHERE ${eventFilter(event, c.within, s)} GROUP BY e.contact_id`,
-      );
+      // Events leave the window oldest first, each at the local midnight N days after its day, and
+      // only a count crossing the threshold changes the result: "at least k" turns false when the
+      // k-th newest leaves; "at most k" turns true when the (k+1)-th newest leaves; "exactly k"
+      // changes when the count falls to k, or below it from exactly k.
+      const { operator, value: k } = c.count;
+      const newest = (t: number) =>
+        t === 1 ? sql`max(e.occurred_at)` : sql`(array_agg(e.occurred_at ORDER BY e.occurred_at DESC))[${t}::int]`;
+      let leaving: Sql | undefined;
+      let threshold = 1;
+      if (operator === 'at_least' && k >= 1) [leaving, threshold] = [newest(k), k];
+      else if (operator === 'at_most') [leaving, threshold] = [newest(k + 1), k + 1];
+      else if (operator === 'exactly' && k === 0) leaving = newest(1);
+      else if (operator === 'exactly')
+        [leaving, threshold] = [sql`(CASE WHEN count(*) = ${k}::int THEN min(e.occurred_at) ELSE ${newest(k + 1)} END)`, k];
+      if (leaving)
+        parts.push(
+          sql`SELECT e.contact_id, ${toInstant(sql`${localDay(s, leaving)} + ${n}::int`)} AS due FROM events e WHERE ${eventFilter(event, c.within, s)} GROUP BY e.contact_id HAVING count(*) >= ${threshold}::int`,
+        );
     } else if (c.type === 'event_time' && (c.operator === 'within_last_days' || c.operator === 'more_than_days_ago')) {
+      const n = c.value as number;
+      // The result flips when the occurrence is N days old; only occurrences inside the last N days
+      // have that still ahead (for the last occurrence, older events cannot matter).
       const at = sql.raw(c.occurrence === 'first' ? 'min(e.occurred_at)' : 'max(e.occurred_at)');
+      const window = c.occurrence === 'last' ? ({ lastDays: n } as const) : undefined;
       parts.push(
-        sql`SELECT e.contact_id, ${toInstant(sql`${localDay(s, at)} + ${c.value as number}::int`)} AS due FROM events e WHERE ${eventFilter(c, undefined, s)} GROUP BY e.contact_id`,
+        sql`SELECT e.contact_id, ${toInstant(sql`${localDay(s, at)} + ${n}::int`)} AS due FROM events e WHERE ${eventFilter(c, window, s)} GROUP BY e.contact_id`,
       );
     } else if (c.type === 'field') {
       const change = dateChange(c, s);
