@@ -4,7 +4,7 @@ import { cleanCompanyName, companyNameKey } from '../contacts/cleansing/company-
 import { normalizeText } from '../contacts/cleansing/normalize-text.ts';
 import { assertNoIssues, listCustomFields, validateCustomValues } from '../contacts/custom-fields.ts';
 import type { Clock } from '../platform/clock.ts';
-import { contactChangesOf } from '../platform/db/contact-changes.ts';
+import { contactChangesOf, noteContactChange } from '../platform/db/contact-changes.ts';
 import type { CompaniesTable, DB } from '../platform/db/schema.ts';
 import { type FieldIssue, KizunaError, notFound } from '../platform/errors.ts';
 import { parseInput } from '../platform/parse-input.ts';
@@ -110,9 +110,20 @@ export async function updateCompany(db: Kysely<DB>, workspaceId: string, id: str
   });
 }
 
-export async function deleteCompany(db: Kysely<DB>, workspaceId: string, id: string): Promise<void> {
-  const result = await db.deleteFrom('companies').where('workspace_id', '=', workspaceId).where('id', '=', id).executeTakeFirst();
-  if (result.numDeletedRows === 0n) throw notFound('company', id);
+export async function deleteCompany(db: Kysely<DB>, workspaceId: string, id: string, clock: Clock): Promise<void> {
+  await unitOfWork(db, clock, async (tx) => {
+    // Its contacts lose their company: segments on company fields re-evaluate them.
+    const detached = await tx
+      .updateTable('contacts')
+      .set({ company_id: null })
+      .where('workspace_id', '=', workspaceId)
+      .where('company_id', '=', id)
+      .returning('id')
+      .execute();
+    const result = await tx.deleteFrom('companies').where('workspace_id', '=', workspaceId).where('id', '=', id).executeTakeFirst();
+    if (result.numDeletedRows === 0n) throw notFound('company', id);
+    for (const contact of detached) noteContactChange(tx, workspaceId, contact.id, ['company', 'field:company_id']);
+  });
 }
 
 export type UpsertOutcome =

@@ -6,6 +6,7 @@ import type { ContactRow, DB } from '../platform/db/schema.ts';
 import { withConflictRetry } from '../platform/db/with-conflict-retry.ts';
 import { type FieldIssue, invalidInput, issuesFromZod, KizunaError, notFound } from '../platform/errors.ts';
 import { unitOfWork } from '../segments/membership.ts';
+import { closeMemberships } from '../segments/merge-memberships.ts';
 import { emailDomain } from './cleansing/normalize-email.ts';
 import { contactColumns } from './contact-columns.ts';
 import { type Contact, type ContactInput, toContact, ZContactInput } from './contact-schema.ts';
@@ -162,9 +163,13 @@ export async function updateContact(db: Kysely<DB>, workspaceId: string, id: str
   return getContact(db, workspaceId, id);
 }
 
-export async function deleteContact(db: Kysely<DB>, workspaceId: string, id: string): Promise<void> {
-  const result = await db.deleteFrom('contacts').where('workspace_id', '=', workspaceId).where('id', '=', id).executeTakeFirst();
-  if (result.numDeletedRows === 0n) throw notFound('contact', id);
+/** Deletes a contact and everything about it; its segments see it exit (a signal each) first. */
+export async function deleteContact(db: Kysely<DB>, workspaceId: string, id: string, clock: Clock): Promise<void> {
+  await db.transaction().execute(async (tx) => {
+    await closeMemberships(tx, { workspaceId, contactId: id, cause: 'deleted' }, clock.now());
+    const result = await tx.deleteFrom('contacts').where('workspace_id', '=', workspaceId).where('id', '=', id).executeTakeFirst();
+    if (result.numDeletedRows === 0n) throw notFound('contact', id);
+  });
 }
 
 export async function loadExternalIds(db: Kysely<DB>, contactIds: string[]): Promise<Map<string, Record<string, string>>> {

@@ -181,6 +181,40 @@ describe('segments API', () => {
   });
 });
 
+describe('segments and the data they read', () => {
+  it('a deleted contact exits its segments with a signal; a deleted company drops its contacts from company segments', async () => {
+    const { ws, call, contact, published, memberEmails } = await setup();
+    const { db } = database.current;
+    const company = (await call('/api/companies', { json: { name: 'Acme', domain: 'acme.example', employeeCount: 500 } })).body;
+    const a = await contact('a@acme.example', 'MQL');
+    const b = await contact('b@example.com', 'MQL');
+    expect((await call(`/api/contacts/${a.id}`, { method: 'PATCH', json: { companyId: company.id } })).status).toBe(200);
+    const big = await published('big companies', {
+      condition: { type: 'field', field: 'company.employeeCount', operator: 'gte', value: 100 },
+    });
+    const mql = await published('MQLs', MQL);
+    expect(await memberEmails(big.id)).toEqual(['a@acme.example']);
+
+    expect((await call(`/api/contacts/${b.id}`, { method: 'DELETE' })).status).toBe(204);
+    const signals = await db.selectFrom('signals').select(['kind', 'contact_id', 'data']).where('subject_id', '=', mql.id).execute();
+    expect(signals).toEqual([{ kind: 'segment.exited', contact_id: b.id, data: { version: 1, cause: 'deleted' } }]);
+
+    expect((await call(`/api/companies/${company.id}`, { method: 'DELETE' })).status).toBe(204);
+    expect(await memberEmails(big.id)).toEqual([]);
+    expect(await memberEmails(mql.id)).toEqual(['a@acme.example']);
+    void ws;
+  });
+
+  it('a custom field a segment reads cannot be deleted', async () => {
+    const { call, published } = await setup();
+    expect((await call('/api/custom-fields', { json: { key: 'plan', label: 'Plan', type: 'text' } })).status).toBe(201);
+    await published('pro', { condition: { type: 'field', field: 'custom.plan', operator: 'eq', value: 'pro' } });
+    const refused = await call('/api/custom-fields/contact/plan', { method: 'DELETE' });
+    expect(refused.status).toBe(409);
+    expect(refused.body.detail).toContain('used by segment');
+  });
+});
+
 describe('lists API', () => {
   it('adds by email and id, refuses unknown contacts whole, removes, and pages members', async () => {
     const { ws, call, contact, list } = await setup();

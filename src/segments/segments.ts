@@ -539,6 +539,25 @@ export async function contactMemberships(db: Kysely<DB>, workspaceId: string, co
   };
 }
 
+/** Segments (not archived) whose draft or published condition names a field, e.g. `custom.plan`. */
+export async function segmentsUsingField(db: Kysely<DB>, workspaceId: string, path: string): Promise<string[]> {
+  const rows = await db
+    .selectFrom('segments as s')
+    .leftJoin('segment_versions as v', (join) => join.onRef('v.segment_id', '=', 's.id').onRef('v.version', '=', 's.published_version'))
+    .select(['s.id', 's.draft', 'v.definition'])
+    .where('s.workspace_id', '=', workspaceId)
+    .where('s.archived_at', 'is', null)
+    .execute();
+  return rows
+    .filter((s) =>
+      [s.draft, s.definition].some((doc) => {
+        const parsed = doc ? ZSegmentDefinition.safeParse(doc) : undefined;
+        return parsed?.success && dependencies(parsed.data.condition).catalogFields.has(path);
+      }),
+    )
+    .map((s) => s.id);
+}
+
 /** The fields a condition can name in this workspace (for editors and error messages). */
 export async function conditionFields(db: Kysely<DB>, workspaceId: string): Promise<string[]> {
   return new FieldCatalog(await listCustomFields(db, workspaceId)).names();

@@ -98,7 +98,7 @@ export function companyRoutes(deps: ServerDeps) {
       responses: { 204: { description: 'Deleted' } },
     }),
     async (c) => {
-      await deleteCompany(deps.db, ws(c), c.req.valid('param').id);
+      await deleteCompany(deps.db, ws(c), c.req.valid('param').id, deps.clock);
       return c.body(null, 204);
     },
   );

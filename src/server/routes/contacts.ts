@@ -101,7 +101,7 @@ export function contactRoutes(deps: ServerDeps) {
       responses: { 204: { description: 'Deleted' } },
     }),
     async (c) => {
-      await deleteContact(deps.db, ws(c), c.req.valid('param').id);
+      await deleteContact(deps.db, ws(c), c.req.valid('param').id, deps.clock);
       return c.body(null, 204);
     },
   );
