@@ -8,7 +8,7 @@ import { ingestEvents } from '../src/events/ingest-events.ts';
 import { systemClock } from '../src/platform/clock.ts';
 import type { Database } from '../src/platform/db/database.ts';
 import { addDays, localDate, startOfLocalDay } from '../src/platform/time-zone.ts';
-import { createSegment, publishSegment, rebuildSegment } from '../src/segments/segments.ts';
+import { createSegment, previewSegment, publishSegment, rebuildSegment } from '../src/segments/segments.ts';
 import { freshWorkspace, openBenchDatabase } from './bench-database.ts';
 import { copyCsv } from './copy.ts';
 import { createRandom } from './generate-contacts.ts';
@@ -201,6 +201,7 @@ export async function benchSegments({ rows, engines, serverUrl, log }: BenchCont
       let oursMs = 0;
       let limitMs = 0;
       let members = 0;
+      const previewMs: number[] = [];
       const scratch = randomUUID();
       await database.db
         .insertInto('segments')
@@ -257,6 +258,11 @@ export async function benchSegments({ rows, engines, serverUrl, log }: BenchCont
         if (differ.rows[0]!.n !== 0 || built.n !== hand.rows[0]!.n)
           throw new Error(`segment "${c.name}": ${built.n} members built, ${hand.rows[0]!.n} by hand, ${differ.rows[0]!.n} differ`);
         await database.db.deleteFrom('segment_members').where('segment_id', '=', scratch).execute();
+        // Preview (count and 20 samples, saving nothing) of the same definition, as an editor asks for it.
+        started = performance.now();
+        const preview = await previewSegment(database.db, workspace.id, { definition: { condition } }, systemClock);
+        previewMs.push(performance.now() - started);
+        if (preview.count !== built.n) throw new Error(`segment "${c.name}": preview counts ${preview.count}, build ${built.n}`);
         oursMs += builtMs;
         limitMs += handMs;
         members += built.n;
@@ -295,7 +301,7 @@ export async function benchSegments({ rows, engines, serverUrl, log }: BenchCont
         `segments on ${engine}: 20 full builds ${ms(oursMs)} (${members} memberships) vs hand-written ${ms(limitMs)}; rebuild with nothing changed ${ms(againMs)}; event → memberships committed p50 ${ms(p50)} p99 ${ms(p99)} (${changes} membership changes from ${LATENCY_EVENTS} events)`,
       );
       results.push(
-        `RESULT segments-${engine} ratio=${ratio.toFixed(2)} ours_ms=${Math.round(oursMs)} limit_ms=${Math.round(limitMs)} rebuild_again_ms=${Math.round(againMs)} p50_ms=${p50.toFixed(1)} p99_ms=${p99.toFixed(1)} contacts=${rows} events=${rows * EVENTS_PER_CONTACT}`,
+        `RESULT segments-${engine} ratio=${ratio.toFixed(2)} ours_ms=${Math.round(oursMs)} limit_ms=${Math.round(limitMs)} rebuild_again_ms=${Math.round(againMs)} p50_ms=${p50.toFixed(1)} p99_ms=${p99.toFixed(1)} preview_max_ms=${Math.round(Math.max(...previewMs))} contacts=${rows} events=${rows * EVENTS_PER_CONTACT}`,
       );
     } finally {
       await database.close();

@@ -453,13 +453,13 @@ export function nextChecksQuery(
         sql`SELECT e.contact_id, ${toInstant(sql`${localDay(s, at)} + ${n}::int`)} AS due FROM events e WHERE ${eventFilter(c, window, s)} GROUP BY e.contact_id`,
       );
     } else if (c.type === 'field') {
-      const change = dateChange(c, s);
-      if (change) {
+      const flip = dateChange(c, s);
+      if (flip) {
         const inner = scope(context);
         const spec = s.catalog.get(c.field)!;
         inner.usesCompany = spec.reason === 'company';
         parts.push(
-          sql`SELECT c.id AS contact_id, ${toInstant(change)} AS due FROM contacts c ${from(inner)} WHERE c.workspace_id = ${s.workspaceId} ${onlyContacts(s, sql.ref('c.id'))} AND ${change} IS NOT NULL`,
+          sql`SELECT c.id AS contact_id, ${toInstant(flip.change)} AS due FROM contacts c ${from(inner)} WHERE c.workspace_id = ${s.workspaceId} ${onlyContacts(s, sql.ref('c.id'))} AND ${flip.candidates} AND ${flip.change} IS NOT NULL`,
         );
       }
     }
@@ -473,22 +473,37 @@ export function nextChecksQuery(
 }
 
 /** The local day on which a relative date test flips for this contact's value, if it ever does again. */
-function dateChange(condition: FieldCondition, s: Scope): Sql | undefined {
+function dateChange(condition: FieldCondition, s: Scope): { change: Sql; candidates: Sql } | undefined {
   const spec = s.catalog.get(condition.field);
   if (!spec || (spec.type !== 'timestamp' && spec.type !== 'date')) return undefined;
-  const day = spec.type === 'timestamp' ? localDay(s, spec.sql) : spec.sql;
+  const instant = spec.type === 'timestamp';
+  const day = instant ? localDay(s, spec.sql) : spec.sql;
   const today = asDate(s.today);
   const n = condition.value as number;
+  // Values that can still flip (a cheap range test, so the CASE runs only for them): on or after a day.
+  const fromDay = (d: string): Sql => (instant ? sql`${spec.sql} >= ${dayStart(s, d)}` : sql`${day} >= ${asDate(d)}`);
   switch (condition.operator) {
     case 'within_last_days':
-      return sql`(CASE WHEN ${day} > ${today} THEN ${day} WHEN ${day} >= ${today} - ${n - 1}::int THEN ${day} + ${n}::int END)`;
+      return {
+        change: sql`(CASE WHEN ${day} > ${today} THEN ${day} WHEN ${day} >= ${today} - ${n - 1}::int THEN ${day} + ${n}::int END)`,
+        candidates: fromDay(addDays(s.today, 1 - n)),
+      };
     case 'within_next_days':
-      return sql`(CASE WHEN ${day} - ${n - 1}::int > ${today} THEN ${day} - ${n - 1}::int WHEN ${day} >= ${today} THEN ${day} + 1 END)`;
+      return {
+        change: sql`(CASE WHEN ${day} - ${n - 1}::int > ${today} THEN ${day} - ${n - 1}::int WHEN ${day} >= ${today} THEN ${day} + 1 END)`,
+        candidates: fromDay(s.today),
+      };
     case 'more_than_days_ago':
-      return sql`(CASE WHEN ${day} + ${n}::int > ${today} THEN ${day} + ${n}::int END)`;
+      return {
+        change: sql`(CASE WHEN ${day} + ${n}::int > ${today} THEN ${day} + ${n}::int END)`,
+        candidates: fromDay(addDays(s.today, 1 - n)),
+      };
     case 'anniversary_within_days': {
       const next = nextAnniversary(day, s);
-      return sql`(CASE WHEN ${next} - ${n - 1}::int > ${today} THEN ${next} - ${n - 1}::int ELSE ${next} + 1 END)`;
+      return {
+        change: sql`(CASE WHEN ${next} - ${n - 1}::int > ${today} THEN ${next} - ${n - 1}::int ELSE ${next} + 1 END)`,
+        candidates: sql`${spec.sql} IS NOT NULL`,
+      };
     }
     default:
       return undefined;
