@@ -267,7 +267,7 @@ export async function benchSegments({ rows, engines, serverUrl, log }: BenchCont
         limitMs += handMs;
         members += built.n;
         log(
-          `segments on ${engine}: ${c.name.padEnd(34)} ${String(built.n).padStart(7)} members  built ${ms(builtMs)}  by hand ${ms(handMs)}`,
+          `segments on ${engine}: ${c.name.padEnd(34)} ${String(built.n).padStart(7)} members  built ${ms(builtMs)}  by hand ${ms(handMs)}  preview ${ms(previewMs.at(-1)!)}`,
         );
       }
       // A second full rebuild of all twenty with nothing changed: evaluation and diff, no writes.

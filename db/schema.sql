@@ -984,25 +984,11 @@ ALTER TABLE ONLY public.lists
     ADD CONSTRAINT lists_workspace_id_fkey FOREIGN KEY (workspace_id) REFERENCES public.workspaces(id) ON DELETE CASCADE;
 
 --
--- Name: segment_checks segment_checks_contact_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
---
-
-ALTER TABLE ONLY public.segment_checks
-    ADD CONSTRAINT segment_checks_contact_id_fkey FOREIGN KEY (contact_id) REFERENCES public.contacts(id) ON DELETE CASCADE;
-
---
 -- Name: segment_checks segment_checks_segment_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
 ALTER TABLE ONLY public.segment_checks
     ADD CONSTRAINT segment_checks_segment_id_fkey FOREIGN KEY (segment_id) REFERENCES public.segments(id) ON DELETE CASCADE;
-
---
--- Name: segment_checks segment_checks_workspace_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
---
-
-ALTER TABLE ONLY public.segment_checks
-    ADD CONSTRAINT segment_checks_workspace_id_fkey FOREIGN KEY (workspace_id) REFERENCES public.workspaces(id) ON DELETE CASCADE;
 
 --
 -- Name: segment_members segment_members_contact_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -

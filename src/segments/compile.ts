@@ -209,6 +209,7 @@ function fieldPredicate(spec: FieldSpec, operator: string, value: unknown, s: Sc
   // Text: case-insensitive. Emails are stored lower-case, so their equality can use the index.
   const email = spec.type === 'email';
   const lower = (x: unknown) => text(x).toLowerCase();
+  const folded = email ? v : sql`lower(${v})`;
   switch (operator) {
     case 'eq':
       return email ? sql`(${v} = ${lower(value)})` : sql`(lower(${v}) = ${lower(value)})`;
@@ -217,11 +218,11 @@ function fieldPredicate(spec: FieldSpec, operator: string, value: unknown, s: Sc
         ? sql`(${v} = ANY(${(value as unknown[]).map(lower)}::text[]))`
         : sql`(lower(${v}) = ANY(${(value as unknown[]).map(lower)}::text[]))`;
     case 'contains':
-      return sql`(strpos(lower(${v}), ${lower(value)}) > 0)`;
+      return sql`(strpos(${folded}, ${lower(value)}) > 0)`;
     case 'starts_with':
-      return sql`starts_with(lower(${v}), ${lower(value)})`;
+      return sql`starts_with(${folded}, ${lower(value)})`;
     case 'ends_with':
-      return sql`(right(lower(${v}), ${lower(value).length}) = ${lower(value)})`;
+      return sql`(right(${folded}, ${lower(value).length}) = ${lower(value)})`;
     case 'is_empty':
       return sql`(coalesce(${v}, '') = '')`;
   }

@@ -209,10 +209,11 @@ async function scheduleChecks(
   await remove.execute();
   const next = nextChecksQuery(segment.condition, context);
   if (!next) return;
+  // A plain insert: this contact's rows were just deleted, and no one else writes them meanwhile
+  // (the contacts are row-locked by an incremental update, the segment locked alone by a build).
   await sql`
     INSERT INTO segment_checks (workspace_id, segment_id, contact_id, due_at)
-    SELECT ${workspaceId}::uuid, ${segment.id}::uuid, n.contact_id, n.due_at FROM (${next}) AS n
-    ON CONFLICT (segment_id, contact_id) DO UPDATE SET due_at = excluded.due_at`.execute(tx);
+    SELECT ${workspaceId}::uuid, ${segment.id}::uuid, n.contact_id, n.due_at FROM (${next}) AS n`.execute(tx);
 }
 
 /**
@@ -226,12 +227,23 @@ export async function runDueSegmentChecks(
   { limit = 500, workspaceId }: { limit?: number; workspaceId?: string } = {},
 ): Promise<number> {
   return unitOfWork(db, clock, async (tx) => {
-    const onlyWorkspace = workspaceId ? sql`AND workspace_id = ${workspaceId}` : sql``;
+    const onlyWorkspace = workspaceId ? sql`AND k.workspace_id = ${workspaceId}` : sql``;
+    // The check and its contact are locked together, skipping contacts another unit of work is
+    // writing (it re-evaluates them itself; a skipped check stays due for the next tick): no lock
+    // is ever waited for in the opposite order to a write path's, so no deadlock.
     const { rows } = await sql<{ workspace_id: string; segment_id: string; contact_id: string }>`
-      DELETE FROM segment_checks WHERE (segment_id, contact_id) IN (
-        SELECT segment_id, contact_id FROM segment_checks WHERE due_at <= ${clock.now()} ${onlyWorkspace}
-        ORDER BY due_at LIMIT ${limit} FOR UPDATE SKIP LOCKED)
-      RETURNING workspace_id, segment_id, contact_id`.execute(tx);
+      WITH due AS (
+        SELECT k.segment_id, k.contact_id FROM segment_checks k JOIN contacts c ON c.id = k.contact_id
+        WHERE k.due_at <= ${clock.now()} ${onlyWorkspace}
+        ORDER BY k.due_at LIMIT ${limit}
+        FOR UPDATE OF k SKIP LOCKED FOR NO KEY UPDATE OF c SKIP LOCKED)
+      DELETE FROM segment_checks k USING due WHERE k.segment_id = due.segment_id AND k.contact_id = due.contact_id
+      RETURNING k.workspace_id, k.segment_id, k.contact_id`.execute(tx);
+    if (rows.length < limit) {
+      // Checks of contacts deleted or merged away since (the table has no foreign key to contacts).
+      await sql`DELETE FROM segment_checks k WHERE k.due_at <= ${clock.now()} ${onlyWorkspace}
+        AND NOT EXISTS (SELECT 1 FROM contacts c WHERE c.id = k.contact_id)`.execute(tx);
+    }
     for (const row of rows) noteContactChange(tx, row.workspace_id, row.contact_id, [`check:${row.segment_id}`]);
     return rows.length;
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { updateContact } from '../contacts/contacts.ts';
+import { deleteContact, updateContact } from '../contacts/contacts.ts';
 import { defineCustomField } from '../contacts/custom-fields.ts';
 import { createPartitionCache } from '../events/event-partitions.ts';
 import type { SegmentCall } from '../events/event-schema.ts';
@@ -125,6 +125,19 @@ describe('time windows', () => {
       'segment.exited@2026-06-01T01:00:00.000Z',
       'segment.entered@2026-06-02T15:00:00.000Z',
     ]);
+  });
+
+  it('a deleted contact’s pending re-check is dropped when due, and its exit was signalled at deletion', async () => {
+    const clock = createVirtualClock(new Date('2026-06-01T01:00:00Z'));
+    const { db, workspaceId, segment, send, state } = await setup(clock, { type: 'event', call: 'page', within: { lastDays: 7 } });
+    await send({ type: 'page', properties: { path: '/' } });
+    const contact = await db.selectFrom('contacts').select('id').where('workspace_id', '=', workspaceId).executeTakeFirstOrThrow();
+    await deleteContact(db, workspaceId, contact.id, clock);
+    expect(await db.selectFrom('segment_checks').select('contact_id').where('segment_id', '=', segment.id).execute()).toHaveLength(1);
+    clock.advance(10 * 86_400_000);
+    await drainDueSegmentChecks(db, clock, { workspaceId });
+    expect(await db.selectFrom('segment_checks').select('contact_id').where('segment_id', '=', segment.id).execute()).toHaveLength(0);
+    expect((await state()).signals).toEqual(['segment.entered@2026-06-01T01:00:00.000Z', 'segment.exited@2026-06-01T01:00:00.000Z']);
   });
 
   it('a renewal date enters "within the next 3 days" at local midnight and leaves the day after', async () => {

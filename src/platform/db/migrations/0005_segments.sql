@@ -48,10 +48,12 @@ CREATE INDEX segment_members_contact ON segment_members (contact_id, entered_at)
 
 -- When a contact's membership may change by the passage of time alone (an event ages out of
 -- a window, a date comes within N days): the due row makes a worker re-check just that contact.
+-- No foreign keys but the segment's (a build writes tens of thousands of these): a check left
+-- behind by a deleted or merged-away contact finds nobody when due and is gone.
 CREATE TABLE segment_checks (
-  workspace_id uuid NOT NULL REFERENCES workspaces (id) ON DELETE CASCADE,
+  workspace_id uuid NOT NULL,
   segment_id uuid NOT NULL REFERENCES segments (id) ON DELETE CASCADE,
-  contact_id uuid NOT NULL REFERENCES contacts (id) ON DELETE CASCADE,
+  contact_id uuid NOT NULL,
   due_at timestamptz NOT NULL,
   PRIMARY KEY (segment_id, contact_id)
 );
