@@ -171,14 +171,21 @@ function applyMembership<R>(
   const data = JSON.stringify({ version: segment.version, cause });
   return sql<R>`
     WITH matched AS MATERIALIZED (${membersQuery(segment.condition, context)}),
+    current AS MATERIALIZED (
+      SELECT m.contact_id FROM segment_members m WHERE m.segment_id = ${segment.id} AND m.exited_at IS NULL ${inScope}),
+    -- A full join has only hash and merge plans: never a loop of members × matches.
+    diff AS MATERIALIZED (
+      SELECT coalesce(matched.id, current.contact_id) AS contact_id, matched.id IS NOT NULL AS matches
+      FROM matched FULL JOIN current ON current.contact_id = matched.id
+      WHERE matched.id IS NULL OR current.contact_id IS NULL),
     exited AS (
       UPDATE segment_members m SET exited_at = ${now}, exit_cause = ${cause}
-      WHERE m.segment_id = ${segment.id} AND m.exited_at IS NULL ${inScope}
-        AND NOT EXISTS (SELECT 1 FROM matched WHERE matched.id = m.contact_id)
+      FROM diff WHERE NOT diff.matches AND m.segment_id = ${segment.id} AND m.contact_id = diff.contact_id AND m.exited_at IS NULL
       RETURNING m.contact_id),
     entered AS (
       INSERT INTO segment_members (workspace_id, segment_id, contact_id, version, entered_at, enter_cause)
-      SELECT ${workspaceId}::uuid, ${segment.id}::uuid, matched.id, ${segment.version}::int, ${now}::timestamptz, ${cause}::text FROM matched
+      SELECT ${workspaceId}::uuid, ${segment.id}::uuid, diff.contact_id, ${segment.version}::int, ${now}::timestamptz, ${cause}::text FROM diff
+      WHERE diff.matches
       ON CONFLICT (segment_id, contact_id) WHERE exited_at IS NULL DO NOTHING
       RETURNING contact_id),
     signalled AS (

@@ -390,10 +390,12 @@ export async function previewSegment(db: Kysely<DB>, workspaceId: string, input:
     timeZone: workspace.timezone,
     catalog: new FieldCatalog(customFields),
   });
+  // Materialised: planned as a build plans it; a LIMIT beside it would tempt the planner into
+  // fast-start plans (a probe per contact) that are slow when every row must be counted anyway.
   const { rows } = await sql<{
     id: string;
     total: number;
-  }>`SELECT m.id, count(*) OVER ()::int AS total FROM (${members}) AS m LIMIT 20`.execute(db);
+  }>`WITH m AS MATERIALIZED (${members}) SELECT m.id, (SELECT count(*) FROM m)::int AS total FROM m LIMIT 20`.execute(db);
   const sample = await contactsByIds(
     db,
     workspaceId,
