@@ -12,9 +12,8 @@ import type { DB } from '../platform/db/schema.ts';
 import { type FieldIssue, invalidInput, KizunaError, notFound } from '../platform/errors.ts';
 import { decodeCursor, encodeCursor, type Page } from '../platform/pagination.ts';
 import { parseInput } from '../platform/parse-input.ts';
-import { dependencies } from './compile.ts';
-import { ZSegmentDefinition } from './condition.ts';
 import { unitOfWork } from './membership.ts';
+import { segmentsReading } from './segment-uses.ts';
 
 export const ZListInput = z
   .object({ name: z.string().trim().min(1).max(200), description: z.string().max(2000).nullable().optional() })
@@ -116,21 +115,8 @@ export async function listLists(db: Kysely<DB>, workspaceId: string): Promise<St
 /** Deletes a list; refused while a segment's condition names it. */
 export async function deleteList(db: Kysely<DB>, workspaceId: string, id: string): Promise<void> {
   await getList(db, workspaceId, id);
-  const segments = await db
-    .selectFrom('segments as s')
-    .leftJoin('segment_versions as v', (join) => join.onRef('v.segment_id', '=', 's.id').onRef('v.version', '=', 's.published_version'))
-    .select(['s.id', 's.draft', 'v.definition'])
-    .where('s.workspace_id', '=', workspaceId)
-    .where('s.archived_at', 'is', null)
-    .execute();
-  const users = segments.filter((s) =>
-    [s.draft, s.definition].some((doc) => {
-      const parsed = doc ? ZSegmentDefinition.safeParse(doc) : undefined;
-      return parsed?.success && dependencies(parsed.data.condition).reasons.has(`list:${id}`);
-    }),
-  );
-  if (users.length)
-    throw new KizunaError('conflict', `list ${id} is used by segment ${users.map((s) => s.id).join(', ')}; change those first`);
+  const users = await segmentsReading(db, workspaceId, (reads) => reads.reasons.has(`list:${id}`));
+  if (users.length) throw new KizunaError('conflict', `list ${id} is used by segment ${users.join(', ')}; change those first`);
   await db.deleteFrom('lists').where('workspace_id', '=', workspaceId).where('id', '=', id).execute();
 }
 

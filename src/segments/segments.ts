@@ -13,10 +13,11 @@ import { enqueueJob, type Job } from '../platform/jobs/jobs.ts';
 import type { Logger } from '../platform/logger.ts';
 import { decodeCursor, encodeCursor, type Page } from '../platform/pagination.ts';
 import { checkCondition } from './check-definition.ts';
-import { dependencies, membersQuery } from './compile.ts';
+import { membersQuery } from './compile.ts';
 import { type SegmentDefinition, ZSegmentDefinition } from './condition.ts';
 import { FieldCatalog } from './fields.ts';
 import { dependentsOf, loadSegmentScope, rebuildSegmentMembers, unitOfWork } from './membership.ts';
+import { segmentReads, segmentsReading } from './segment-uses.ts';
 
 export const SEGMENT_REBUILD_JOB = 'segment-rebuild';
 
@@ -85,24 +86,10 @@ export async function checkDefinition(
 ): Promise<void> {
   const [customFields, segments, lists] = await Promise.all([
     listCustomFields(db, workspaceId),
-    db
-      .selectFrom('segments as s')
-      .leftJoin('segment_versions as v', (join) => join.onRef('v.segment_id', '=', 's.id').onRef('v.version', '=', 's.published_version'))
-      .select(['s.id', 's.draft', 'v.definition'])
-      .where('s.workspace_id', '=', workspaceId)
-      .where('s.archived_at', 'is', null)
-      .execute(),
+    segmentReads(db, workspaceId),
     db.selectFrom('lists').select('id').where('workspace_id', '=', workspaceId).execute(),
   ]);
-  const graph = new Map<string, Set<string>>();
-  for (const s of segments) {
-    const refs = new Set<string>();
-    for (const doc of [s.draft, s.definition]) {
-      const parsed = doc ? ZSegmentDefinition.safeParse(doc) : undefined;
-      if (parsed?.success) for (const id of dependencies(parsed.data.condition).segments) refs.add(id);
-    }
-    graph.set(s.id, refs);
-  }
+  const graph = new Map(segments.map((s) => [s.id, new Set(s.reads.flatMap((r) => [...r.segments]))]));
   const issues = checkCondition(
     definition.condition,
     { catalog: new FieldCatalog(customFields), segments: graph, lists: new Set(lists.map((l) => l.id)), selfId },
@@ -214,23 +201,8 @@ export async function requestRebuild(db: Kysely<DB>, workspaceId: string, id: st
 /** Archives a segment: membership stops being kept (current stints close), history stays. */
 export async function archiveSegment(db: Kysely<DB>, workspaceId: string, id: string, clock: Clock): Promise<void> {
   await loadSegmentRow(db, workspaceId, id);
-  const users = await db
-    .selectFrom('segments as s')
-    .leftJoin('segment_versions as v', (join) => join.onRef('v.segment_id', '=', 's.id').onRef('v.version', '=', 's.published_version'))
-    .select(['s.id', 's.draft', 'v.definition'])
-    .where('s.workspace_id', '=', workspaceId)
-    .where('s.archived_at', 'is', null)
-    .where('s.id', '!=', id)
-    .execute();
-  // The published version counts as much as the draft: it is what membership follows now.
-  const referring = users.filter((s) =>
-    [s.draft, s.definition].some((doc) => {
-      const parsed = doc ? ZSegmentDefinition.safeParse(doc) : undefined;
-      return parsed?.success && dependencies(parsed.data.condition).segments.has(id);
-    }),
-  );
-  if (referring.length)
-    throw new KizunaError('conflict', `segment ${id} is used by segment ${referring.map((s) => s.id).join(', ')}; change those first`);
+  const referring = await segmentsReading(db, workspaceId, (reads) => reads.segments.has(id), id);
+  if (referring.length) throw new KizunaError('conflict', `segment ${id} is used by segment ${referring.join(', ')}; change those first`);
   const now = clock.now();
   await db.transaction().execute(async (tx) => {
     await tx.updateTable('segments').set({ archived_at: now, updated_at: now }).where('id', '=', id).execute();
@@ -542,22 +514,8 @@ export async function contactMemberships(db: Kysely<DB>, workspaceId: string, co
 }
 
 /** Segments (not archived) whose draft or published condition names a field, e.g. `custom.plan`. */
-export async function segmentsUsingField(db: Kysely<DB>, workspaceId: string, path: string): Promise<string[]> {
-  const rows = await db
-    .selectFrom('segments as s')
-    .leftJoin('segment_versions as v', (join) => join.onRef('v.segment_id', '=', 's.id').onRef('v.version', '=', 's.published_version'))
-    .select(['s.id', 's.draft', 'v.definition'])
-    .where('s.workspace_id', '=', workspaceId)
-    .where('s.archived_at', 'is', null)
-    .execute();
-  return rows
-    .filter((s) =>
-      [s.draft, s.definition].some((doc) => {
-        const parsed = doc ? ZSegmentDefinition.safeParse(doc) : undefined;
-        return parsed?.success && dependencies(parsed.data.condition).catalogFields.has(path);
-      }),
-    )
-    .map((s) => s.id);
+export function segmentsUsingField(db: Kysely<DB>, workspaceId: string, path: string): Promise<string[]> {
+  return segmentsReading(db, workspaceId, (reads) => reads.catalogFields.has(path));
 }
 
 /** The fields a condition can name in this workspace (for editors and error messages). */
