@@ -92,6 +92,21 @@ CREATE TABLE public.contact_merges (
 );
 
 --
+-- Name: contact_scores; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.contact_scores (
+    workspace_id uuid NOT NULL,
+    model_id uuid NOT NULL,
+    contact_id uuid NOT NULL,
+    version integer NOT NULL,
+    score integer NOT NULL,
+    band text,
+    points jsonb NOT NULL,
+    updated_at timestamp with time zone NOT NULL
+);
+
+--
 -- Name: contacts; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -331,6 +346,79 @@ CREATE TABLE public.schema_migrations (
 );
 
 --
+-- Name: score_checks; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.score_checks (
+    workspace_id uuid NOT NULL,
+    model_id uuid NOT NULL,
+    contact_id uuid NOT NULL,
+    due_at timestamp with time zone NOT NULL
+);
+
+--
+-- Name: score_ledger; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.score_ledger (
+    id bigint NOT NULL,
+    workspace_id uuid NOT NULL,
+    model_id uuid NOT NULL,
+    contact_id uuid NOT NULL,
+    version integer NOT NULL,
+    rule text NOT NULL,
+    delta integer NOT NULL,
+    reason text NOT NULL,
+    cause text NOT NULL,
+    event_id uuid,
+    recorded_at timestamp with time zone NOT NULL
+);
+
+--
+-- Name: score_ledger_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.score_ledger ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.score_ledger_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
+-- Name: scoring_model_versions; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.scoring_model_versions (
+    model_id uuid NOT NULL,
+    version integer NOT NULL,
+    definition jsonb NOT NULL,
+    published_at timestamp with time zone NOT NULL
+);
+
+--
+-- Name: scoring_models; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.scoring_models (
+    id uuid NOT NULL,
+    workspace_id uuid NOT NULL,
+    name text NOT NULL,
+    description text,
+    draft jsonb NOT NULL,
+    published_version integer,
+    archived_at timestamp with time zone,
+    build_state text DEFAULT 'idle'::text NOT NULL,
+    build_error text,
+    built_at timestamp with time zone,
+    created_at timestamp with time zone NOT NULL,
+    updated_at timestamp with time zone NOT NULL,
+    CONSTRAINT scoring_models_build_state_check CHECK ((build_state = ANY (ARRAY['idle'::text, 'queued'::text, 'running'::text, 'failed'::text])))
+);
+
+--
 -- Name: segment_checks; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -482,6 +570,13 @@ ALTER TABLE ONLY public.contact_merges
     ADD CONSTRAINT contact_merges_pkey PRIMARY KEY (id);
 
 --
+-- Name: contact_scores contact_scores_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.contact_scores
+    ADD CONSTRAINT contact_scores_pkey PRIMARY KEY (model_id, contact_id);
+
+--
 -- Name: contacts contacts_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -580,6 +675,34 @@ ALTER TABLE ONLY public.schema_migrations
     ADD CONSTRAINT schema_migrations_pkey PRIMARY KEY (version);
 
 --
+-- Name: score_checks score_checks_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.score_checks
+    ADD CONSTRAINT score_checks_pkey PRIMARY KEY (model_id, contact_id);
+
+--
+-- Name: score_ledger score_ledger_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.score_ledger
+    ADD CONSTRAINT score_ledger_pkey PRIMARY KEY (id);
+
+--
+-- Name: scoring_model_versions scoring_model_versions_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.scoring_model_versions
+    ADD CONSTRAINT scoring_model_versions_pkey PRIMARY KEY (model_id, version);
+
+--
+-- Name: scoring_models scoring_models_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.scoring_models
+    ADD CONSTRAINT scoring_models_pkey PRIMARY KEY (id);
+
+--
 -- Name: segment_checks segment_checks_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -667,6 +790,18 @@ CREATE INDEX contact_external_ids_contact ON public.contact_external_ids USING b
 --
 
 CREATE INDEX contact_merges_winner ON public.contact_merges USING btree (workspace_id, winner_id);
+
+--
+-- Name: contact_scores_contact; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX contact_scores_contact ON public.contact_scores USING btree (contact_id);
+
+--
+-- Name: contact_scores_score; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX contact_scores_score ON public.contact_scores USING btree (model_id, score);
 
 --
 -- Name: contacts_company; Type: INDEX; Schema: public; Owner: -
@@ -757,6 +892,24 @@ CREATE INDEX list_members_contact ON public.list_members USING btree (contact_id
 --
 
 CREATE INDEX lists_workspace ON public.lists USING btree (workspace_id, created_at, id);
+
+--
+-- Name: score_checks_due; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX score_checks_due ON public.score_checks USING btree (due_at);
+
+--
+-- Name: score_ledger_contact; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX score_ledger_contact ON public.score_ledger USING btree (contact_id, model_id, id);
+
+--
+-- Name: scoring_models_workspace; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX scoring_models_workspace ON public.scoring_models USING btree (workspace_id, created_at, id);
 
 --
 -- Name: segment_checks_due; Type: INDEX; Schema: public; Owner: -
@@ -863,6 +1016,27 @@ ALTER TABLE ONLY public.contact_merges
 
 ALTER TABLE ONLY public.contact_merges
     ADD CONSTRAINT contact_merges_workspace_id_fkey FOREIGN KEY (workspace_id) REFERENCES public.workspaces(id) ON DELETE CASCADE;
+
+--
+-- Name: contact_scores contact_scores_contact_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.contact_scores
+    ADD CONSTRAINT contact_scores_contact_id_fkey FOREIGN KEY (contact_id) REFERENCES public.contacts(id) ON DELETE CASCADE;
+
+--
+-- Name: contact_scores contact_scores_model_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.contact_scores
+    ADD CONSTRAINT contact_scores_model_id_fkey FOREIGN KEY (model_id) REFERENCES public.scoring_models(id) ON DELETE CASCADE;
+
+--
+-- Name: contact_scores contact_scores_workspace_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.contact_scores
+    ADD CONSTRAINT contact_scores_workspace_id_fkey FOREIGN KEY (workspace_id) REFERENCES public.workspaces(id) ON DELETE CASCADE;
 
 --
 -- Name: contacts contacts_company_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
@@ -982,6 +1156,48 @@ ALTER TABLE ONLY public.list_members
 
 ALTER TABLE ONLY public.lists
     ADD CONSTRAINT lists_workspace_id_fkey FOREIGN KEY (workspace_id) REFERENCES public.workspaces(id) ON DELETE CASCADE;
+
+--
+-- Name: score_checks score_checks_model_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.score_checks
+    ADD CONSTRAINT score_checks_model_id_fkey FOREIGN KEY (model_id) REFERENCES public.scoring_models(id) ON DELETE CASCADE;
+
+--
+-- Name: score_ledger score_ledger_contact_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.score_ledger
+    ADD CONSTRAINT score_ledger_contact_id_fkey FOREIGN KEY (contact_id) REFERENCES public.contacts(id) ON DELETE CASCADE;
+
+--
+-- Name: score_ledger score_ledger_model_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.score_ledger
+    ADD CONSTRAINT score_ledger_model_id_fkey FOREIGN KEY (model_id) REFERENCES public.scoring_models(id) ON DELETE CASCADE;
+
+--
+-- Name: score_ledger score_ledger_workspace_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.score_ledger
+    ADD CONSTRAINT score_ledger_workspace_id_fkey FOREIGN KEY (workspace_id) REFERENCES public.workspaces(id) ON DELETE CASCADE;
+
+--
+-- Name: scoring_model_versions scoring_model_versions_model_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.scoring_model_versions
+    ADD CONSTRAINT scoring_model_versions_model_id_fkey FOREIGN KEY (model_id) REFERENCES public.scoring_models(id) ON DELETE CASCADE;
+
+--
+-- Name: scoring_models scoring_models_workspace_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.scoring_models
+    ADD CONSTRAINT scoring_models_workspace_id_fkey FOREIGN KEY (workspace_id) REFERENCES public.workspaces(id) ON DELETE CASCADE;
 
 --
 -- Name: segment_checks segment_checks_segment_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -

@@ -4,6 +4,7 @@ import { contactColumns } from '../contacts/contact-columns.ts';
 import type { Clock } from '../platform/clock.ts';
 import { noteContactChange } from '../platform/db/contact-changes.ts';
 import type { ContactRow, DB } from '../platform/db/schema.ts';
+import { moveScores } from '../scoring/runtime.ts';
 import { moveMemberships } from '../segments/merge-memberships.ts';
 
 const KEPT_AS_IS = new Set(['id', 'workspace_id', 'created_at', 'updated_at']);
@@ -63,6 +64,7 @@ export async function mergeContacts(
     .where((eb) => (taken.size ? eb('source', 'not in', [...taken]) : eb.lit(true)))
     .execute();
   await moveMemberships(tx, { workspaceId, winnerId, loserId }, now);
+  await moveScores(tx, { winnerId, loserId });
   await tx.deleteFrom('contacts').where('workspace_id', '=', workspaceId).where('id', '=', loserId).execute();
   noteContactChange(tx, workspaceId, winnerId, ['all']);
   await tx

@@ -320,6 +320,27 @@ function eventFilter(condition: EventCondition | EventTimeCondition, window: Win
   return sql.join(parts, sql` AND `);
 }
 
+/** For each given contact, whether each condition holds: `SELECT c.id, ARRAY[…] AS matches` (scoring's attribute rules). */
+export function matchesQuery(conditions: readonly Condition[], context: CompileContext & { contactIds: readonly string[] }) {
+  const s = scope(context);
+  const columns = conditions.map((condition) => twoValued(compileCondition(condition, s)));
+  return sql<{ id: string; matches: boolean[] }>`SELECT c.id, ARRAY[${sql.join(columns)}]::boolean[] AS matches FROM contacts c ${from(s)}
+    WHERE c.workspace_id = ${s.workspaceId} ${onlyContacts(s, sql.ref('c.id'))}`;
+}
+
+/** An event selector (call, name, property filters) as a predicate over `e`: what scoring rules match events with. */
+export function eventSelectorPredicate(
+  selector: Pick<EventCondition, 'call' | 'event' | 'where'>,
+  context: CompileContext,
+): RawBuilder<boolean> {
+  const s = scope(context);
+  const parts: Sql[] =
+    selector.call === 'track' ? [sql`e.name = ${selector.event ?? ''}`, sql`e.type = 'track'`] : [sql`e.type = ${selector.call}`];
+  if (selector.call !== 'track' && selector.event) parts.push(sql`e.name = ${selector.event}`);
+  for (const filter of selector.where) parts.push(propertyPredicate(filter, s));
+  return sql<boolean>`coalesce(${sql.join(parts, sql` AND `)}, false)`;
+}
+
 function windowStart(lastDays: number, s: Scope): Sql {
   return dayStart(s, addDays(s.today, 1 - lastDays));
 }

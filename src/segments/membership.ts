@@ -3,6 +3,7 @@ import { listCustomFields } from '../contacts/custom-fields.ts';
 import type { Clock } from '../platform/clock.ts';
 import { type ContactChanges, contactChangesOf, noteContactChange, trackContactChanges } from '../platform/db/contact-changes.ts';
 import type { DB } from '../platform/db/schema.ts';
+import { loadScoringScope, refreshScores } from '../scoring/runtime.ts';
 import { type CompileContext, dependencies, membersQuery, nextChecksQuery } from './compile.ts';
 import { type Condition, ZSegmentDefinition } from './condition.ts';
 import { FieldCatalog } from './fields.ts';
@@ -47,11 +48,12 @@ export async function reactToChanges(tx: Kysely<DB>, changes: ContactChanges, cl
     const batch = changes.take();
     const workspaces = new Set([...batch.contacts.keys(), ...batch.companies.keys()]);
     for (const workspaceId of workspaces) {
-      const scope = await loadSegmentScope(tx, workspaceId);
-      if (!scope) continue;
+      const [scope, scoring] = [await loadSegmentScope(tx, workspaceId), await loadScoringScope(tx, workspaceId)];
+      if (!scope && !scoring) continue;
       const touched = new Map(batch.contacts.get(workspaceId) ?? []);
       const companies = batch.companies.get(workspaceId);
-      if (companies?.size && scope.segments.some((s) => s.reasons.has('company'))) {
+      const readCompanies = scope?.segments.some((s) => s.reasons.has('company')) || scoring?.models.some((m) => m.reasons.has('company'));
+      if (companies?.size && readCompanies) {
         const rows = await tx
           .selectFrom('contacts')
           .select('id')
@@ -60,7 +62,10 @@ export async function reactToChanges(tx: Kysely<DB>, changes: ContactChanges, cl
           .execute();
         for (const { id } of rows) touched.set(id, new Set([...(touched.get(id) ?? []), 'company']));
       }
-      if (touched.size) await refreshContacts(tx, scope, touched, clock, 'change');
+      if (touched.size === 0) continue;
+      // Scores first: a score change is noted as a change of its own, which the next round hands to segments.
+      if (scoring) await refreshScores(tx, scoring, touched, clock);
+      if (scope) await refreshContacts(tx, scope, touched, clock, 'change');
     }
   }
 }

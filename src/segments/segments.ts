@@ -12,7 +12,7 @@ import { invalidInput, issuesFromZod, KizunaError, notFound } from '../platform/
 import { enqueueJob, type Job } from '../platform/jobs/jobs.ts';
 import type { Logger } from '../platform/logger.ts';
 import { decodeCursor, encodeCursor, type Page } from '../platform/pagination.ts';
-import { checkCondition } from './check-definition.ts';
+import { checkCondition, type DefinitionContext } from './check-definition.ts';
 import { membersQuery } from './compile.ts';
 import { type SegmentDefinition, ZSegmentDefinition } from './condition.ts';
 import { FieldCatalog } from './fields.ts';
@@ -77,6 +77,17 @@ export function parseDefinition(raw: unknown, path = 'definition'): SegmentDefin
 }
 
 /** Checks a definition against the workspace (fields, lists, segments, cycles); throws naming each problem. */
+/** What a condition is checked against in a workspace: its fields, its segments (and their references), its lists. */
+export async function definitionContext(db: Kysely<DB>, workspaceId: string, selfId?: string): Promise<DefinitionContext> {
+  const [customFields, segments, lists] = await Promise.all([
+    listCustomFields(db, workspaceId),
+    segmentReads(db, workspaceId),
+    db.selectFrom('lists').select('id').where('workspace_id', '=', workspaceId).execute(),
+  ]);
+  const graph = new Map(segments.map((s) => [s.id, new Set(s.reads.flatMap((r) => [...r.segments]))]));
+  return { catalog: new FieldCatalog(customFields), segments: graph, lists: new Set(lists.map((l) => l.id)), selfId };
+}
+
 export async function checkDefinition(
   db: Kysely<DB>,
   workspaceId: string,
@@ -84,17 +95,7 @@ export async function checkDefinition(
   selfId?: string,
   path = 'definition',
 ): Promise<void> {
-  const [customFields, segments, lists] = await Promise.all([
-    listCustomFields(db, workspaceId),
-    segmentReads(db, workspaceId),
-    db.selectFrom('lists').select('id').where('workspace_id', '=', workspaceId).execute(),
-  ]);
-  const graph = new Map(segments.map((s) => [s.id, new Set(s.reads.flatMap((r) => [...r.segments]))]));
-  const issues = checkCondition(
-    definition.condition,
-    { catalog: new FieldCatalog(customFields), segments: graph, lists: new Set(lists.map((l) => l.id)), selfId },
-    [path, 'condition'],
-  );
+  const issues = checkCondition(definition.condition, await definitionContext(db, workspaceId, selfId), [path, 'condition']);
   if (issues.length) throw invalidInput(issues, 'the segment definition is invalid; see errors for each problem');
 }
 

@@ -6,6 +6,8 @@ import { loadConfig } from '../platform/config.ts';
 import type { Database } from '../platform/db/database.ts';
 import { createWorker } from '../platform/jobs/worker.ts';
 import { createLogger } from '../platform/logger.ts';
+import { drainDueScoreChecks } from '../scoring/checks.ts';
+import { SCORE_REBUILD_JOB, scoreRebuildHandler } from '../scoring/models.ts';
 import { drainDueSegmentChecks } from '../segments/membership.ts';
 import { SEGMENT_REBUILD_JOB, segmentRebuildHandler } from '../segments/segments.ts';
 import { createApiKey } from '../workspaces/api-keys.ts';
@@ -54,8 +56,9 @@ export function createTestApp(
     handlers: {
       [IMPORT_JOB]: importJobHandler({ db: database.db, clock }),
       [SEGMENT_REBUILD_JOB]: segmentRebuildHandler({ db: database.db, clock }),
+      [SCORE_REBUILD_JOB]: scoreRebuildHandler({ db: database.db, clock }),
     },
-    ticks: [() => drainDueSegmentChecks(database.db, clock)],
+    ticks: [() => drainDueScoreChecks(database.db, clock), () => drainDueSegmentChecks(database.db, clock)],
   });
   return {
     clock,

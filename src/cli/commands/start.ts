@@ -4,6 +4,8 @@ import { IMPORT_JOB, importJobHandler } from '../../imports/imports.ts';
 import { loadConfig } from '../../platform/config.ts';
 import { KizunaError } from '../../platform/errors.ts';
 import { createWorker } from '../../platform/jobs/worker.ts';
+import { drainDueScoreChecks } from '../../scoring/checks.ts';
+import { SCORE_REBUILD_JOB, scoreRebuildHandler } from '../../scoring/models.ts';
 import { drainDueSegmentChecks } from '../../segments/membership.ts';
 import { SEGMENT_REBUILD_JOB, segmentRebuildHandler } from '../../segments/segments.ts';
 import { createApp } from '../../server/app.ts';
@@ -86,8 +88,9 @@ function startWorker({ database, clock, logger, config }: Runtime) {
     handlers: {
       [IMPORT_JOB]: importJobHandler({ db: database.db, clock, logger }),
       [SEGMENT_REBUILD_JOB]: segmentRebuildHandler({ db: database.db, clock, logger }),
+      [SCORE_REBUILD_JOB]: scoreRebuildHandler({ db: database.db, clock, logger }),
     },
-    ticks: [() => drainDueSegmentChecks(database.db, clock)],
+    ticks: [() => drainDueScoreChecks(database.db, clock), () => drainDueSegmentChecks(database.db, clock)],
   });
   worker.start();
   return worker;

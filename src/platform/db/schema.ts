@@ -26,6 +26,11 @@ export interface DB {
   lists: ListsTable;
   list_members: ListMembersTable;
   signals: SignalsTable;
+  scoring_models: ScoringModelsTable;
+  scoring_model_versions: ScoringModelVersionsTable;
+  contact_scores: ContactScoresTable;
+  score_ledger: ScoreLedgerTable;
+  score_checks: ScoreChecksTable;
   schema_migrations: SchemaMigrationsTable;
 }
 
@@ -320,6 +325,60 @@ export interface SignalsTable {
   subject_id: string;
   data: Json;
   occurred_at: Date;
+}
+
+export interface ScoringModelsTable {
+  id: string;
+  workspace_id: string;
+  name: string;
+  description: string | null;
+  draft: Json;
+  published_version: number | null;
+  archived_at: Date | null;
+  build_state: Generated<'idle' | 'queued' | 'running' | 'failed'>;
+  build_error: string | null;
+  built_at: Date | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export interface ScoringModelVersionsTable {
+  model_id: string;
+  version: number;
+  definition: Json;
+  published_at: Date;
+}
+
+export interface ContactScoresTable {
+  workspace_id: string;
+  model_id: string;
+  contact_id: string;
+  version: number;
+  score: number;
+  band: string | null;
+  points: ColumnType<Record<string, number>, string, string>;
+  updated_at: Date;
+}
+
+export interface ScoreLedgerTable {
+  id: Generated<string>;
+  workspace_id: string;
+  model_id: string;
+  contact_id: string;
+  version: number;
+  rule: string;
+  delta: number;
+  reason: string;
+  cause: string;
+  event_id: string | null;
+  recorded_at: Date;
+}
+
+export interface ScoreChecksTable {
+  workspace_id: string;
+  model_id: string;
+  contact_id: string;
+  due_at: Date;
 }
 
 export interface SchemaMigrationsTable {

@@ -1,0 +1,307 @@
+import { randomUUID } from 'node:crypto';
+import { z } from '@hono/zod-openapi';
+import type { Kysely } from 'kysely';
+import { parse as parseYaml } from 'yaml';
+import type { Clock } from '../platform/clock.ts';
+import type { DB } from '../platform/db/schema.ts';
+import { invalidInput, issuesFromZod, KizunaError, notFound } from '../platform/errors.ts';
+import { enqueueJob, type Job } from '../platform/jobs/jobs.ts';
+import type { Logger } from '../platform/logger.ts';
+import { unitOfWork } from '../segments/membership.ts';
+import { definitionContext } from '../segments/segments.ts';
+import { checkModel, type ScoringModelDefinition, ZScoringModelDefinition } from './model.ts';
+import { loadScoringScope, scoreContacts } from './runtime.ts';
+
+export const SCORE_REBUILD_JOB = 'score-rebuild';
+const RESCORE_BATCH = 500;
+
+export const ZScoringModelInput = z
+  .object({
+    name: z.string().trim().min(1).max(200),
+    description: z.string().max(2000).nullable().optional(),
+    definition: z.unknown().openapi({ description: 'A ScoringModelDefinition (JSON), or YAML text of one' }),
+  })
+  .strict()
+  .openapi('ScoringModelInput');
+export const ZScoringModelPatch = ZScoringModelInput.partial().strict().openapi('ScoringModelPatch');
+
+export const ZScoringModel = z
+  .object({
+    id: z.uuid(),
+    name: z.string(),
+    description: z.string().nullable(),
+    draft: ZScoringModelDefinition,
+    publishedVersion: z.number().int().nullable(),
+    build: z.object({
+      state: z.enum(['idle', 'queued', 'running', 'failed']),
+      error: z.string().nullable(),
+      builtAt: z.string().nullable(),
+    }),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .openapi('ScoringModel');
+export type ScoringModel = z.infer<typeof ZScoringModel>;
+
+/** Reads a model definition given as an object or as YAML/JSON text and checks it against the workspace. */
+export async function parseModel(db: Kysely<DB>, workspaceId: string, raw: unknown, path = 'definition'): Promise<ScoringModelDefinition> {
+  if (raw === undefined || raw === null)
+    throw invalidInput([{ path, message: 'required: a scoring model definition such as {"rules": […], "bands": […]}' }]);
+  let value = raw;
+  if (typeof raw === 'string') {
+    try {
+      value = parseYaml(raw);
+    } catch (error) {
+      throw invalidInput([{ path, message: `not valid YAML or JSON: ${(error as Error).message.split('\n')[0]}` }]);
+    }
+  }
+  const parsed = ZScoringModelDefinition.safeParse(value);
+  if (!parsed.success) throw invalidInput(issuesFromZod(parsed.error, path));
+  const issues = checkModel(parsed.data, await definitionContext(db, workspaceId), path);
+  if (issues.length) throw invalidInput(issues, 'the scoring model is invalid; see errors for each problem');
+  return parsed.data;
+}
+
+export async function createScoringModel(db: Kysely<DB>, workspaceId: string, input: unknown, clock: Clock): Promise<ScoringModel> {
+  const parsed = ZScoringModelInput.safeParse(input);
+  if (!parsed.success) throw invalidInput(issuesFromZod(parsed.error));
+  const definition = await parseModel(db, workspaceId, parsed.data.definition);
+  const now = clock.now();
+  const id = randomUUID();
+  await db
+    .insertInto('scoring_models')
+    .values({
+      id,
+      workspace_id: workspaceId,
+      name: parsed.data.name,
+      description: parsed.data.description ?? null,
+      draft: JSON.stringify(definition),
+      published_version: null,
+      archived_at: null,
+      build_error: null,
+      built_at: null,
+      created_at: now,
+      updated_at: now,
+    })
+    .execute();
+  return getScoringModel(db, workspaceId, id);
+}
+
+export async function updateScoringModel(
+  db: Kysely<DB>,
+  workspaceId: string,
+  id: string,
+  input: unknown,
+  clock: Clock,
+): Promise<ScoringModel> {
+  const parsed = ZScoringModelPatch.safeParse(input);
+  if (!parsed.success) throw invalidInput(issuesFromZod(parsed.error));
+  await loadModelRow(db, workspaceId, id);
+  const definition = parsed.data.definition === undefined ? undefined : await parseModel(db, workspaceId, parsed.data.definition);
+  await db
+    .updateTable('scoring_models')
+    .set({
+      ...(parsed.data.name !== undefined ? { name: parsed.data.name } : {}),
+      ...(parsed.data.description !== undefined ? { description: parsed.data.description } : {}),
+      ...(definition ? { draft: JSON.stringify(definition) } : {}),
+      updated_at: clock.now(),
+    })
+    .where('id', '=', id)
+    .execute();
+  return getScoringModel(db, workspaceId, id);
+}
+
+/** Publishes the draft as the next version; every contact is re-scored from its history in the background. */
+export async function publishScoringModel(db: Kysely<DB>, workspaceId: string, id: string, clock: Clock): Promise<ScoringModel> {
+  const row = await loadModelRow(db, workspaceId, id);
+  if (row.archived_at) throw new KizunaError('conflict', `scoring model ${id} is archived`);
+  const definition = await parseModel(db, workspaceId, row.draft, 'draft');
+  const now = clock.now();
+  await db.transaction().execute(async (tx) => {
+    const locked = await tx
+      .selectFrom('scoring_models')
+      .select('published_version')
+      .where('id', '=', id)
+      .forUpdate()
+      .executeTakeFirstOrThrow();
+    const version = (locked.published_version ?? 0) + 1;
+    await tx
+      .insertInto('scoring_model_versions')
+      .values({ model_id: id, version, definition: JSON.stringify(definition), published_at: now })
+      .execute();
+    await tx
+      .updateTable('scoring_models')
+      .set({ published_version: version, build_state: 'queued', build_error: null, updated_at: now })
+      .where('id', '=', id)
+      .execute();
+    await enqueueJob(
+      tx,
+      { kind: SCORE_REBUILD_JOB, key: `${SCORE_REBUILD_JOB}:${id}:v${version}`, workspaceId, payload: { modelId: id } },
+      clock,
+    );
+  });
+  return getScoringModel(db, workspaceId, id);
+}
+
+/**
+ * Re-scores every contact of the workspace under a model's published version, in batches of
+ * 500 contacts, each its own transaction (no table-wide lock; writes go on meanwhile).
+ */
+export async function rescoreModel(db: Kysely<DB>, workspaceId: string, modelId: string, clock: Clock): Promise<number> {
+  await db.updateTable('scoring_models').set({ build_state: 'running', build_error: null }).where('id', '=', modelId).execute();
+  let after = '00000000-0000-0000-0000-000000000000';
+  let total = 0;
+  for (;;) {
+    const ids = (
+      await db
+        .selectFrom('contacts')
+        .select('id')
+        .where('workspace_id', '=', workspaceId)
+        .where('id', '>', after)
+        .orderBy('id')
+        .limit(RESCORE_BATCH)
+        .execute()
+    ).map((r) => r.id);
+    if (ids.length === 0) break;
+    await unitOfWork(db, clock, async (tx) => {
+      const scope = await loadScoringScope(tx, workspaceId, modelId);
+      const model = scope?.models[0];
+      if (scope && model) await scoreContacts(tx, scope, model, ids, clock, 'publish');
+    });
+    total += ids.length;
+    after = ids.at(-1)!;
+  }
+  await db.updateTable('scoring_models').set({ build_state: 'idle', built_at: clock.now() }).where('id', '=', modelId).execute();
+  return total;
+}
+
+export function scoreRebuildHandler({ db, clock, logger }: { db: Kysely<DB>; clock: Clock; logger?: Logger }) {
+  return async (job: Job): Promise<void> => {
+    const { modelId } = job.payload as { modelId: string };
+    try {
+      await rescoreModel(db, job.workspace_id!, modelId, clock);
+    } catch (error) {
+      await db
+        .updateTable('scoring_models')
+        .set({ build_state: 'failed', build_error: (error as Error).message.slice(0, 2000) })
+        .where('id', '=', modelId)
+        .execute();
+      logger?.warn({ err: error, modelId }, 're-scoring failed');
+      throw error;
+    }
+  };
+}
+
+export async function getScoringModel(db: Kysely<DB>, workspaceId: string, id: string): Promise<ScoringModel> {
+  const row = await loadModelRow(db, workspaceId, id);
+  return {
+    id: row.id,
+    name: row.name,
+    description: row.description,
+    draft: ZScoringModelDefinition.parse(row.draft),
+    publishedVersion: row.published_version,
+    build: { state: row.build_state, error: row.build_error, builtAt: row.built_at?.toISOString() ?? null },
+    createdAt: row.created_at.toISOString(),
+    updatedAt: row.updated_at.toISOString(),
+  };
+}
+
+export async function listScoringModels(db: Kysely<DB>, workspaceId: string): Promise<ScoringModel[]> {
+  const rows = await db
+    .selectFrom('scoring_models')
+    .select('id')
+    .where('workspace_id', '=', workspaceId)
+    .where('archived_at', 'is', null)
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute();
+  return Promise.all(rows.map((r) => getScoringModel(db, workspaceId, r.id)));
+}
+
+async function loadModelRow(db: Kysely<DB>, workspaceId: string, id: string) {
+  const row = await db
+    .selectFrom('scoring_models')
+    .selectAll()
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '=', id)
+    .executeTakeFirst();
+  if (!row) throw notFound('scoring model', id);
+  return row;
+}
+
+export const ZContactScores = z
+  .object({
+    models: z.array(
+      z.object({
+        modelId: z.uuid(),
+        name: z.string(),
+        version: z.number().int(),
+        score: z.number().int(),
+        band: z.string().nullable(),
+        rules: z.array(
+          z.object({
+            rule: z.string(),
+            points: z.number().int(),
+            entries: z.array(
+              z.object({ delta: z.number().int(), reason: z.string(), cause: z.string(), eventId: z.string().nullable(), at: z.string() }),
+            ),
+          }),
+        ),
+      }),
+    ),
+  })
+  .openapi('ContactScores');
+
+/** Each current score of a contact, explained: the sum of its ledger, grouped by rule (the newest 50 entries per rule). */
+export async function explainScores(db: Kysely<DB>, workspaceId: string, contactId: string): Promise<z.infer<typeof ZContactScores>> {
+  const contact = await db
+    .selectFrom('contacts')
+    .select('id')
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '=', contactId)
+    .executeTakeFirst();
+  if (!contact) throw notFound('contact', contactId);
+  const scores = await db
+    .selectFrom('contact_scores as s')
+    .innerJoin('scoring_models as m', 'm.id', 's.model_id')
+    .select(['s.model_id', 'm.name', 's.version', 's.score', 's.band'])
+    .where('s.contact_id', '=', contactId)
+    .where('m.archived_at', 'is', null)
+    .orderBy('m.created_at')
+    .execute();
+  const ledger = await db
+    .selectFrom('score_ledger')
+    .select(['model_id', 'rule', 'delta', 'reason', 'cause', 'event_id', 'recorded_at'])
+    .where('contact_id', '=', contactId)
+    .orderBy('id', 'desc')
+    .execute();
+  return {
+    models: scores.map((s) => {
+      const byRule = new Map<
+        string,
+        { points: number; entries: { delta: number; reason: string; cause: string; eventId: string | null; at: string }[] }
+      >();
+      for (const entry of ledger.filter((l) => l.model_id === s.model_id)) {
+        const rule = byRule.get(entry.rule) ?? { points: 0, entries: [] };
+        rule.points += entry.delta;
+        if (rule.entries.length < 50)
+          rule.entries.push({
+            delta: entry.delta,
+            reason: entry.reason,
+            cause: entry.cause,
+            eventId: entry.event_id,
+            at: entry.recorded_at.toISOString(),
+          });
+        byRule.set(entry.rule, rule);
+      }
+      return {
+        modelId: s.model_id,
+        name: s.name,
+        version: s.version,
+        score: s.score,
+        band: s.band,
+        rules: [...byRule].filter(([, r]) => r.points !== 0).map(([rule, r]) => ({ rule, ...r })),
+      };
+    }),
+  };
+}

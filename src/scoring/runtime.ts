@@ -1,0 +1,260 @@
+import { type Kysely, sql } from 'kysely';
+import { listCustomFields } from '../contacts/custom-fields.ts';
+import type { Clock } from '../platform/clock.ts';
+import { eventReason, noteContactChange } from '../platform/db/contact-changes.ts';
+import type { DB } from '../platform/db/schema.ts';
+import { dependencies, eventSelectorPredicate, matchesQuery } from '../segments/compile.ts';
+import { FieldCatalog } from '../segments/fields.ts';
+import { type AttributeRule, type BehaviorRule, type ScoringModelDefinition, ZScoringModelDefinition } from './model.ts';
+import { type ContactScore, type ScoredEvent, scoreContact } from './score.ts';
+
+export interface PublishedModel {
+  id: string;
+  version: number;
+  definition: ScoringModelDefinition;
+  attributeRules: AttributeRule[];
+  behaviorRules: BehaviorRule[];
+  /** Change reasons that may alter a score of this model (see ContactChanges). */
+  reasons: Set<string>;
+}
+
+export interface ScoringScope {
+  workspaceId: string;
+  timeZone: string;
+  catalog: FieldCatalog;
+  models: PublishedModel[];
+}
+
+/** The published scoring models of a workspace and what they read; undefined when there are none. */
+export async function loadScoringScope(db: Kysely<DB>, workspaceId: string, only?: string): Promise<ScoringScope | undefined> {
+  let query = db
+    .selectFrom('scoring_models as m')
+    .innerJoin('scoring_model_versions as v', (join) =>
+      join.onRef('v.model_id', '=', 'm.id').onRef('v.version', '=', 'm.published_version'),
+    )
+    .select(['m.id', 'v.version', 'v.definition'])
+    .where('m.workspace_id', '=', workspaceId)
+    .where('m.archived_at', 'is', null);
+  if (only) query = query.where('m.id', '=', only);
+  const rows = await query.execute();
+  if (rows.length === 0) return undefined;
+  const [workspace, customFields] = await Promise.all([
+    db.selectFrom('workspaces').select('timezone').where('id', '=', workspaceId).executeTakeFirstOrThrow(),
+    listCustomFields(db, workspaceId),
+  ]);
+  const catalog = new FieldCatalog(customFields);
+  const models = rows.map((row) => {
+    const definition = ZScoringModelDefinition.parse(row.definition);
+    const attributeRules = definition.rules.filter((r): r is AttributeRule => r.kind === 'attribute');
+    const behaviorRules = definition.rules.filter((r): r is BehaviorRule => r.kind === 'behavior');
+    const reasons = new Set<string>();
+    for (const rule of attributeRules) {
+      const deps = dependencies(rule.condition);
+      for (const reason of deps.reasons) reasons.add(reason);
+      for (const field of deps.catalogFields) {
+        const spec = catalog.get(field);
+        if (spec) reasons.add(spec.reason);
+      }
+    }
+    for (const rule of behaviorRules) reasons.add(eventReason(rule.call, rule.call === 'track' ? (rule.event ?? '') : null));
+    return { id: row.id, version: row.version, definition, attributeRules, behaviorRules, reasons };
+  });
+  return { workspaceId, timeZone: workspace.timezone, catalog, models };
+}
+
+function affects(model: PublishedModel, reasons: Set<string>): boolean {
+  if (reasons.has('all') || reasons.has(`score-check:${model.id}`)) return true;
+  for (const reason of model.reasons) {
+    if (reasons.has(reason)) return true;
+    if (reason.startsWith('event:') && reasons.has('event:*')) return true;
+  }
+  return false;
+}
+
+/** Why a contact is being re-scored, for the ledger: an event, the passage of time, or another change. */
+function causeOf(reasons: Set<string>, fallback: string): string {
+  for (const reason of reasons) if (reason.startsWith('score-check:')) return 'time';
+  for (const reason of reasons) if (reason.startsWith('event:')) return 'event';
+  return fallback;
+}
+
+/**
+ * Re-scores, for the given contacts, the models whose rules read what changed about them, in the
+ * caller's transaction. Notes `score:<model>` for contacts whose score changed (segments on scores).
+ */
+export async function refreshScores(
+  tx: Kysely<DB>,
+  scope: ScoringScope,
+  touched: Map<string, Set<string>>,
+  clock: Clock,
+  cause = 'change',
+): Promise<void> {
+  for (const model of scope.models) {
+    const ids = [...touched].filter(([, reasons]) => affects(model, reasons)).map(([id]) => id);
+    if (ids.length === 0) continue;
+    const causes = new Map(ids.map((id) => [id, causeOf(touched.get(id)!, cause)]));
+    await scoreContacts(tx, scope, model, ids.sort(), clock, causes);
+  }
+}
+
+/** Computes and stores the scores of some contacts under one model: ledger rows for every change, band signals, decay checks. */
+export async function scoreContacts(
+  tx: Kysely<DB>,
+  scope: ScoringScope,
+  model: PublishedModel,
+  contactIds: string[],
+  clock: Clock,
+  causes: Map<string, string> | string,
+): Promise<void> {
+  const now = clock.now();
+  const { workspaceId } = scope;
+  const context = { workspaceId, now, timeZone: scope.timeZone, catalog: scope.catalog, contactIds };
+  const matched = new Map<string, Set<string>>();
+  if (model.attributeRules.length) {
+    const { rows } = await matchesQuery(
+      model.attributeRules.map((r) => r.condition),
+      context,
+    ).execute(tx);
+    for (const row of rows) matched.set(row.id, new Set(model.attributeRules.filter((_, i) => row.matches[i]).map((r) => r.id)));
+  } else {
+    const rows = await tx.selectFrom('contacts').select('id').where('id', '=', sql<string>`ANY(${contactIds}::uuid[])`).execute();
+    for (const row of rows) matched.set(row.id, new Set());
+  }
+  const events = new Map<string, ScoredEvent[]>();
+  if (model.behaviorRules.length) {
+    const selectors = model.behaviorRules.map((r) => eventSelectorPredicate(r, context));
+    const { rows } = await sql<{ id: string; contact_id: string; occurred_at: Date; m: boolean[] }>`
+      SELECT e.id, e.contact_id, e.occurred_at, ARRAY[${sql.join(selectors)}]::boolean[] AS m FROM events e
+      WHERE e.workspace_id = ${workspaceId} AND e.contact_id = ANY(${contactIds}::uuid[]) AND (${sql.join(selectors, sql` OR `)})`.execute(
+      tx,
+    );
+    for (const row of rows) {
+      const list = events.get(row.contact_id) ?? [];
+      list.push({ id: row.id, at: row.occurred_at, rules: model.behaviorRules.filter((_, i) => row.m[i]).map((r) => r.id) });
+      events.set(row.contact_id, list);
+    }
+  }
+  const stored = new Map(
+    (
+      await tx
+        .selectFrom('contact_scores')
+        .select(['contact_id', 'score', 'band', 'points'])
+        .where('model_id', '=', model.id)
+        .where('contact_id', '=', sql<string>`ANY(${contactIds}::uuid[])`)
+        .execute()
+    ).map((r) => [r.contact_id, r]),
+  );
+  const labels = new Map(model.definition.rules.map((r) => [r.id, r.label]));
+  const ledger: Record<string, unknown>[] = [];
+  const scores: Record<string, unknown>[] = [];
+  const signals: Record<string, unknown>[] = [];
+  const checks: { contact_id: string; due_at: Date }[] = [];
+  for (const [contactId, attributes] of matched) {
+    const result: ContactScore = scoreContact(model.definition, {
+      matchedAttributes: attributes,
+      events: events.get(contactId) ?? [],
+      now,
+    });
+    if (result.nextDecayAt) checks.push({ contact_id: contactId, due_at: result.nextDecayAt });
+    const before = stored.get(contactId);
+    const previous = before?.points ?? {};
+    const cause = typeof causes === 'string' ? causes : (causes.get(contactId) ?? 'change');
+    for (const rule of new Set([...Object.keys(previous), ...Object.keys(result.points)])) {
+      const delta = (result.points[rule] ?? 0) - (previous[rule] ?? 0);
+      if (delta === 0) continue;
+      ledger.push({
+        model_id: model.id,
+        contact_id: contactId,
+        version: model.version,
+        rule,
+        delta,
+        reason: reasonFor(rule, delta, labels, model),
+        cause,
+        event_id: result.lastEvent[rule] ?? null,
+      });
+    }
+    const changed =
+      !before || before.score !== result.score || before.band !== result.band || JSON.stringify(previous) !== JSON.stringify(result.points);
+    if (!changed) continue;
+    scores.push({ contact_id: contactId, score: result.score, band: result.band, points: result.points });
+    if ((before?.band ?? null) !== result.band) {
+      const rank = (band: string | null) => model.definition.bands.findIndex((b) => b.name === band);
+      signals.push({
+        contact_id: contactId,
+        data: {
+          version: model.version,
+          from: before?.band ?? null,
+          to: result.band,
+          score: result.score,
+          direction: rank(result.band) > rank(before?.band ?? null) ? 'up' : 'down',
+          cause,
+        },
+      });
+    }
+    noteContactChange(tx, workspaceId, contactId, [`score:${model.id}`]);
+  }
+  if (ledger.length) {
+    await sql`
+      INSERT INTO score_ledger (workspace_id, model_id, contact_id, version, rule, delta, reason, cause, event_id, recorded_at)
+      SELECT ${workspaceId}::uuid, l.model_id, l.contact_id, l.version, l.rule, l.delta, l.reason, l.cause, l.event_id, ${now}::timestamptz
+      FROM json_to_recordset(${JSON.stringify(ledger)}::json)
+        AS l(model_id uuid, contact_id uuid, version int, rule text, delta int, reason text, cause text, event_id uuid)`.execute(tx);
+  }
+  if (scores.length) {
+    await sql`
+      INSERT INTO contact_scores (workspace_id, model_id, contact_id, version, score, band, points, updated_at)
+      SELECT ${workspaceId}::uuid, ${model.id}::uuid, s.contact_id, ${model.version}::int, s.score, s.band, s.points, ${now}::timestamptz
+      FROM json_to_recordset(${JSON.stringify(scores)}::json) AS s(contact_id uuid, score int, band text, points jsonb)
+      ON CONFLICT (model_id, contact_id) DO UPDATE SET version = excluded.version, score = excluded.score, band = excluded.band,
+        points = excluded.points, updated_at = excluded.updated_at`.execute(tx);
+  }
+  if (signals.length) {
+    await sql`
+      INSERT INTO signals (workspace_id, kind, contact_id, subject_id, data, occurred_at)
+      SELECT ${workspaceId}::uuid, 'score.band_changed', s.contact_id, ${model.id}::uuid, s.data, ${now}::timestamptz
+      FROM json_to_recordset(${JSON.stringify(signals)}::json) AS s(contact_id uuid, data jsonb)`.execute(tx);
+  }
+  await tx
+    .deleteFrom('score_checks')
+    .where('model_id', '=', model.id)
+    .where('contact_id', '=', sql<string>`ANY(${contactIds}::uuid[])`)
+    .execute();
+  if (checks.length) {
+    await sql`
+      INSERT INTO score_checks (workspace_id, model_id, contact_id, due_at)
+      SELECT ${workspaceId}::uuid, ${model.id}::uuid, c.contact_id, c.due_at FROM json_to_recordset(${JSON.stringify(checks)}::json) AS c(contact_id uuid, due_at timestamptz)`.execute(
+      tx,
+    );
+  }
+}
+
+function reasonFor(rule: string, delta: number, labels: Map<string, string>, model: PublishedModel): string {
+  if (rule === 'decay') return `inactivity decay (${delta})`;
+  if (rule === 'limit') return `total cap or floor (${delta > 0 ? '+' : ''}${delta})`;
+  const label = labels.get(rule);
+  if (!label) return `rule ${rule} is not in version ${model.version} of the model`;
+  const isAttribute = model.attributeRules.some((r) => r.id === rule);
+  const sign = delta > 0 ? `+${delta}` : `${delta}`;
+  if (isAttribute) return `${label} ${sign} (${delta > 0 ? 'now applies' : 'no longer applies'})`;
+  return `${label} ${sign}`;
+}
+
+/** A merged-away contact's scores and ledger become the winner's (its points add to the winner's breakdown). */
+export async function moveScores(tx: Kysely<DB>, { winnerId, loserId }: { winnerId: string; loserId: string }): Promise<void> {
+  const rows = await tx.selectFrom('contact_scores').selectAll().where('contact_id', 'in', [winnerId, loserId]).execute();
+  for (const loser of rows.filter((r) => r.contact_id === loserId)) {
+    const winner = rows.find((r) => r.contact_id === winnerId && r.model_id === loser.model_id);
+    const points = { ...(winner?.points ?? {}) };
+    for (const [rule, value] of Object.entries(loser.points)) points[rule] = (points[rule] ?? 0) + value;
+    const score = Object.values(points).reduce((a, b) => a + b, 0);
+    await tx.deleteFrom('contact_scores').where('model_id', '=', loser.model_id).where('contact_id', '=', loserId).execute();
+    await tx
+      .insertInto('contact_scores')
+      .values({ ...loser, contact_id: winnerId, score, band: winner?.band ?? loser.band, points: JSON.stringify(points) })
+      .onConflict((oc) =>
+        oc.columns(['model_id', 'contact_id']).doUpdateSet({ score, points: JSON.stringify(points), band: winner?.band ?? loser.band }),
+      )
+      .execute();
+  }
+  await tx.updateTable('score_ledger').set({ contact_id: winnerId }).where('contact_id', '=', loserId).execute();
+}
