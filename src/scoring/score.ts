@@ -66,7 +66,7 @@ export function scoreContact(
     lastActivity = at;
     for (const ruleId of event.rules) {
       const rule = rules.get(ruleId);
-      if (!rule || rule.kind !== 'behavior') continue;
+      if (rule?.kind !== 'behavior') continue;
       const times = counted.get(rule.id) ?? 0;
       if (rule.maxTimes !== undefined && times >= rule.maxTimes) continue;
       const previous = lastCounted.get(rule.id);

@@ -18,6 +18,7 @@ import { importRoutes, importUploadLimit } from './routes/imports.ts';
 import { documentIngestRoutes, ingestRoutes } from './routes/ingest.ts';
 import { LIST_MEMBERS_CSV_PATH, listRoutes } from './routes/lists.ts';
 import { publicFormRoutes } from './routes/public-forms.ts';
+import { contactScoreRoutes, scoringModelRoutes } from './routes/scoring.ts';
 import { contactMembershipRoutes, segmentRoutes } from './routes/segments.ts';
 import { webSnippetRoutes } from './routes/web-snippet.ts';
 
@@ -114,6 +115,8 @@ export function createApp(deps: ServerDeps): OpenAPIHono<AppEnv> {
   api.route('/segments', segmentRoutes(deps));
   api.route('/contacts', contactMembershipRoutes(deps));
   api.route('/lists', listRoutes(deps));
+  api.route('/scoring-models', scoringModelRoutes(deps));
+  api.route('/contacts', contactScoreRoutes(deps));
   app.route('/api', api);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {

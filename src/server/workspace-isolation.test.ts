@@ -26,6 +26,7 @@ interface AIds {
   formId: string;
   segmentId: string;
   listId: string;
+  modelId: string;
 }
 
 // Every route of the API, addressed with workspace A's ids and called with workspace B's admin key.
@@ -193,6 +194,35 @@ const CASES: Case[] = [
     expect: 'not_found',
   },
   { method: 'GET', route: '/api/contacts/{id}/memberships', path: (a) => `/api/contacts/${a.contactId}/memberships`, expect: 'not_found' },
+  { method: 'GET', route: '/api/scoring-models', path: () => '/api/scoring-models', expect: 'invisible' },
+  {
+    method: 'POST',
+    route: '/api/scoring-models',
+    path: () => '/api/scoring-models',
+    json: (a) => ({
+      name: 'B on A',
+      definition: {
+        rules: [{ id: 'x', label: 'x', kind: 'attribute', condition: { type: 'list', listId: a.listId }, points: 5 }],
+        bands: [{ name: 'All', min: 0 }],
+      },
+    }),
+    expect: 'rejected',
+  },
+  { method: 'GET', route: '/api/scoring-models/{id}', path: (a) => `/api/scoring-models/${a.modelId}`, expect: 'not_found' },
+  {
+    method: 'PATCH',
+    route: '/api/scoring-models/{id}',
+    path: (a) => `/api/scoring-models/${a.modelId}`,
+    json: () => ({ name: 'Hijacked' }),
+    expect: 'not_found',
+  },
+  {
+    method: 'POST',
+    route: '/api/scoring-models/{id}/publish',
+    path: (a) => `/api/scoring-models/${a.modelId}/publish`,
+    expect: 'not_found',
+  },
+  { method: 'GET', route: '/api/contacts/{id}/scores', path: (a) => `/api/contacts/${a.contactId}/scores`, expect: 'not_found' },
   { method: 'GET', route: '/api/lists', path: () => '/api/lists', expect: 'invisible' },
   { method: 'POST', route: '/api/lists', path: () => '/api/lists', json: () => ({ name: 'B list' }), expect: 'invisible' },
   { method: 'GET', route: '/api/lists/{id}', path: (a) => `/api/lists/${a.listId}`, expect: 'not_found' },
@@ -272,6 +302,9 @@ describe('workspace isolation', () => {
       ids.listId,
       'a-secret-segment',
       'a-secret-list',
+      ids.modelId,
+      'a-secret-model',
+      'a-secret-rule',
     ]) {
       if (!sent.includes(secret)) expect(text).not.toContain(secret);
     }
@@ -340,6 +373,19 @@ async function seedWorkspaceA(app: ReturnType<typeof createTestApp>, key: string
   const definition = { condition: { type: 'field', field: 'lastName', operator: 'eq', value: 'Isolation' } };
   const segment = await (await app.request('/api/segments', { key, json: { name: 'a-secret-segment', definition } })).json();
   await app.request(`/api/segments/${segment.id}/publish`, { key, method: 'POST' });
+  const model = await (
+    await app.request('/api/scoring-models', {
+      key,
+      json: {
+        name: 'a-secret-model',
+        definition: {
+          rules: [{ id: 'secret', label: 'a-secret-rule', kind: 'behavior', event: 'Secret Viewed', points: 7 }],
+          bands: [{ name: 'All', min: 0 }],
+        },
+      },
+    })
+  ).json();
+  await app.request(`/api/scoring-models/${model.id}/publish`, { key, method: 'POST' });
   await app.drainJobs();
   return {
     contactId: contact.id,
@@ -349,6 +395,7 @@ async function seedWorkspaceA(app: ReturnType<typeof createTestApp>, key: string
     formId: form.id,
     segmentId: segment.id,
     listId: list.id,
+    modelId: model.id,
   };
 }
 
@@ -367,7 +414,10 @@ async function snapshotA(workspaceId: string) {
       | 'segments'
       | 'segment_members'
       | 'lists'
-      | 'list_members',
+      | 'list_members'
+      | 'scoring_models'
+      | 'contact_scores'
+      | 'score_ledger',
   ) => (await sql<Record<string, unknown>>`SELECT * FROM ${sql.table(table)} WHERE workspace_id = ${workspaceId}`.execute(db)).rows;
   const strip = (rows: Record<string, unknown>[]) =>
     rows.map(({ last_used_at: _, ...row }) => row).sort((x, y) => String(x.id ?? x.key).localeCompare(String(y.id ?? y.key)));
@@ -384,5 +434,8 @@ async function snapshotA(workspaceId: string) {
     segmentMembers: (await of('segment_members')).map((row) => JSON.stringify(row)).sort(),
     lists: strip(await of('lists')),
     listMembers: (await of('list_members')).map((row) => JSON.stringify(row)).sort(),
+    scoringModels: strip(await of('scoring_models')),
+    contactScores: (await of('contact_scores')).map((row) => JSON.stringify(row)).sort(),
+    scoreLedger: (await of('score_ledger')).length,
   };
 }
