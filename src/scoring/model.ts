@@ -1,7 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import type { FieldIssue } from '../platform/errors.ts';
 import { checkCondition, type DefinitionContext } from '../segments/check-definition.ts';
-import { ZCondition, ZPropertyFilter } from '../segments/condition.ts';
+import { atoms, ZCondition, ZPropertyFilter } from '../segments/condition.ts';
 
 /**
  * A scoring model: a versioned document of attribute rules (a condition on the contact, its
@@ -83,6 +83,11 @@ export const ZScoringModelDefinition = z
           .strict(),
       ])
       .optional(),
+    /**
+     * Scores whose crossing raises a `score.threshold_crossed` signal (seed 004: 50 → MQL list,
+     * 75 → notify sales, 20 → re-engagement): up when a score reaches one, down when it falls to it or below.
+     */
+    thresholds: z.array(z.number().int()).max(20).default([]),
     /** Named ranges of the score, lowest first: each from its `min` (inclusive) up to the next one's. */
     bands: z
       .array(z.object({ name: z.string().min(1).max(64), min: z.number().int(), max: z.number().int().optional() }).strict())
@@ -113,8 +118,15 @@ export function checkModel(model: ScoringModelDefinition, context: DefinitionCon
     if (seen.has(rule.id)) issues.push({ path: `${path}.id`, message: `rule id ${rule.id} is used twice` });
     seen.add(rule.id);
     if (rule.group && !groups.has(rule.group)) issues.push({ path: `${path}.group`, message: `no group ${rule.group} in groups` });
-    if (rule.kind === 'attribute') issues.push(...checkCondition(rule.condition, context, [path, 'condition']));
-    else {
+    if (rule.kind === 'attribute') {
+      issues.push(...checkCondition(rule.condition, context, [path, 'condition']));
+      for (const [atom, at] of atoms(rule.condition, [path, 'condition']))
+        if (atom.type === 'score' || atom.type === 'band')
+          issues.push({
+            path: at.join('.'),
+            message: 'a scoring rule cannot read scores (a score would depend on itself); use segments for that',
+          });
+    } else {
       if (rule.call === 'track' && !rule.event) issues.push({ path: `${path}.event`, message: 'a track rule needs the event name' });
       issues.push(
         ...checkCondition(

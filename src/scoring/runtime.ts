@@ -148,6 +148,7 @@ export async function scoreContacts(
   const ledger: Record<string, unknown>[] = [];
   const scores: Record<string, unknown>[] = [];
   const signals: Record<string, unknown>[] = [];
+  const thresholdSignals: Record<string, unknown>[] = [];
   const checks: { contact_id: string; due_at: Date }[] = [];
   for (const [contactId, attributes] of matched) {
     const result: ContactScore = scoreContact(model.definition, {
@@ -191,6 +192,16 @@ export async function scoreContacts(
         },
       });
     }
+    const from = before?.score ?? model.definition.floor;
+    for (const threshold of model.definition.thresholds) {
+      const direction =
+        from < threshold && result.score >= threshold ? 'up' : result.score <= threshold && from > threshold ? 'down' : undefined;
+      if (direction)
+        thresholdSignals.push({
+          contact_id: contactId,
+          data: { version: model.version, threshold, direction, from, to: result.score, cause },
+        });
+    }
     noteContactChange(tx, workspaceId, contactId, [`score:${model.id}`]);
   }
   if (ledger.length) {
@@ -213,6 +224,12 @@ export async function scoreContacts(
       INSERT INTO signals (workspace_id, kind, contact_id, subject_id, data, occurred_at)
       SELECT ${workspaceId}::uuid, 'score.band_changed', s.contact_id, ${model.id}::uuid, s.data, ${now}::timestamptz
       FROM json_to_recordset(${JSON.stringify(signals)}::json) AS s(contact_id uuid, data jsonb)`.execute(tx);
+  }
+  if (thresholdSignals.length) {
+    await sql`
+      INSERT INTO signals (workspace_id, kind, contact_id, subject_id, data, occurred_at)
+      SELECT ${workspaceId}::uuid, 'score.threshold_crossed', s.contact_id, ${model.id}::uuid, s.data, ${now}::timestamptz
+      FROM json_to_recordset(${JSON.stringify(thresholdSignals)}::json) AS s(contact_id uuid, data jsonb)`.execute(tx);
   }
   await tx
     .deleteFrom('score_checks')

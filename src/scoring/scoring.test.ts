@@ -7,6 +7,7 @@ import { ingestEvents } from '../events/ingest-events.ts';
 import { createVirtualClock } from '../platform/clock.ts';
 import { useTestDatabase } from '../platform/db/test-database.ts';
 import { KizunaError } from '../platform/errors.ts';
+import { createSegment, publishSegment, rebuildSegment } from '../segments/segments.ts';
 import { createTestWorkspace } from '../server/test-app.ts';
 import { drainDueScoreChecks } from './checks.ts';
 import { SEED_BANDS } from './model.ts';
@@ -71,6 +72,7 @@ const SEED_MODEL = {
       { afterDays: 60, points: 10 },
     ],
   },
+  thresholds: [20, 50, 75],
   bands: SEED_BANDS,
 };
 
@@ -98,14 +100,15 @@ async function setup() {
       .where('contact_id', '=', contactId)
       .orderBy('id')
       .execute();
-    const signals = await db
-      .selectFrom('signals')
-      .select(['kind', 'data'])
-      .where('contact_id', '=', contactId)
-      .where('kind', '=', 'score.band_changed')
-      .orderBy('id')
-      .execute();
-    return { ...row, ledger, bands: signals.map((s) => `${s.data.from}→${s.data.to}`) };
+    const signals = await db.selectFrom('signals').select(['kind', 'data']).where('contact_id', '=', contactId).orderBy('id').execute();
+    const of = (kind: string) => signals.filter((s) => s.kind === kind).map((s) => s.data);
+    return {
+      ...row,
+      ledger,
+      bands: of('score.band_changed').map((d) => `${d.from}→${d.to}`),
+      thresholds: of('score.threshold_crossed').map((d) => `${d.threshold} ${d.direction}`),
+      segment: of('segment.entered').length - of('segment.exited').length,
+    };
   };
   return { db, clock, workspaceId, model, send, state };
 }
@@ -126,6 +129,15 @@ describe('lead scoring (seed 004 BtoB SaaS)', () => {
       clock,
     );
     const id = (written as { id: string }).id;
+    // A segment on the score's band follows every change, decay included.
+    const hot = await createSegment(
+      db,
+      workspaceId,
+      { name: 'Very Hot', definition: { condition: { type: 'band', modelId: model.id, bands: ['Very Hot'] } } },
+      clock,
+    );
+    await publishSegment(db, workspaceId, hot.id, clock);
+    await rebuildSegment(db, workspaceId, hot.id, clock);
 
     // Fit: 100–500 employees +15, IT +20, manager +15.
     let s = await state(id);
@@ -147,7 +159,7 @@ describe('lead scoring (seed 004 BtoB SaaS)', () => {
 
     await send({ type: 'track', event: 'Demo Requested', messageId: 'demo-1' });
     s = await state(id);
-    expect(s).toMatchObject({ score: 90, band: 'Very Hot', bands: ['null→Hot', 'Hot→Very Hot'] });
+    expect(s).toMatchObject({ score: 90, band: 'Very Hot', bands: ['null→Hot', 'Hot→Very Hot'], segment: 1 });
     await send({ type: 'track', event: 'Email Opened', properties: { machine: false } });
     await send({ type: 'track', event: 'Email Opened', properties: { machine: true } }); // a privacy proxy: not scored
     s = await state(id);
@@ -177,6 +189,8 @@ describe('lead scoring (seed 004 BtoB SaaS)', () => {
     s = await state(id);
     expect(s).toMatchObject({ score: 67, band: 'Hot', points: { decay: -25 } });
     expect(s.bands.at(-1)).toBe('Very Hot→Hot');
+    expect(s.segment).toBe(0);
+    expect(s.thresholds).toEqual(['20 up', '50 up', '75 up', '75 down']);
     expect(s.ledger.filter((l) => l.rule === 'decay').map((l) => [l.delta, l.cause])).toEqual([
       [-5, 'time'],
       [-10, 'time'],
@@ -257,6 +271,14 @@ describe('lead scoring (seed 004 BtoB SaaS)', () => {
       'definition.bands.0.max',
     ],
     ['a negative cap', { rules: [track('x', 'x', 'Demo Requested', 5, { cap: -5 })], bands: SEED_BANDS }, 'definition.rules.0.cap'],
+    [
+      'a rule reading a score',
+      {
+        rules: [attribute('x', 'x', { type: 'score', modelId: '00000000-0000-4000-8000-000000000000', operator: 'gte', value: 5 }, 5)],
+        bands: SEED_BANDS,
+      },
+      'definition.rules.0.condition',
+    ],
   ])('rejects a model with %s, naming it, and saves nothing', async (_name, definition, path) => {
     const { db, clock, workspaceId } = await setup();
     const error = await createScoringModel(db, workspaceId, { name: 'bad', definition }, clock).catch((e) => e);

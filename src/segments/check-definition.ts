@@ -7,6 +7,8 @@ export interface DefinitionContext {
   /** Segments of the workspace, with the segments each one's definitions (draft and published) refer to. */
   segments: Map<string, Set<string>>;
   lists: Set<string>;
+  /** Published scoring models of the workspace, with their band names. */
+  models?: Map<string, string[]>;
   /** The segment being saved (undefined for a new one or a preview). */
   selfId?: string;
 }
@@ -67,6 +69,21 @@ export function checkCondition(condition: Condition, context: DefinitionContext,
       case 'list':
         if (!context.lists.has(atom.listId)) at([...path, 'listId'], `no list ${atom.listId} in this workspace`);
         break;
+      case 'score':
+      case 'band': {
+        const bands = context.models?.get(atom.modelId);
+        if (!bands) at([...path, 'modelId'], `no published scoring model ${atom.modelId} in this workspace`);
+        else if (atom.type === 'band')
+          atom.bands.forEach((band, i) => {
+            if (!bands.includes(band))
+              at([...path, 'bands', i], `the model has no band ${JSON.stringify(band)}; its bands are ${bands.join(', ')}`);
+          });
+        else if (atom.operator === 'between' && !Array.isArray(atom.value)) at([...path, 'value'], 'between expects [low, high]');
+        else if (atom.operator !== 'between' && Array.isArray(atom.value))
+          at([...path, 'value'], `${atom.operator} expects a single number`);
+        else if (Array.isArray(atom.value) && atom.value[0] > atom.value[1]) at([...path, 'value'], 'between expects the low value first');
+        break;
+      }
     }
   }
   return issues;

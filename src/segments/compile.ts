@@ -103,6 +103,15 @@ export function compileCondition(condition: Condition, s: Scope): Sql {
       return sql`(c.id IN (SELECT m.contact_id FROM segment_members m WHERE m.segment_id = ${condition.segmentId} AND m.exited_at IS NULL ${onlyContacts(s, sql.ref('m.contact_id'))}))`;
     case 'list':
       return sql`(c.id IN (SELECT l.contact_id FROM list_members l WHERE l.list_id = ${condition.listId} ${onlyContacts(s, sql.ref('l.contact_id'))}))`;
+    case 'score': {
+      const cmp =
+        condition.operator === 'between'
+          ? sql`k.score BETWEEN ${(condition.value as number[])[0]}::int AND ${(condition.value as number[])[1]}::int`
+          : sql`k.score ${sql.raw({ eq: '=', gt: '>', gte: '>=', lt: '<', lte: '<=' }[condition.operator])} ${condition.value as number}::int`;
+      return sql`(c.id IN (SELECT k.contact_id FROM contact_scores k WHERE k.model_id = ${condition.modelId} AND ${cmp} ${onlyContacts(s, sql.ref('k.contact_id'))}))`;
+    }
+    case 'band':
+      return sql`(c.id IN (SELECT k.contact_id FROM contact_scores k WHERE k.model_id = ${condition.modelId} AND k.band = ANY(${condition.bands}::text[]) ${onlyContacts(s, sql.ref('k.contact_id'))}))`;
   }
 }
 
@@ -578,6 +587,10 @@ export function dependencies(condition: Condition): {
         return;
       case 'list':
         reasons.add(`list:${c.listId}`);
+        return;
+      case 'score':
+      case 'band':
+        reasons.add(`score:${c.modelId}`);
         return;
     }
   };

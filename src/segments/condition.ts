@@ -137,6 +137,19 @@ export const ZConsentCondition = z
   .strict();
 
 export const ZSegmentCondition = z.object({ type: z.literal('segment'), segmentId: z.uuid() }).strict();
+/** A contact's current score under a published scoring model (no score yet: only negations match). */
+export const ZScoreCondition = z
+  .object({
+    type: z.literal('score'),
+    modelId: z.uuid(),
+    operator: z.enum(['eq', 'gt', 'gte', 'lt', 'lte', 'between']),
+    value: z.union([z.number().int(), z.tuple([z.number().int(), z.number().int()])]),
+  })
+  .strict();
+/** A contact's current band under a scoring model: one of the named bands. */
+export const ZBandCondition = z
+  .object({ type: z.literal('band'), modelId: z.uuid(), bands: z.array(z.string().min(1).max(64)).min(1).max(20) })
+  .strict();
 export const ZListCondition = z.object({ type: z.literal('list'), listId: z.uuid() }).strict();
 
 export type Condition =
@@ -149,7 +162,9 @@ export type Condition =
   | z.infer<typeof ZEmailCondition>
   | z.infer<typeof ZConsentCondition>
   | z.infer<typeof ZSegmentCondition>
-  | z.infer<typeof ZListCondition>;
+  | z.infer<typeof ZListCondition>
+  | z.infer<typeof ZScoreCondition>
+  | z.infer<typeof ZBandCondition>;
 export type EventCondition = z.infer<typeof ZEventCondition>;
 export type EventTimeCondition = z.infer<typeof ZEventTimeCondition>;
 export type FieldCondition = z.infer<typeof ZFieldCondition>;
@@ -167,6 +182,8 @@ export const ZCondition: z.ZodType<Condition> = z
       ZConsentCondition,
       ZSegmentCondition,
       ZListCondition,
+      ZScoreCondition,
+      ZBandCondition,
     ]),
   )
   // A name stops the OpenAPI generator from recursing into the grammar forever.

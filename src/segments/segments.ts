@@ -79,13 +79,29 @@ export function parseDefinition(raw: unknown, path = 'definition'): SegmentDefin
 /** Checks a definition against the workspace (fields, lists, segments, cycles); throws naming each problem. */
 /** What a condition is checked against in a workspace: its fields, its segments (and their references), its lists. */
 export async function definitionContext(db: Kysely<DB>, workspaceId: string, selfId?: string): Promise<DefinitionContext> {
-  const [customFields, segments, lists] = await Promise.all([
+  const [customFields, segments, lists, models] = await Promise.all([
     listCustomFields(db, workspaceId),
     segmentReads(db, workspaceId),
     db.selectFrom('lists').select('id').where('workspace_id', '=', workspaceId).execute(),
+    db
+      .selectFrom('scoring_models as m')
+      .innerJoin('scoring_model_versions as v', (join) =>
+        join.onRef('v.model_id', '=', 'm.id').onRef('v.version', '=', 'm.published_version'),
+      )
+      .select(['m.id', 'v.definition'])
+      .where('m.workspace_id', '=', workspaceId)
+      .where('m.archived_at', 'is', null)
+      .execute(),
   ]);
   const graph = new Map(segments.map((s) => [s.id, new Set(s.reads.flatMap((r) => [...r.segments]))]));
-  return { catalog: new FieldCatalog(customFields), segments: graph, lists: new Set(lists.map((l) => l.id)), selfId };
+  const bandsOf = (definition: unknown) => ((definition as { bands?: { name: string }[] }).bands ?? []).map((b) => b.name);
+  return {
+    catalog: new FieldCatalog(customFields),
+    segments: graph,
+    lists: new Set(lists.map((l) => l.id)),
+    models: new Map(models.map((m) => [m.id, bandsOf(m.definition)])),
+    selfId,
+  };
 }
 
 export async function checkDefinition(
