@@ -2,15 +2,17 @@ import { randomUUID } from 'node:crypto';
 import { z } from '@hono/zod-openapi';
 import type { Kysely } from 'kysely';
 import { parse as parseYaml } from 'yaml';
+import { listCustomFields } from '../contacts/custom-fields.ts';
 import type { Clock } from '../platform/clock.ts';
 import type { DB } from '../platform/db/schema.ts';
 import { invalidInput, issuesFromZod, KizunaError, notFound } from '../platform/errors.ts';
 import { enqueueJob, type Job } from '../platform/jobs/jobs.ts';
 import type { Logger } from '../platform/logger.ts';
+import { FieldCatalog } from '../segments/fields.ts';
 import { unitOfWork } from '../segments/membership.ts';
 import { definitionContext } from '../segments/segments.ts';
-import { checkModel, type ScoringModelDefinition, ZScoringModelDefinition } from './model.ts';
-import { loadScoringScope, scoreContacts } from './runtime.ts';
+import { type AttributeRule, type BehaviorRule, checkModel, type ScoringModelDefinition, ZScoringModelDefinition } from './model.ts';
+import { computeScores, loadScoringScope, scoreContacts } from './runtime.ts';
 
 export const SCORE_REBUILD_JOB = 'score-rebuild';
 const RESCORE_BATCH = 500;
@@ -227,6 +229,91 @@ async function loadModelRow(db: Kysely<DB>, workspaceId: string, id: string) {
     .executeTakeFirst();
   if (!row) throw notFound('scoring model', id);
   return row;
+}
+
+export const ZDryRun = z
+  .object({
+    contacts: z.number().int(),
+    /** Contacts whose score would change. */
+    changed: z.number().int(),
+    averageBefore: z.number(),
+    averageAfter: z.number(),
+    bands: z.array(z.object({ band: z.string().nullable(), before: z.number().int(), after: z.number().int() })),
+  })
+  .openapi('ScoringDryRun');
+
+/**
+ * What publishing the draft would do, computed from every contact's history now and written
+ * nowhere: how many scores change, the average, and the contacts per band before and after.
+ */
+export async function dryRunScoringModel(db: Kysely<DB>, workspaceId: string, id: string, clock: Clock): Promise<z.infer<typeof ZDryRun>> {
+  const row = await loadModelRow(db, workspaceId, id);
+  const definition = await parseModel(db, workspaceId, row.draft, 'draft');
+  const [workspace, customFields] = await Promise.all([
+    db.selectFrom('workspaces').select('timezone').where('id', '=', workspaceId).executeTakeFirstOrThrow(),
+    listCustomFields(db, workspaceId),
+  ]);
+  const scope = { workspaceId, timeZone: workspace.timezone, catalog: new FieldCatalog(customFields) };
+  const model = {
+    definition,
+    attributeRules: definition.rules.filter((r): r is AttributeRule => r.kind === 'attribute'),
+    behaviorRules: definition.rules.filter((r): r is BehaviorRule => r.kind === 'behavior'),
+  };
+  const now = clock.now();
+  const bands = new Map<string | null, { before: number; after: number }>();
+  const tally = (band: string | null, key: 'before' | 'after') => {
+    const entry = bands.get(band) ?? { before: 0, after: 0 };
+    entry[key]++;
+    bands.set(band, entry);
+  };
+  let contacts = 0;
+  let changed = 0;
+  let sumBefore = 0;
+  let sumAfter = 0;
+  let after = '00000000-0000-0000-0000-000000000000';
+  for (;;) {
+    const ids = (
+      await db
+        .selectFrom('contacts')
+        .select('id')
+        .where('workspace_id', '=', workspaceId)
+        .where('id', '>', after)
+        .orderBy('id')
+        .limit(RESCORE_BATCH)
+        .execute()
+    ).map((r) => r.id);
+    if (ids.length === 0) break;
+    const current = new Map(
+      (
+        await db
+          .selectFrom('contact_scores')
+          .select(['contact_id', 'score', 'band'])
+          .where('model_id', '=', id)
+          .where('contact_id', 'in', ids)
+          .execute()
+      ).map((r) => [r.contact_id, r]),
+    );
+    for (const [contactId, next] of await computeScores(db, scope, model, ids, now)) {
+      const before = current.get(contactId);
+      contacts++;
+      sumBefore += before?.score ?? 0;
+      sumAfter += next.score;
+      if (before?.score !== next.score) changed++;
+      tally(before?.band ?? null, 'before');
+      tally(next.band, 'after');
+    }
+    after = ids.at(-1)!;
+  }
+  const order = [...definition.bands.map((b) => b.name), null];
+  return {
+    contacts,
+    changed,
+    averageBefore: contacts ? Math.round((sumBefore / contacts) * 10) / 10 : 0,
+    averageAfter: contacts ? Math.round((sumAfter / contacts) * 10) / 10 : 0,
+    bands: [...bands]
+      .sort(([a], [b]) => (order.indexOf(a) === -1 ? 99 : order.indexOf(a)) - (order.indexOf(b) === -1 ? 99 : order.indexOf(b)))
+      .map(([band, counts]) => ({ band, ...counts })),
+  };
 }
 
 export const ZContactScores = z

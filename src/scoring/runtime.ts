@@ -98,15 +98,14 @@ export async function refreshScores(
 }
 
 /** Computes and stores the scores of some contacts under one model: ledger rows for every change, band signals, decay checks. */
-export async function scoreContacts(
+/** Computes (without writing) the scores of some contacts under a model, now. Contacts that no longer exist are left out. */
+export async function computeScores(
   tx: Kysely<DB>,
-  scope: ScoringScope,
-  model: PublishedModel,
+  scope: Pick<ScoringScope, 'workspaceId' | 'timeZone' | 'catalog'>,
+  model: Pick<PublishedModel, 'definition' | 'attributeRules' | 'behaviorRules'>,
   contactIds: string[],
-  clock: Clock,
-  causes: Map<string, string> | string,
-): Promise<void> {
-  const now = clock.now();
+  now: Date,
+): Promise<Map<string, ContactScore>> {
   const { workspaceId } = scope;
   const context = { workspaceId, now, timeZone: scope.timeZone, catalog: scope.catalog, contactIds };
   const matched = new Map<string, Set<string>>();
@@ -134,6 +133,24 @@ export async function scoreContacts(
       events.set(row.contact_id, list);
     }
   }
+  const scores = new Map<string, ContactScore>();
+  for (const [contactId, attributes] of matched)
+    scores.set(contactId, scoreContact(model.definition, { matchedAttributes: attributes, events: events.get(contactId) ?? [], now }));
+  return scores;
+}
+
+/** Computes and stores the scores of some contacts under one model: ledger rows for every change, band signals, decay checks. */
+export async function scoreContacts(
+  tx: Kysely<DB>,
+  scope: ScoringScope,
+  model: PublishedModel,
+  contactIds: string[],
+  clock: Clock,
+  causes: Map<string, string> | string,
+): Promise<void> {
+  const now = clock.now();
+  const { workspaceId } = scope;
+  const computed = await computeScores(tx, scope, model, contactIds, now);
   const stored = new Map(
     (
       await tx
@@ -150,12 +167,7 @@ export async function scoreContacts(
   const signals: Record<string, unknown>[] = [];
   const thresholdSignals: Record<string, unknown>[] = [];
   const checks: { contact_id: string; due_at: Date }[] = [];
-  for (const [contactId, attributes] of matched) {
-    const result: ContactScore = scoreContact(model.definition, {
-      matchedAttributes: attributes,
-      events: events.get(contactId) ?? [],
-      now,
-    });
+  for (const [contactId, result] of computed) {
     if (result.nextDecayAt) checks.push({ contact_id: contactId, due_at: result.nextDecayAt });
     const before = stored.get(contactId);
     const previous = before?.points ?? {};

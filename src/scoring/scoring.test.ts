@@ -11,7 +11,7 @@ import { createSegment, publishSegment, rebuildSegment } from '../segments/segme
 import { createTestWorkspace } from '../server/test-app.ts';
 import { drainDueScoreChecks } from './checks.ts';
 import { SEED_BANDS } from './model.ts';
-import { createScoringModel, explainScores, publishScoringModel, rescoreModel } from './models.ts';
+import { createScoringModel, dryRunScoringModel, explainScores, publishScoringModel, rescoreModel, updateScoringModel } from './models.ts';
 
 const database = useTestDatabase();
 const DAY = 86_400_000;
@@ -238,6 +238,28 @@ describe('lead scoring (seed 004 BtoB SaaS)', () => {
     s = await state(id);
     expect(s.score).toBe(62);
     expect(s.ledger).toHaveLength(ledgerCount);
+  });
+
+  it('a dry run reports how a draft would move the scores, writing nothing', async () => {
+    const { db, clock, workspaceId, model, send, state } = await setup();
+    const [written] = await bulkUpsertContacts(db, workspaceId, [{ email: 'demo@example.jp', externalIds: { user_id: 'u1' } }], clock);
+    const id = (written as { id: string }).id;
+    await send({ type: 'track', event: 'Demo Requested' });
+    expect((await state(id)).score).toBe(30);
+    const draft = { ...SEED_MODEL, rules: SEED_MODEL.rules.map((r) => (r.id === 'demo' ? { ...r, points: 60 } : r)) };
+    await updateScoringModel(db, workspaceId, model.id, { definition: draft }, clock);
+    const report = await dryRunScoringModel(db, workspaceId, model.id, clock);
+    expect(report).toEqual({
+      contacts: 1,
+      changed: 1,
+      averageBefore: 30,
+      averageAfter: 60,
+      bands: [
+        { band: 'Warm', before: 1, after: 0 },
+        { band: 'Hot', before: 0, after: 1 },
+      ],
+    });
+    expect((await state(id)).score).toBe(30);
   });
 
   it('caps a rule: blog reading earns at most 15', async () => {

@@ -222,6 +222,12 @@ const CASES: Case[] = [
     path: (a) => `/api/scoring-models/${a.modelId}/publish`,
     expect: 'not_found',
   },
+  {
+    method: 'POST',
+    route: '/api/scoring-models/{id}/dry-run',
+    path: (a) => `/api/scoring-models/${a.modelId}/dry-run`,
+    expect: 'not_found',
+  },
   { method: 'GET', route: '/api/contacts/{id}/scores', path: (a) => `/api/contacts/${a.contactId}/scores`, expect: 'not_found' },
   { method: 'GET', route: '/api/lists', path: () => '/api/lists', expect: 'invisible' },
   { method: 'POST', route: '/api/lists', path: () => '/api/lists', json: () => ({ name: 'B list' }), expect: 'invisible' },

@@ -1,12 +1,14 @@
 import { OpenAPIHono, z } from '@hono/zod-openapi';
 import {
   createScoringModel,
+  dryRunScoringModel,
   explainScores,
   getScoringModel,
   listScoringModels,
   publishScoringModel,
   updateScoringModel,
   ZContactScores,
+  ZDryRun,
   ZScoringModel,
   ZScoringModelInput,
   ZScoringModelPatch,
@@ -75,6 +77,17 @@ export function scoringModelRoutes(deps: ServerDeps) {
       deps.notifyWork?.();
       return c.json(model, 202);
     },
+  );
+  app.openapi(
+    jsonRoute({
+      method: 'post',
+      path: '/{id}/dry-run',
+      summary: 'What publishing the draft would change: scores changed, averages, contacts per band before and after (nothing is written)',
+      tags,
+      request: { params: ZId },
+      responses: { 200: jsonResponse(ZDryRun, 'The projected change') },
+    }),
+    async (c) => c.json(await dryRunScoringModel(deps.db, ws(c), c.req.valid('param').id, deps.clock), 200),
   );
   return app;
 }
