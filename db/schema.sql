@@ -313,6 +313,57 @@ ALTER TABLE public.jobs ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
 );
 
 --
+-- Name: lifecycle_settings; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.lifecycle_settings (
+    workspace_id uuid NOT NULL,
+    draft jsonb NOT NULL,
+    published_version integer,
+    updated_at timestamp with time zone NOT NULL
+);
+
+--
+-- Name: lifecycle_transitions; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.lifecycle_transitions (
+    id bigint NOT NULL,
+    workspace_id uuid NOT NULL,
+    contact_id uuid NOT NULL,
+    from_stage text,
+    to_stage text,
+    cause text NOT NULL,
+    rule text,
+    reason text,
+    occurred_at timestamp with time zone NOT NULL
+);
+
+--
+-- Name: lifecycle_transitions_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.lifecycle_transitions ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.lifecycle_transitions_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
+-- Name: lifecycle_versions; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.lifecycle_versions (
+    workspace_id uuid NOT NULL,
+    version integer NOT NULL,
+    definition jsonb NOT NULL,
+    published_at timestamp with time zone NOT NULL
+);
+
+--
 -- Name: list_members; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -654,6 +705,27 @@ ALTER TABLE ONLY public.jobs
     ADD CONSTRAINT jobs_pkey PRIMARY KEY (id);
 
 --
+-- Name: lifecycle_settings lifecycle_settings_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.lifecycle_settings
+    ADD CONSTRAINT lifecycle_settings_pkey PRIMARY KEY (workspace_id);
+
+--
+-- Name: lifecycle_transitions lifecycle_transitions_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.lifecycle_transitions
+    ADD CONSTRAINT lifecycle_transitions_pkey PRIMARY KEY (id);
+
+--
+-- Name: lifecycle_versions lifecycle_versions_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.lifecycle_versions
+    ADD CONSTRAINT lifecycle_versions_pkey PRIMARY KEY (workspace_id, version);
+
+--
 -- Name: list_members list_members_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -880,6 +952,18 @@ CREATE INDEX imports_workspace ON public.imports USING btree (workspace_id, crea
 --
 
 CREATE INDEX jobs_due ON public.jobs USING btree (run_at) WHERE (status = ANY (ARRAY['pending'::text, 'running'::text]));
+
+--
+-- Name: lifecycle_transitions_contact; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX lifecycle_transitions_contact ON public.lifecycle_transitions USING btree (contact_id, id);
+
+--
+-- Name: lifecycle_transitions_stage; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX lifecycle_transitions_stage ON public.lifecycle_transitions USING btree (workspace_id, to_stage, occurred_at);
 
 --
 -- Name: list_members_contact; Type: INDEX; Schema: public; Owner: -
@@ -1128,6 +1212,34 @@ ALTER TABLE ONLY public.imports
 
 ALTER TABLE ONLY public.jobs
     ADD CONSTRAINT jobs_workspace_id_fkey FOREIGN KEY (workspace_id) REFERENCES public.workspaces(id) ON DELETE CASCADE;
+
+--
+-- Name: lifecycle_settings lifecycle_settings_workspace_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.lifecycle_settings
+    ADD CONSTRAINT lifecycle_settings_workspace_id_fkey FOREIGN KEY (workspace_id) REFERENCES public.workspaces(id) ON DELETE CASCADE;
+
+--
+-- Name: lifecycle_transitions lifecycle_transitions_contact_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.lifecycle_transitions
+    ADD CONSTRAINT lifecycle_transitions_contact_id_fkey FOREIGN KEY (contact_id) REFERENCES public.contacts(id) ON DELETE CASCADE;
+
+--
+-- Name: lifecycle_transitions lifecycle_transitions_workspace_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.lifecycle_transitions
+    ADD CONSTRAINT lifecycle_transitions_workspace_id_fkey FOREIGN KEY (workspace_id) REFERENCES public.workspaces(id) ON DELETE CASCADE;
+
+--
+-- Name: lifecycle_versions lifecycle_versions_workspace_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.lifecycle_versions
+    ADD CONSTRAINT lifecycle_versions_workspace_id_fkey FOREIGN KEY (workspace_id) REFERENCES public.workspaces(id) ON DELETE CASCADE;
 
 --
 -- Name: list_members list_members_contact_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -

@@ -1,5 +1,6 @@
 import { type Kysely, type RawBuilder, sql } from 'kysely';
 import { listCustomFields } from '../contacts/custom-fields.ts';
+import { advanceStages, loadLifecycleScope } from '../lifecycle/lifecycle.ts';
 import type { Clock } from '../platform/clock.ts';
 import { type ContactChanges, contactChangesOf, noteContactChange, trackContactChanges } from '../platform/db/contact-changes.ts';
 import type { DB } from '../platform/db/schema.ts';
@@ -48,11 +49,18 @@ export async function reactToChanges(tx: Kysely<DB>, changes: ContactChanges, cl
     const batch = changes.take();
     const workspaces = new Set([...batch.contacts.keys(), ...batch.companies.keys()]);
     for (const workspaceId of workspaces) {
-      const [scope, scoring] = [await loadSegmentScope(tx, workspaceId), await loadScoringScope(tx, workspaceId)];
-      if (!scope && !scoring) continue;
+      const [scope, scoring, lifecycle] = [
+        await loadSegmentScope(tx, workspaceId),
+        await loadScoringScope(tx, workspaceId),
+        await loadLifecycleScope(tx, workspaceId),
+      ];
+      if (!scope && !scoring && !lifecycle) continue;
       const touched = new Map(batch.contacts.get(workspaceId) ?? []);
       const companies = batch.companies.get(workspaceId);
-      const readCompanies = scope?.segments.some((s) => s.reasons.has('company')) || scoring?.models.some((m) => m.reasons.has('company'));
+      const readCompanies =
+        scope?.segments.some((s) => s.reasons.has('company')) ||
+        scoring?.models.some((m) => m.reasons.has('company')) ||
+        lifecycle?.reasons.has('company');
       if (companies?.size && readCompanies) {
         const rows = await tx
           .selectFrom('contacts')
@@ -63,8 +71,10 @@ export async function reactToChanges(tx: Kysely<DB>, changes: ContactChanges, cl
         for (const { id } of rows) touched.set(id, new Set([...(touched.get(id) ?? []), 'company']));
       }
       if (touched.size === 0) continue;
-      // Scores first: a score change is noted as a change of its own, which the next round hands to segments.
+      // Scores, then stages (their rules may read scores), then segments. A score or stage change
+      // is noted as a change of its own, which the next round hands to what reads it.
       if (scoring) await refreshScores(tx, scoring, touched, clock);
+      if (lifecycle) await advanceStages(tx, lifecycle, touched, clock);
       if (scope) await refreshContacts(tx, scope, touched, clock, 'change');
     }
   }

@@ -229,6 +229,23 @@ const CASES: Case[] = [
     expect: 'not_found',
   },
   { method: 'GET', route: '/api/contacts/{id}/scores', path: (a) => `/api/contacts/${a.contactId}/scores`, expect: 'not_found' },
+  { method: 'GET', route: '/api/lifecycle', path: () => '/api/lifecycle', expect: 'invisible' },
+  {
+    method: 'PUT',
+    route: '/api/lifecycle',
+    path: () => '/api/lifecycle',
+    json: (a) => ({ definition: { rules: [{ stage: 'MQL', condition: { type: 'list', listId: a.listId } }] } }),
+    expect: 'rejected',
+  },
+  { method: 'POST', route: '/api/lifecycle/publish', path: () => '/api/lifecycle/publish', expect: 'invisible' },
+  {
+    method: 'POST',
+    route: '/api/contacts/{id}/stage',
+    path: (a) => `/api/contacts/${a.contactId}/stage`,
+    json: () => ({ stage: 'Customer' }),
+    expect: 'not_found',
+  },
+  { method: 'GET', route: '/api/contacts/{id}/transitions', path: (a) => `/api/contacts/${a.contactId}/transitions`, expect: 'not_found' },
   { method: 'GET', route: '/api/lists', path: () => '/api/lists', expect: 'invisible' },
   { method: 'POST', route: '/api/lists', path: () => '/api/lists', json: () => ({ name: 'B list' }), expect: 'invisible' },
   { method: 'GET', route: '/api/lists/{id}', path: (a) => `/api/lists/${a.listId}`, expect: 'not_found' },
@@ -423,7 +440,8 @@ async function snapshotA(workspaceId: string) {
       | 'list_members'
       | 'scoring_models'
       | 'contact_scores'
-      | 'score_ledger',
+      | 'score_ledger'
+      | 'lifecycle_transitions',
   ) => (await sql<Record<string, unknown>>`SELECT * FROM ${sql.table(table)} WHERE workspace_id = ${workspaceId}`.execute(db)).rows;
   const strip = (rows: Record<string, unknown>[]) =>
     rows.map(({ last_used_at: _, ...row }) => row).sort((x, y) => String(x.id ?? x.key).localeCompare(String(y.id ?? y.key)));
@@ -443,5 +461,6 @@ async function snapshotA(workspaceId: string) {
     scoringModels: strip(await of('scoring_models')),
     contactScores: (await of('contact_scores')).map((row) => JSON.stringify(row)).sort(),
     scoreLedger: (await of('score_ledger')).length,
+    transitions: (await of('lifecycle_transitions')).length,
   };
 }

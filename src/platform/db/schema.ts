@@ -31,6 +31,9 @@ export interface DB {
   contact_scores: ContactScoresTable;
   score_ledger: ScoreLedgerTable;
   score_checks: ScoreChecksTable;
+  lifecycle_settings: LifecycleSettingsTable;
+  lifecycle_versions: LifecycleVersionsTable;
+  lifecycle_transitions: LifecycleTransitionsTable;
   schema_migrations: SchemaMigrationsTable;
 }
 
@@ -379,6 +382,32 @@ export interface ScoreChecksTable {
   model_id: string;
   contact_id: string;
   due_at: Date;
+}
+
+export interface LifecycleSettingsTable {
+  workspace_id: string;
+  draft: Json;
+  published_version: number | null;
+  updated_at: Date;
+}
+
+export interface LifecycleVersionsTable {
+  workspace_id: string;
+  version: number;
+  definition: Json;
+  published_at: Date;
+}
+
+export interface LifecycleTransitionsTable {
+  id: Generated<string>;
+  workspace_id: string;
+  contact_id: string;
+  from_stage: string | null;
+  to_stage: string | null;
+  cause: string;
+  rule: string | null;
+  reason: string | null;
+  occurred_at: Date;
 }
 
 export interface SchemaMigrationsTable {

@@ -1,0 +1,83 @@
+import { OpenAPIHono, z } from '@hono/zod-openapi';
+import {
+  changeStage,
+  getLifecycle,
+  listTransitions,
+  publishLifecycle,
+  saveLifecycleDraft,
+  ZLifecycleSettings,
+  ZStageChange,
+  ZTransition,
+} from '../../lifecycle/lifecycle.ts';
+import { unitOfWork } from '../../segments/membership.ts';
+import type { AppEnv, ServerDeps } from '../deps.ts';
+import { jsonBody, jsonResponse, jsonRoute, ws, ZId } from '../openapi-helpers.ts';
+
+const tags = ['Lifecycle'];
+
+export function lifecycleRoutes(deps: ServerDeps) {
+  const app = new OpenAPIHono<AppEnv>();
+  app.openapi(
+    jsonRoute({
+      method: 'get',
+      path: '/',
+      summary: 'The workspace’s lifecycle: stages, stage rules (draft and published)',
+      tags,
+      responses: { 200: jsonResponse(ZLifecycleSettings, 'The lifecycle') },
+    }),
+    async (c) => c.json(await getLifecycle(deps.db, ws(c)), 200),
+  );
+  app.openapi(
+    jsonRoute({
+      method: 'put',
+      path: '/',
+      summary: 'Replace the lifecycle draft ({"definition": {stages, offPath, rules}}); publish to apply it',
+      tags,
+      request: jsonBody(z.object({ definition: z.unknown() }).openapi('LifecycleInput')),
+      responses: { 200: jsonResponse(ZLifecycleSettings, 'The lifecycle') },
+    }),
+    async (c) => c.json(await saveLifecycleDraft(deps.db, ws(c), c.req.valid('json'), deps.clock), 200),
+  );
+  app.openapi(
+    jsonRoute({
+      method: 'post',
+      path: '/publish',
+      summary: 'Publish the lifecycle draft: from now on its rules move contacts forward as their data changes',
+      tags,
+      responses: { 200: jsonResponse(ZLifecycleSettings, 'The lifecycle') },
+    }),
+    async (c) => c.json(await publishLifecycle(deps.db, ws(c), deps.clock), 200),
+  );
+  return app;
+}
+
+export function contactStageRoutes(deps: ServerDeps) {
+  const app = new OpenAPIHono<AppEnv>();
+  app.openapi(
+    jsonRoute({
+      method: 'post',
+      path: '/{id}/stage',
+      summary: 'Set a contact’s stage explicitly (backward moves, e.g. sales rejects → Recycled, need a reason)',
+      tags,
+      request: { params: ZId, ...jsonBody(ZStageChange) },
+      responses: { 200: jsonResponse(z.object({ transitions: z.array(ZTransition) }), 'The contact’s transitions') },
+    }),
+    async (c) => {
+      const id = c.req.valid('param').id;
+      await unitOfWork(deps.db, deps.clock, (tx) => changeStage(tx, ws(c), id, c.req.valid('json'), 'api', deps.clock));
+      return c.json({ transitions: await listTransitions(deps.db, ws(c), id) }, 200);
+    },
+  );
+  app.openapi(
+    jsonRoute({
+      method: 'get',
+      path: '/{id}/transitions',
+      summary: 'A contact’s stage transitions: from, to, cause (rule, user, api), rule or reason, time',
+      tags,
+      request: { params: ZId },
+      responses: { 200: jsonResponse(z.object({ transitions: z.array(ZTransition) }), 'The transitions') },
+    }),
+    async (c) => c.json({ transitions: await listTransitions(deps.db, ws(c), c.req.valid('param').id) }, 200),
+  );
+  return app;
+}
