@@ -49,11 +49,16 @@ export async function reactToChanges(tx: Kysely<DB>, changes: ContactChanges, cl
     const batch = changes.take();
     const workspaces = new Set([...batch.contacts.keys(), ...batch.companies.keys()]);
     for (const workspaceId of workspaces) {
-      const [scope, scoring, lifecycle] = [
-        await loadSegmentScope(tx, workspaceId),
-        await loadScoringScope(tx, workspaceId),
-        await loadLifecycleScope(tx, workspaceId),
-      ];
+      // One round trip tells whether anything reacts at all (the common case on a busy ingest path: nothing).
+      const { rows } = await sql<{ segments: boolean; models: boolean; lifecycle: boolean }>`SELECT
+        EXISTS (SELECT 1 FROM segments WHERE workspace_id = ${workspaceId} AND published_version IS NOT NULL AND archived_at IS NULL) AS segments,
+        EXISTS (SELECT 1 FROM scoring_models WHERE workspace_id = ${workspaceId} AND published_version IS NOT NULL AND archived_at IS NULL) AS models,
+        EXISTS (SELECT 1 FROM lifecycle_settings WHERE workspace_id = ${workspaceId} AND published_version IS NOT NULL) AS lifecycle`.execute(tx);
+      const live = rows[0]!;
+      if (!live.segments && !live.models && !live.lifecycle) continue;
+      const scope = live.segments ? await loadSegmentScope(tx, workspaceId) : undefined;
+      const scoring = live.models ? await loadScoringScope(tx, workspaceId) : undefined;
+      const lifecycle = live.lifecycle ? await loadLifecycleScope(tx, workspaceId) : undefined;
       if (!scope && !scoring && !lifecycle) continue;
       const touched = new Map(batch.contacts.get(workspaceId) ?? []);
       const companies = batch.companies.get(workspaceId);
