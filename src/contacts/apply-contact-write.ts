@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { logStageWrites } from '../lifecycle/lifecycle.ts';
 import type { Clock } from '../platform/clock.ts';
 import { fieldReasons, noteContactChange } from '../platform/db/contact-changes.ts';
 import type { DB } from '../platform/db/schema.ts';
@@ -35,4 +36,6 @@ export async function applyContactWrite(
     .where('id', '=', contactId)
     .execute();
   noteContactChange(tx, workspaceId, contactId, fieldReasons(Object.keys(set)));
+  if ('lifecycle_stage' in set)
+    await logStageWrites(tx, workspaceId, [{ contactId, from: row.lifecycle_stage, to: set.lifecycle_stage ?? null }], 'api', clock.now());
 }

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import { resolveCompanies } from '../companies/resolve-companies.ts';
+import { logStageWrites } from '../lifecycle/lifecycle.ts';
 import type { Clock } from '../platform/clock.ts';
 import { fieldReasons, noteContactChange } from '../platform/db/contact-changes.ts';
 import type { ContactRow, DB } from '../platform/db/schema.ts';
@@ -157,6 +158,14 @@ export async function updateContact(db: Kysely<DB>, workspaceId: string, id: str
           .where('id', '=', id)
           .execute();
         noteContactChange(tx, workspaceId, id, fieldReasons(Object.keys(changes)));
+        if ('lifecycle_stage' in changes)
+          await logStageWrites(
+            tx,
+            workspaceId,
+            [{ contactId: id, from: row.lifecycle_stage, to: changes.lifecycle_stage ?? null }],
+            'api',
+            clock.now(),
+          );
       }
     }),
   );

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { type CompanyCache, resolveCompanies } from '../companies/resolve-companies.ts';
+import { logStageWrites } from '../lifecycle/lifecycle.ts';
 import type { Clock } from '../platform/clock.ts';
 import { fieldReasons, noteContactChange } from '../platform/db/contact-changes.ts';
 import type { ContactRow, DB } from '../platform/db/schema.ts';
@@ -44,7 +45,7 @@ export async function upsertContacts(
   workspaceId: string,
   writes: ContactWrite[],
   clock: Clock,
-  { companyCache }: { companyCache?: CompanyCache } = {},
+  { companyCache, cause = 'api' }: { companyCache?: CompanyCache; cause?: 'api' | 'import' } = {},
 ): Promise<ContactWriteOutcome[]> {
   const written = groupWrites(writes);
   const { groups, matches } = foldSameContact(written, await matchStoredContacts(tx, workspaceId, written));
@@ -52,6 +53,8 @@ export async function upsertContacts(
   const outcomes: ContactWriteOutcome[] = [];
   const inserts: ContactRow[] = [];
   const updates: { id: string; set: Partial<ContactRow> }[] = [];
+  // Stages before this batch, for the transition log.
+  const stages = new Map<string, string | null>();
   const externalIds: { contact_id: string; source: string; external_id: string }[] = [];
   const replacedExternalIds: typeof externalIds = [];
   // Rows whose company is still to be found; the lookup runs once for the whole batch.
@@ -65,6 +68,7 @@ export async function upsertContacts(
       continue;
     }
     const found = match.kind === 'found' ? match : undefined;
+    if (found) stages.set(found.row.id, found.row.lifecycle_stage);
     const id = found?.row.id ?? randomUUID();
     // undefined until the first write of a new person: mergeContact then takes its values as they are.
     let state: (Partial<ContactRow> & Pick<ContactRow, 'email' | 'tags' | 'custom'>) | undefined = found?.row;
@@ -135,6 +139,13 @@ export async function upsertContacts(
   await insertContactRows(tx, inserts);
   await updateContactRows(tx, workspaceId, updates);
   for (const row of inserts) noteContactChange(tx, workspaceId, row.id, ['all']);
+  const stageWrites = [
+    ...inserts.filter((r) => r.lifecycle_stage).map((r) => ({ contactId: r.id, from: null, to: r.lifecycle_stage })),
+    ...updates
+      .filter((u) => 'lifecycle_stage' in u.set)
+      .map((u) => ({ contactId: u.id, from: stages.get(u.id) ?? null, to: u.set.lifecycle_stage ?? null })),
+  ];
+  await logStageWrites(tx, workspaceId, stageWrites, cause, now);
   for (const { id, set } of updates) noteContactChange(tx, workspaceId, id, fieldReasons(Object.keys(set)));
   for (const old of replacedExternalIds) {
     await tx

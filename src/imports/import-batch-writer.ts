@@ -51,7 +51,7 @@ export function createBatchWriter({
         // reruns the import, which finds the contacts already written.
         if (!durable) await sql`SET LOCAL synchronous_commit = off`.execute(tx);
         forgetUnsettled(companyCache);
-        const outcomes = writes.length ? await upsertContacts(tx, workspaceId, writes, clock, { companyCache }) : [];
+        const outcomes = writes.length ? await upsertContacts(tx, workspaceId, writes, clock, { companyCache, cause: 'import' }) : [];
         const next = { ...counts, total: counts.total + current.length };
         const issues = current.flatMap((p) => p.issues);
         for (const outcome of outcomes) for (const i of describeOutcome(outcome, next)) issues.push(i);

@@ -4,6 +4,7 @@ import { bulkUpsertContacts, updateContact } from '../contacts/contacts.ts';
 import { createPartitionCache } from '../events/event-partitions.ts';
 import type { SegmentCall } from '../events/event-schema.ts';
 import { ingestEvents } from '../events/ingest-events.ts';
+import { importContacts } from '../imports/import-contacts.ts';
 import { createVirtualClock } from '../platform/clock.ts';
 import { useTestDatabase } from '../platform/db/test-database.ts';
 import { KizunaError } from '../platform/errors.ts';
@@ -165,6 +166,22 @@ describe('lifecycle stages', () => {
     const id = (written as { id: string }).id;
     await send('u2', { type: 'track', event: 'Demo Requested' });
     expect(await stageOf(id)).toBe('Lead');
+  });
+
+  it('stages written by a PATCH or an import are logged with that cause', async () => {
+    const { db, clock, workspaceId, stageOf } = await setup();
+    const csv = Buffer.from('メールアドレス,ステージ\nimported@example.jp,Customer\n');
+    await importContacts({ db, workspaceId, source: { buffer: csv }, clock });
+    const imported = await db.selectFrom('contacts').select('id').where('email', '=', 'imported@example.jp').executeTakeFirstOrThrow();
+    expect(await stageOf(imported.id)).toBe('Customer');
+    expect((await listTransitions(db, workspaceId, imported.id)).map((t) => `${t.from}→${t.to} ${t.cause}`)).toEqual([
+      'null→Customer import',
+    ]);
+    await updateContact(db, workspaceId, imported.id, { lifecycleStage: 'Opportunity' }, clock);
+    expect((await listTransitions(db, workspaceId, imported.id)).map((t) => `${t.from}→${t.to} ${t.cause}`)).toEqual([
+      'null→Customer import',
+      'Customer→Opportunity api',
+    ]);
   });
 
   it('rules only move forward: a Customer who matches the MQL rule stays a Customer', async () => {

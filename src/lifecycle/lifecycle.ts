@@ -272,6 +272,49 @@ async function recordTransition(
   noteContactChange(tx, workspaceId, contactId, ['field:lifecycle_stage']);
 }
 
+/**
+ * Logs stage changes that a contact write made itself (a PATCH, an import row, identify traits):
+ * a transition row and a signal each, with the write's cause. The write has already set the stage.
+ */
+export async function logStageWrites(
+  tx: Kysely<DB>,
+  workspaceId: string,
+  changes: { contactId: string; from: string | null; to: string | null }[],
+  cause: 'api' | 'import',
+  now: Date,
+): Promise<void> {
+  const moved = changes.filter((c) => c.from !== c.to);
+  if (moved.length === 0) return;
+  await tx
+    .insertInto('lifecycle_transitions')
+    .values(
+      moved.map((c) => ({
+        workspace_id: workspaceId,
+        contact_id: c.contactId,
+        from_stage: c.from,
+        to_stage: c.to,
+        cause,
+        rule: null,
+        reason: null,
+        occurred_at: now,
+      })),
+    )
+    .execute();
+  await tx
+    .insertInto('signals')
+    .values(
+      moved.map((c) => ({
+        workspace_id: workspaceId,
+        kind: 'lifecycle.stage_changed',
+        contact_id: c.contactId,
+        subject_id: c.contactId,
+        data: JSON.stringify({ from: c.from, to: c.to, cause, rule: null, reason: null }),
+        occurred_at: now,
+      })),
+    )
+    .execute();
+}
+
 export const ZStageChange = z
   .object({
     stage: ZStage.nullable(),

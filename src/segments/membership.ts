@@ -53,7 +53,9 @@ export async function reactToChanges(tx: Kysely<DB>, changes: ContactChanges, cl
       const { rows } = await sql<{ segments: boolean; models: boolean; lifecycle: boolean }>`SELECT
         EXISTS (SELECT 1 FROM segments WHERE workspace_id = ${workspaceId} AND published_version IS NOT NULL AND archived_at IS NULL) AS segments,
         EXISTS (SELECT 1 FROM scoring_models WHERE workspace_id = ${workspaceId} AND published_version IS NOT NULL AND archived_at IS NULL) AS models,
-        EXISTS (SELECT 1 FROM lifecycle_settings WHERE workspace_id = ${workspaceId} AND published_version IS NOT NULL) AS lifecycle`.execute(tx);
+        EXISTS (SELECT 1 FROM lifecycle_settings WHERE workspace_id = ${workspaceId} AND published_version IS NOT NULL) AS lifecycle`.execute(
+        tx,
+      );
       const live = rows[0]!;
       if (!live.segments && !live.models && !live.lifecycle) continue;
       const scope = live.segments ? await loadSegmentScope(tx, workspaceId) : undefined;
