@@ -15,7 +15,7 @@ import { assertIngestedEvents } from './ingest-check.ts';
 import type { BenchContext } from './run.ts';
 import { type LoadRun, percentile, sendBatches } from './send-batches.ts';
 
-const BATCH_SIZE = 100;
+export const BATCH_SIZE = 100;
 // The high end of the issue's 4–8 concurrent clients: a fleet of senders, which is the load that
 // group commit is for (requests waiting behind a transaction are stored together).
 const CLIENTS = 8;
@@ -65,8 +65,15 @@ export async function benchIngest({ rows, engines, serverUrl, log }: BenchContex
   return results;
 }
 
-async function timeIngest(database: Database, calls: SyntheticCall[], log: BenchContext['log']): Promise<LoadRun> {
+/** Posts the calls to a fresh workspace (after `prepare`, which may publish models and rules) and checks what was stored. */
+export async function timeIngest(
+  database: Database,
+  calls: SyntheticCall[],
+  log: BenchContext['log'],
+  prepare?: (workspaceId: string) => Promise<void>,
+): Promise<LoadRun> {
   const workspace = await freshWorkspace(database);
+  await prepare?.(workspace.id);
   const { key } = await createApiKey(database.db, { workspaceId: workspace.id, name: 'bench', scope: 'write' }, systemClock);
   // A rate far above the offered load: the benchmark measures ingestion, not the limiter.
   const config = loadConfig({ env: {}, flags: { logLevel: 'silent', logFormat: 'json', ingestPerSecond: 10_000_000 } });
@@ -129,7 +136,7 @@ function listen(fetch: Parameters<typeof serve>[0]['fetch']): Promise<{ baseUrl:
   });
 }
 
-function benchDatabaseUrl(serverUrl: string): string {
+export function benchDatabaseUrl(serverUrl: string): string {
   const url = new URL(serverUrl);
   url.pathname = `/${BENCH_DATABASE}`;
   return url.toString();

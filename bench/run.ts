@@ -3,6 +3,7 @@ import type { Engine } from '../src/platform/db/database.ts';
 import { BENCH_DATABASE } from './bench-database.ts';
 import { benchImport } from './import.ts';
 import { benchIngest } from './ingest.ts';
+import { benchScoring } from './scoring.ts';
 import { benchSegments } from './segments.ts';
 
 export interface BenchContext {
@@ -17,6 +18,7 @@ const BENCHMARKS: Record<string, (context: BenchContext) => Promise<string[]>> =
   import: benchImport,
   ingest: benchIngest,
   segments: benchSegments,
+  scoring: benchScoring,
 };
 
 const USAGE = `usage: npm run bench -- [${Object.keys(BENCHMARKS).join('|')} …] [--rows N] [--engine pglite|postgres|both]

@@ -212,6 +212,7 @@ export async function advanceStages(tx: Kysely<DB>, scope: LifecycleScope, touch
     .execute();
   const current = new Map(stages.map((s) => [s.id, s.lifecycle_stage]));
   const position = (stage: string | null) => (stage === null ? -1 : definition.stages.indexOf(stage));
+  const moves: Move[] = [];
   for (const row of rows) {
     const from = current.get(row.id) ?? null;
     if (from && definition.finalStages.includes(from)) continue;
@@ -227,49 +228,39 @@ export async function advanceStages(tx: Kysely<DB>, scope: LifecycleScope, touch
     // Forward only: from an earlier stage, from no stage, or from off the path (Recycled re-qualifies).
     const offPath = from !== null && position(from) === -1;
     if (!offPath && position(target.stage) <= position(from)) continue;
-    await recordTransition(
-      tx,
-      scope.workspaceId,
-      row.id,
-      { from, to: target.stage, cause: 'rule', rule: target.label ?? `${target.stage} rule` },
-      now,
-    );
+    moves.push({ contactId: row.id, from, to: target.stage, cause: 'rule', rule: target.label ?? `${target.stage} rule` });
   }
+  await recordTransitions(tx, scope.workspaceId, moves, now);
 }
 
-async function recordTransition(
-  tx: Kysely<DB>,
-  workspaceId: string,
-  contactId: string,
-  t: { from: string | null; to: string | null; cause: string; rule?: string | null; reason?: string | null },
-  now: Date,
-): Promise<void> {
-  await tx.updateTable('contacts').set({ lifecycle_stage: t.to, updated_at: now }).where('id', '=', contactId).execute();
-  await tx
-    .insertInto('lifecycle_transitions')
-    .values({
-      workspace_id: workspaceId,
-      contact_id: contactId,
-      from_stage: t.from,
-      to_stage: t.to,
-      cause: t.cause,
-      rule: t.rule ?? null,
-      reason: t.reason ?? null,
-      occurred_at: now,
-    })
-    .execute();
-  await tx
-    .insertInto('signals')
-    .values({
-      workspace_id: workspaceId,
-      kind: 'lifecycle.stage_changed',
-      contact_id: contactId,
-      subject_id: contactId,
-      data: JSON.stringify({ from: t.from, to: t.to, cause: t.cause, rule: t.rule ?? null, reason: t.reason ?? null }),
-      occurred_at: now,
-    })
-    .execute();
-  noteContactChange(tx, workspaceId, contactId, ['field:lifecycle_stage']);
+interface Move {
+  contactId: string;
+  from: string | null;
+  to: string | null;
+  cause: string;
+  rule?: string | null;
+  reason?: string | null;
+}
+
+/** Writes stage moves in three statements however many: the contacts' stage, the transition log, the signals. */
+async function recordTransitions(tx: Kysely<DB>, workspaceId: string, moves: Move[], now: Date): Promise<void> {
+  if (moves.length === 0) return;
+  const json = JSON.stringify(moves.map((m) => ({ ...m, rule: m.rule ?? null, reason: m.reason ?? null })));
+  const columns = sql`json_to_recordset(${json}::json) AS m("contactId" uuid, "from" text, "to" text, cause text, rule text, reason text)`;
+  await sql`
+    UPDATE contacts AS c SET lifecycle_stage = m."to", updated_at = ${now}::timestamptz FROM ${columns}
+    WHERE c.id = m."contactId" AND c.workspace_id = ${workspaceId}`.execute(tx);
+  await sql`
+    INSERT INTO lifecycle_transitions (workspace_id, contact_id, from_stage, to_stage, cause, rule, reason, occurred_at)
+    SELECT ${workspaceId}::uuid, m."contactId", m."from", m."to", m.cause, m.rule, m.reason, ${now}::timestamptz FROM ${columns}`.execute(
+    tx,
+  );
+  await sql`
+    INSERT INTO signals (workspace_id, kind, contact_id, subject_id, data, occurred_at)
+    SELECT ${workspaceId}::uuid, 'lifecycle.stage_changed', m."contactId", m."contactId",
+      jsonb_build_object('from', m."from", 'to', m."to", 'cause', m.cause, 'rule', m.rule, 'reason', m.reason), ${now}::timestamptz
+    FROM ${columns}`.execute(tx);
+  for (const move of moves) noteContactChange(tx, workspaceId, move.contactId, ['field:lifecycle_stage']);
 }
 
 /**
@@ -358,7 +349,7 @@ export async function changeStage(
     (from !== null && definition.stages.indexOf(stage) < definition.stages.indexOf(from));
   if (backward && !reason)
     throw invalidInput([{ path: 'reason', message: `moving back from ${from ?? 'no stage'} to ${stage ?? 'no stage'} needs a reason` }]);
-  await recordTransition(tx, workspaceId, contactId, { from, to: stage, cause, reason }, clock.now());
+  await recordTransitions(tx, workspaceId, [{ contactId, from, to: stage, cause, reason }], clock.now());
 }
 
 export const ZTransition = z

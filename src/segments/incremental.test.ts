@@ -203,6 +203,7 @@ async function run(ops: Op[]): Promise<void> {
     .selectFrom('signals')
     .select(['kind', 'contact_id', 'subject_id'])
     .where('workspace_id', '=', workspaceId)
+    .where('kind', 'in', ['segment.entered', 'segment.exited'])
     .orderBy('id')
     .execute();
   const state = new Map<string, string>();

@@ -45,22 +45,14 @@ export async function unitOfWork<T>(db: Kysely<DB>, clock: Clock, work: (tx: Kys
 
 /** Applies what a unit of work changed to segment memberships (repeats while reactions note more). */
 export async function reactToChanges(tx: Kysely<DB>, changes: ContactChanges, clock: Clock): Promise<void> {
+  // What reacts in a workspace does not change within the transaction: loaded once for all rounds.
+  const scopes = new Map<string, Awaited<ReturnType<typeof loadReactions>>>();
   while (!changes.empty) {
     const batch = changes.take();
     const workspaces = new Set([...batch.contacts.keys(), ...batch.companies.keys()]);
     for (const workspaceId of workspaces) {
-      // One round trip tells whether anything reacts at all (the common case on a busy ingest path: nothing).
-      const { rows } = await sql<{ segments: boolean; models: boolean; lifecycle: boolean }>`SELECT
-        EXISTS (SELECT 1 FROM segments WHERE workspace_id = ${workspaceId} AND published_version IS NOT NULL AND archived_at IS NULL) AS segments,
-        EXISTS (SELECT 1 FROM scoring_models WHERE workspace_id = ${workspaceId} AND published_version IS NOT NULL AND archived_at IS NULL) AS models,
-        EXISTS (SELECT 1 FROM lifecycle_settings WHERE workspace_id = ${workspaceId} AND published_version IS NOT NULL) AS lifecycle`.execute(
-        tx,
-      );
-      const live = rows[0]!;
-      if (!live.segments && !live.models && !live.lifecycle) continue;
-      const scope = live.segments ? await loadSegmentScope(tx, workspaceId) : undefined;
-      const scoring = live.models ? await loadScoringScope(tx, workspaceId) : undefined;
-      const lifecycle = live.lifecycle ? await loadLifecycleScope(tx, workspaceId) : undefined;
+      if (!scopes.has(workspaceId)) scopes.set(workspaceId, await loadReactions(tx, workspaceId));
+      const { scope, scoring, lifecycle } = scopes.get(workspaceId)!;
       if (!scope && !scoring && !lifecycle) continue;
       const touched = new Map(batch.contacts.get(workspaceId) ?? []);
       const companies = batch.companies.get(workspaceId);
@@ -85,6 +77,23 @@ export async function reactToChanges(tx: Kysely<DB>, changes: ContactChanges, cl
       if (scope) await refreshContacts(tx, scope, touched, clock, 'change');
     }
   }
+}
+
+/** Whatever reacts to contact changes in a workspace: published segments, scoring models, lifecycle rules. */
+async function loadReactions(tx: Kysely<DB>, workspaceId: string) {
+  // One round trip tells whether anything reacts at all (the common case on a busy ingest path: nothing).
+  const { rows } = await sql<{ segments: boolean; models: boolean; lifecycle: boolean }>`SELECT
+    EXISTS (SELECT 1 FROM segments WHERE workspace_id = ${workspaceId} AND published_version IS NOT NULL AND archived_at IS NULL) AS segments,
+    EXISTS (SELECT 1 FROM scoring_models WHERE workspace_id = ${workspaceId} AND published_version IS NOT NULL AND archived_at IS NULL) AS models,
+    EXISTS (SELECT 1 FROM lifecycle_settings WHERE workspace_id = ${workspaceId} AND published_version IS NOT NULL) AS lifecycle`.execute(
+    tx,
+  );
+  const live = rows[0]!;
+  return {
+    scope: live.segments ? await loadSegmentScope(tx, workspaceId) : undefined,
+    scoring: live.models ? await loadScoringScope(tx, workspaceId) : undefined,
+    lifecycle: live.lifecycle ? await loadLifecycleScope(tx, workspaceId) : undefined,
+  };
 }
 
 /** The published segments of a workspace with what they depend on; undefined when there are none. */

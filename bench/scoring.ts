@@ -1,0 +1,161 @@
+import { publishLifecycle, saveLifecycleDraft } from '../src/lifecycle/lifecycle.ts';
+import { systemClock } from '../src/platform/clock.ts';
+import { openDatabase } from '../src/platform/db/database.ts';
+import { SEED_BANDS } from '../src/scoring/model.ts';
+import { createScoringModel, publishScoringModel } from '../src/scoring/models.ts';
+import { openBenchDatabase } from './bench-database.ts';
+import { generateEvents } from './generate-events.ts';
+import { benchDatabaseUrl, timeIngest } from './ingest.ts';
+import type { BenchContext } from './run.ts';
+import { percentile } from './send-batches.ts';
+
+const field = (name: string, operator: string, value?: unknown) => ({
+  type: 'field',
+  field: name,
+  operator,
+  ...(value === undefined ? {} : { value }),
+});
+const page = (id: string, prefix: string, points: number, extra = {}) => ({
+  id,
+  label: id,
+  kind: 'behavior',
+  call: 'page',
+  where: [{ property: 'path', operator: 'starts_with', value: prefix }],
+  points,
+  ...extra,
+});
+const track = (id: string, event: string, points: number, extra = {}) => ({ id, label: id, kind: 'behavior', event, points, ...extra });
+const attribute = (id: string, condition: unknown, points: number) => ({ id, label: id, kind: 'attribute', condition, points });
+
+/** Three models, thirty rules: fit (attributes), engagement (behaviour with limits and decay), product usage. */
+const MODELS = [
+  {
+    name: 'fit',
+    rules: [
+      attribute('size_small', field('company.employeeCount', 'lt', 100), 5),
+      attribute('size_mid', field('company.employeeCount', 'between', [100, 999]), 15),
+      attribute('size_large', field('company.employeeCount', 'gte', 1000), 25),
+      attribute('industry', field('company.industry', 'in', ['Software', 'Finance']), 20),
+      attribute('decision', field('roleLevel', 'gte', 'director'), 25),
+      attribute('influencer', field('roleLevel', 'in', ['lead', 'manager']), 15),
+      attribute('staff', field('roleLevel', 'eq', 'staff'), 5),
+      attribute('jp', field('country', 'eq', 'JP'), 5),
+      attribute('free_mail', field('email', 'ends_with', '@gmail.com'), -10),
+      attribute('has_phone', field('phone', 'is_set'), 3),
+    ],
+  },
+  {
+    name: 'engagement',
+    rules: [
+      page('pricing', '/pricing', 10, { oncePerDays: 1 }),
+      page('case_study', '/case-studies', 8),
+      page('features', '/features', 7, { cap: 21 }),
+      page('blog', '/blog', 3, { cap: 15 }),
+      page('webinars', '/webinars', 5),
+      page('contact', '/contact', 10),
+      page('docs', '/docs', 2, { cap: 10 }),
+      track('whitepaper', 'Whitepaper Downloaded', 15),
+      track('webinar', 'Webinar Registered', 20),
+      track('demo', 'Demo Requested', 30),
+      track('cta', 'CTA Clicked', 5, { maxTimes: 3 }),
+      track('video', 'Video Played', 3),
+    ],
+    decay: {
+      everyDays: 30,
+      steps: [
+        { afterDays: 30, points: 5 },
+        { afterDays: 60, points: 10 },
+      ],
+    },
+  },
+  {
+    name: 'product',
+    rules: [
+      track('signed_in', 'Signed In', 1, { oncePerDays: 1 }),
+      track('trial', 'Trial Started', 20, { maxTimes: 1 }),
+      track('report', 'Report Exported', 5),
+      track('seat', 'Seat Added', 10),
+      track('invoice', 'Invoice Paid', 30),
+      page('home', '/', 1, { cap: 5 }),
+      page('getting_started', '/docs/getting-started', 5, { maxTimes: 1 }),
+      attribute('trialing', field('lifecycleStage', 'eq', 'Opportunity'), 10),
+    ],
+  },
+];
+
+/**
+ * Tracking throughput with scoring and the lifecycle on (3 models, 30 rules, 2 stage rules)
+ * against the same traffic with nothing to react: the cost of deciding in the unit of work.
+ * @returns one `RESULT scoring-<engine> …` line per engine.
+ */
+export async function benchScoring({ rows, engines, serverUrl, log }: BenchContext): Promise<string[]> {
+  const count = Math.max(100, Math.round(rows / 10));
+  const now = systemClock.now();
+  const monthStart = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
+  const calls = generateEvents({ count, people: 2000, from: monthStart, to: now });
+  const rules = MODELS.reduce((n, m) => n + m.rules.length, 0);
+  log(`scoring: ${count} events through /v1/batch, with ${MODELS.length} models (${rules} rules) and 2 stage rules, and with none`);
+  const results: string[] = [];
+  for (const engine of engines) {
+    const database = await openBenchDatabase(engine, serverUrl);
+    const served = engine === 'postgres' ? await openDatabase({ databaseUrl: benchDatabaseUrl(serverUrl!) }) : database;
+    try {
+      const plain = await timeIngest(served, calls, log);
+      const decided = await timeIngest(served, calls, log, async (workspaceId) => {
+        let first: string | undefined;
+        for (const { name, ...definition } of MODELS) {
+          const model = await createScoringModel(
+            database.db,
+            workspaceId,
+            { name, definition: { ...definition, bands: SEED_BANDS } },
+            systemClock,
+          );
+          await publishScoringModel(database.db, workspaceId, model.id, systemClock);
+          first ??= model.id;
+        }
+        await saveLifecycleDraft(
+          database.db,
+          workspaceId,
+          {
+            definition: {
+              rules: [
+                { stage: 'Lead', condition: field('email', 'is_set') },
+                {
+                  stage: 'MQL',
+                  condition: {
+                    type: 'and',
+                    conditions: [field('roleLevel', 'gte', 'manager'), { type: 'score', modelId: first, operator: 'gte', value: 40 }],
+                  },
+                },
+              ],
+            },
+          },
+          systemClock,
+        );
+        await publishLifecycle(database.db, workspaceId, systemClock);
+      });
+      const rate = (run: typeof plain) => count / (run.elapsedMs / 1000);
+      const ratio = rate(decided) / rate(plain);
+      const p99 = (run: typeof plain) => percentile(run.latenciesMs, 99);
+      log(
+        `scoring on ${engine}: with models ${Math.round(rate(decided))} events/s (p99 ${Math.round(p99(decided))} ms), without ${Math.round(rate(plain))} events/s (p99 ${Math.round(p99(plain))} ms)`,
+      );
+      const scored = await database.db
+        .selectFrom('contact_scores')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow();
+      const ledger = await database.db
+        .selectFrom('score_ledger')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow();
+      log(`scoring on ${engine}: ${scored.n} scores, ${ledger.n} ledger rows written`);
+      results.push(
+        `RESULT scoring-${engine} ratio=${ratio.toFixed(2)} ours=${Math.round(rate(decided))} limit=${Math.round(rate(plain))} p99_ms=${Math.round(p99(decided))} events=${count} rules=${rules}`,
+      );
+    } finally {
+      if (served !== database) await served.close();
+      await database.close();
+    }
+  }
+  return results;
+}
