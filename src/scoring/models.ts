@@ -168,7 +168,7 @@ export async function rescoreModel(db: Kysely<DB>, workspaceId: string, modelId:
     await unitOfWork(db, clock, async (tx) => {
       const scope = await loadScoringScope(tx, workspaceId, modelId);
       const model = scope?.models[0];
-      if (scope && model) await scoreContacts(tx, scope, model, ids, clock, 'publish');
+      if (scope && model) await scoreContacts(tx, scope, [{ model, ids }], clock, 'publish');
     });
     total += ids.length;
     after = ids.at(-1)!;
@@ -293,7 +293,8 @@ export async function dryRunScoringModel(db: Kysely<DB>, workspaceId: string, id
           .execute()
       ).map((r) => [r.contact_id, r]),
     );
-    for (const [contactId, next] of await computeScores(db, scope, model, ids, now)) {
+    const computed = (await computeScores(db, scope, [{ model, ids }], now)).get(model) ?? new Map();
+    for (const [contactId, next] of computed) {
       const before = current.get(contactId);
       contacts++;
       sumBefore += before?.score ?? 0;

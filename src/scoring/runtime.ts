@@ -89,39 +89,46 @@ export async function refreshScores(
   clock: Clock,
   cause = 'change',
 ): Promise<void> {
-  for (const model of scope.models) {
+  const work = scope.models.flatMap((model) => {
     const ids = [...touched].filter(([, reasons]) => affects(model, reasons)).map(([id]) => id);
-    if (ids.length === 0) continue;
-    const causes = new Map(ids.map((id) => [id, causeOf(touched.get(id)!, cause)]));
-    await scoreContacts(tx, scope, model, ids.sort(), clock, causes);
-  }
+    return ids.length ? [{ model, ids }] : [];
+  });
+  if (work.length === 0) return;
+  const causes = new Map([...touched].map(([id, reasons]) => [id, causeOf(reasons, cause)]));
+  await scoreContacts(tx, scope, work, clock, causes);
 }
 
-/** Computes and stores the scores of some contacts under one model: ledger rows for every change, band signals, decay checks. */
-/** Computes (without writing) the scores of some contacts under a model, now. Contacts that no longer exist are left out. */
-export async function computeScores(
+type Scorable = Pick<PublishedModel, 'definition' | 'attributeRules' | 'behaviorRules'>;
+
+/**
+ * Computes (without writing) the scores of contacts under models, now: one query for every
+ * attribute rule of every model, one for every scored event. Contacts that no longer exist are left out.
+ */
+export async function computeScores<M extends Scorable>(
   tx: Kysely<DB>,
   scope: Pick<ScoringScope, 'workspaceId' | 'timeZone' | 'catalog'>,
-  model: Pick<PublishedModel, 'definition' | 'attributeRules' | 'behaviorRules'>,
-  contactIds: string[],
+  work: { model: M; ids: string[] }[],
   now: Date,
-): Promise<Map<string, ContactScore>> {
+): Promise<Map<M, Map<string, ContactScore>>> {
   const { workspaceId } = scope;
+  const contactIds = [...new Set(work.flatMap((w) => w.ids))].sort();
   const context = { workspaceId, now, timeZone: scope.timeZone, catalog: scope.catalog, contactIds };
-  const matched = new Map<string, Set<string>>();
-  if (model.attributeRules.length) {
+  const attributeRules = work.flatMap((w) => w.model.attributeRules.map((rule) => ({ model: w.model, rule })));
+  const behaviorRules = work.flatMap((w) => w.model.behaviorRules.map((rule) => ({ model: w.model, rule })));
+  const matched = new Map<string, boolean[]>();
+  if (attributeRules.length) {
     const { rows } = await matchesQuery(
-      model.attributeRules.map((r) => r.condition),
+      attributeRules.map((a) => a.rule.condition),
       context,
     ).execute(tx);
-    for (const row of rows) matched.set(row.id, new Set(model.attributeRules.filter((_, i) => row.matches[i]).map((r) => r.id)));
+    for (const row of rows) matched.set(row.id, row.matches);
   } else {
     const rows = await tx.selectFrom('contacts').select('id').where('id', '=', sql<string>`ANY(${contactIds}::uuid[])`).execute();
-    for (const row of rows) matched.set(row.id, new Set());
+    for (const row of rows) matched.set(row.id, []);
   }
-  const events = new Map<string, ScoredEvent[]>();
-  if (model.behaviorRules.length) {
-    const selectors = model.behaviorRules.map((r) => eventSelectorPredicate(r, context));
+  const events = new Map<string, { id: string; at: Date; m: boolean[] }[]>();
+  if (behaviorRules.length) {
+    const selectors = behaviorRules.map((b) => eventSelectorPredicate(b.rule, context));
     const { rows } = await sql<{ id: string; contact_id: string; occurred_at: Date; m: boolean[] }>`
       SELECT e.id, e.contact_id, e.occurred_at, ARRAY[${sql.join(selectors)}]::boolean[] AS m FROM events e
       WHERE e.workspace_id = ${workspaceId} AND e.contact_id = ANY(${contactIds}::uuid[]) AND (${sql.join(selectors, sql` OR `)})`.execute(
@@ -129,92 +136,125 @@ export async function computeScores(
     );
     for (const row of rows) {
       const list = events.get(row.contact_id) ?? [];
-      list.push({ id: row.id, at: row.occurred_at, rules: model.behaviorRules.filter((_, i) => row.m[i]).map((r) => r.id) });
+      list.push({ id: row.id, at: row.occurred_at, m: row.m });
       events.set(row.contact_id, list);
     }
   }
-  const scores = new Map<string, ContactScore>();
-  for (const [contactId, attributes] of matched)
-    scores.set(contactId, scoreContact(model.definition, { matchedAttributes: attributes, events: events.get(contactId) ?? [], now }));
-  return scores;
+  const result = new Map<M, Map<string, ContactScore>>();
+  for (const { model, ids } of work) {
+    const scores = new Map<string, ContactScore>();
+    for (const contactId of ids) {
+      const matches = matched.get(contactId);
+      if (!matches) continue;
+      const attributes = new Set(attributeRules.flatMap((a, i) => (a.model === model && matches[i] ? [a.rule.id] : [])));
+      const scored: ScoredEvent[] = [];
+      for (const e of events.get(contactId) ?? []) {
+        const rules = behaviorRules.flatMap((b, i) => (b.model === model && e.m[i] ? [b.rule.id] : []));
+        if (rules.length) scored.push({ id: e.id, at: e.at, rules });
+      }
+      scores.set(contactId, scoreContact(model.definition, { matchedAttributes: attributes, events: scored, now }));
+    }
+    result.set(model, scores);
+  }
+  return result;
 }
 
-/** Computes and stores the scores of some contacts under one model: ledger rows for every change, band signals, decay checks. */
+/**
+ * Computes and stores scores of contacts under models, in a fixed number of statements however
+ * many: ledger rows for every change, band and threshold signals, the next decay checks.
+ */
 export async function scoreContacts(
   tx: Kysely<DB>,
   scope: ScoringScope,
-  model: PublishedModel,
-  contactIds: string[],
+  work: { model: PublishedModel; ids: string[] }[],
   clock: Clock,
   causes: Map<string, string> | string,
 ): Promise<void> {
   const now = clock.now();
   const { workspaceId } = scope;
-  const computed = await computeScores(tx, scope, model, contactIds, now);
+  const computed = await computeScores(tx, scope, work, now);
+  const contactIds = [...new Set(work.flatMap((w) => w.ids))];
   const stored = new Map(
     (
       await tx
         .selectFrom('contact_scores')
-        .select(['contact_id', 'score', 'band', 'points'])
-        .where('model_id', '=', model.id)
+        .select(['model_id', 'contact_id', 'score', 'band', 'points'])
+        .where('model_id', '=', sql<string>`ANY(${work.map((w) => w.model.id)}::uuid[])`)
         .where('contact_id', '=', sql<string>`ANY(${contactIds}::uuid[])`)
         .execute()
-    ).map((r) => [r.contact_id, r]),
+    ).map((r) => [`${r.model_id}/${r.contact_id}`, r]),
   );
-  const labels = new Map(model.definition.rules.map((r) => [r.id, r.label]));
   const ledger: Record<string, unknown>[] = [];
   const scores: Record<string, unknown>[] = [];
   const signals: Record<string, unknown>[] = [];
-  const thresholdSignals: Record<string, unknown>[] = [];
-  const checks: { contact_id: string; due_at: Date }[] = [];
-  for (const [contactId, result] of computed) {
-    if (result.nextDecayAt) checks.push({ contact_id: contactId, due_at: result.nextDecayAt });
-    const before = stored.get(contactId);
-    const previous = before?.points ?? {};
-    const cause = typeof causes === 'string' ? causes : (causes.get(contactId) ?? 'change');
-    for (const rule of new Set([...Object.keys(previous), ...Object.keys(result.points)])) {
-      const delta = (result.points[rule] ?? 0) - (previous[rule] ?? 0);
-      if (delta === 0) continue;
-      ledger.push({
+  const pairs: { model_id: string; contact_id: string }[] = [];
+  const checks: { model_id: string; contact_id: string; due_at: Date }[] = [];
+  for (const { model, ids } of work) {
+    const labels = new Map(model.definition.rules.map((r) => [r.id, r.label]));
+    for (const contactId of ids) pairs.push({ model_id: model.id, contact_id: contactId });
+    for (const [contactId, result] of computed.get(model) ?? []) {
+      if (result.nextDecayAt) checks.push({ model_id: model.id, contact_id: contactId, due_at: result.nextDecayAt });
+      const before = stored.get(`${model.id}/${contactId}`);
+      const previous = before?.points ?? {};
+      const cause = typeof causes === 'string' ? causes : (causes.get(contactId) ?? 'change');
+      for (const rule of new Set([...Object.keys(previous), ...Object.keys(result.points)])) {
+        const delta = (result.points[rule] ?? 0) - (previous[rule] ?? 0);
+        if (delta === 0) continue;
+        ledger.push({
+          model_id: model.id,
+          contact_id: contactId,
+          version: model.version,
+          rule,
+          delta,
+          reason: reasonFor(rule, delta, labels, model),
+          cause,
+          event_id: result.lastEvent[rule] ?? null,
+        });
+      }
+      const changed =
+        !before ||
+        before.score !== result.score ||
+        before.band !== result.band ||
+        JSON.stringify(previous) !== JSON.stringify(result.points);
+      if (!changed) continue;
+      scores.push({
         model_id: model.id,
         contact_id: contactId,
         version: model.version,
-        rule,
-        delta,
-        reason: reasonFor(rule, delta, labels, model),
-        cause,
-        event_id: result.lastEvent[rule] ?? null,
+        score: result.score,
+        band: result.band,
+        points: result.points,
       });
-    }
-    const changed =
-      !before || before.score !== result.score || before.band !== result.band || JSON.stringify(previous) !== JSON.stringify(result.points);
-    if (!changed) continue;
-    scores.push({ contact_id: contactId, score: result.score, band: result.band, points: result.points });
-    if ((before?.band ?? null) !== result.band) {
-      const rank = (band: string | null) => model.definition.bands.findIndex((b) => b.name === band);
-      signals.push({
-        contact_id: contactId,
-        data: {
-          version: model.version,
-          from: before?.band ?? null,
-          to: result.band,
-          score: result.score,
-          direction: rank(result.band) > rank(before?.band ?? null) ? 'up' : 'down',
-          cause,
-        },
-      });
-    }
-    const from = before?.score ?? model.definition.floor;
-    for (const threshold of model.definition.thresholds) {
-      const direction =
-        from < threshold && result.score >= threshold ? 'up' : result.score <= threshold && from > threshold ? 'down' : undefined;
-      if (direction)
-        thresholdSignals.push({
+      if ((before?.band ?? null) !== result.band) {
+        const rank = (band: string | null) => model.definition.bands.findIndex((b) => b.name === band);
+        signals.push({
+          kind: 'score.band_changed',
+          model_id: model.id,
           contact_id: contactId,
-          data: { version: model.version, threshold, direction, from, to: result.score, cause },
+          data: {
+            version: model.version,
+            from: before?.band ?? null,
+            to: result.band,
+            score: result.score,
+            direction: rank(result.band) > rank(before?.band ?? null) ? 'up' : 'down',
+            cause,
+          },
         });
+      }
+      const from = before?.score ?? model.definition.floor;
+      for (const threshold of model.definition.thresholds) {
+        const direction =
+          from < threshold && result.score >= threshold ? 'up' : result.score <= threshold && from > threshold ? 'down' : undefined;
+        if (direction)
+          signals.push({
+            kind: 'score.threshold_crossed',
+            model_id: model.id,
+            contact_id: contactId,
+            data: { version: model.version, threshold, direction, from, to: result.score, cause },
+          });
+      }
+      noteContactChange(tx, workspaceId, contactId, [`score:${model.id}`]);
     }
-    noteContactChange(tx, workspaceId, contactId, [`score:${model.id}`]);
   }
   if (ledger.length) {
     await sql`
@@ -226,34 +266,26 @@ export async function scoreContacts(
   if (scores.length) {
     await sql`
       INSERT INTO contact_scores (workspace_id, model_id, contact_id, version, score, band, points, updated_at)
-      SELECT ${workspaceId}::uuid, ${model.id}::uuid, s.contact_id, ${model.version}::int, s.score, s.band, s.points, ${now}::timestamptz
-      FROM json_to_recordset(${JSON.stringify(scores)}::json) AS s(contact_id uuid, score int, band text, points jsonb)
+      SELECT ${workspaceId}::uuid, s.model_id, s.contact_id, s.version, s.score, s.band, s.points, ${now}::timestamptz
+      FROM json_to_recordset(${JSON.stringify(scores)}::json) AS s(model_id uuid, contact_id uuid, version int, score int, band text, points jsonb)
       ON CONFLICT (model_id, contact_id) DO UPDATE SET version = excluded.version, score = excluded.score, band = excluded.band,
         points = excluded.points, updated_at = excluded.updated_at`.execute(tx);
   }
   if (signals.length) {
     await sql`
       INSERT INTO signals (workspace_id, kind, contact_id, subject_id, data, occurred_at)
-      SELECT ${workspaceId}::uuid, 'score.band_changed', s.contact_id, ${model.id}::uuid, s.data, ${now}::timestamptz
-      FROM json_to_recordset(${JSON.stringify(signals)}::json) AS s(contact_id uuid, data jsonb)`.execute(tx);
+      SELECT ${workspaceId}::uuid, s.kind, s.contact_id, s.model_id, s.data, ${now}::timestamptz
+      FROM json_to_recordset(${JSON.stringify(signals)}::json) AS s(kind text, model_id uuid, contact_id uuid, data jsonb)`.execute(tx);
   }
-  if (thresholdSignals.length) {
-    await sql`
-      INSERT INTO signals (workspace_id, kind, contact_id, subject_id, data, occurred_at)
-      SELECT ${workspaceId}::uuid, 'score.threshold_crossed', s.contact_id, ${model.id}::uuid, s.data, ${now}::timestamptz
-      FROM json_to_recordset(${JSON.stringify(thresholdSignals)}::json) AS s(contact_id uuid, data jsonb)`.execute(tx);
-  }
-  await tx
-    .deleteFrom('score_checks')
-    .where('model_id', '=', model.id)
-    .where('contact_id', '=', sql<string>`ANY(${contactIds}::uuid[])`)
-    .execute();
+  // The decay checks of exactly the (model, contact) pairs scored here are replaced.
+  await sql`
+    DELETE FROM score_checks k USING json_to_recordset(${JSON.stringify(pairs)}::json) AS p(model_id uuid, contact_id uuid)
+    WHERE k.model_id = p.model_id AND k.contact_id = p.contact_id`.execute(tx);
   if (checks.length) {
     await sql`
       INSERT INTO score_checks (workspace_id, model_id, contact_id, due_at)
-      SELECT ${workspaceId}::uuid, ${model.id}::uuid, c.contact_id, c.due_at FROM json_to_recordset(${JSON.stringify(checks)}::json) AS c(contact_id uuid, due_at timestamptz)`.execute(
-      tx,
-    );
+      SELECT ${workspaceId}::uuid, c.model_id, c.contact_id, c.due_at
+      FROM json_to_recordset(${JSON.stringify(checks)}::json) AS c(model_id uuid, contact_id uuid, due_at timestamptz)`.execute(tx);
   }
 }
 
