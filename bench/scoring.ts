@@ -28,7 +28,7 @@ const track = (id: string, event: string, points: number, extra = {}) => ({ id, 
 const attribute = (id: string, condition: unknown, points: number) => ({ id, label: id, kind: 'attribute', condition, points });
 
 /** Three models, thirty rules: fit (attributes), engagement (behaviour with limits and decay), product usage. */
-const MODELS = [
+export const MODELS = [
   {
     name: 'fit',
     rules: [

@@ -1109,20 +1109,6 @@ ALTER TABLE ONLY public.contact_scores
     ADD CONSTRAINT contact_scores_contact_id_fkey FOREIGN KEY (contact_id) REFERENCES public.contacts(id) ON DELETE CASCADE;
 
 --
--- Name: contact_scores contact_scores_model_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
---
-
-ALTER TABLE ONLY public.contact_scores
-    ADD CONSTRAINT contact_scores_model_id_fkey FOREIGN KEY (model_id) REFERENCES public.scoring_models(id) ON DELETE CASCADE;
-
---
--- Name: contact_scores contact_scores_workspace_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
---
-
-ALTER TABLE ONLY public.contact_scores
-    ADD CONSTRAINT contact_scores_workspace_id_fkey FOREIGN KEY (workspace_id) REFERENCES public.workspaces(id) ON DELETE CASCADE;
-
---
 -- Name: contacts contacts_company_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -1282,20 +1268,6 @@ ALTER TABLE ONLY public.score_checks
 
 ALTER TABLE ONLY public.score_ledger
     ADD CONSTRAINT score_ledger_contact_id_fkey FOREIGN KEY (contact_id) REFERENCES public.contacts(id) ON DELETE CASCADE;
-
---
--- Name: score_ledger score_ledger_model_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
---
-
-ALTER TABLE ONLY public.score_ledger
-    ADD CONSTRAINT score_ledger_model_id_fkey FOREIGN KEY (model_id) REFERENCES public.scoring_models(id) ON DELETE CASCADE;
-
---
--- Name: score_ledger score_ledger_workspace_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
---
-
-ALTER TABLE ONLY public.score_ledger
-    ADD CONSTRAINT score_ledger_workspace_id_fkey FOREIGN KEY (workspace_id) REFERENCES public.workspaces(id) ON DELETE CASCADE;
 
 --
 -- Name: scoring_model_versions scoring_model_versions_model_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -

@@ -225,7 +225,9 @@ export async function scoreContacts(
         band: result.band,
         points: result.points,
       });
-      if ((before?.band ?? null) !== result.band) {
+      // A first score in the lowest band is where every contact starts: no news, no signal.
+      const firstInLowest = !before && result.band === model.definition.bands[0]?.name;
+      if ((before?.band ?? null) !== result.band && !firstInLowest) {
         const rank = (band: string | null) => model.definition.bands.findIndex((b) => b.name === band);
         signals.push({
           kind: 'score.band_changed',

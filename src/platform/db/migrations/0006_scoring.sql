@@ -25,9 +25,11 @@ CREATE TABLE scoring_model_versions (
   PRIMARY KEY (model_id, version)
 );
 
+-- Written on the ingest path: the only foreign key is the contact's (a deleted contact's scores
+-- and ledger go with it; workspaces go with their contacts, and models are archived, not deleted).
 CREATE TABLE contact_scores (
-  workspace_id uuid NOT NULL REFERENCES workspaces (id) ON DELETE CASCADE,
-  model_id uuid NOT NULL REFERENCES scoring_models (id) ON DELETE CASCADE,
+  workspace_id uuid NOT NULL,
+  model_id uuid NOT NULL,
   contact_id uuid NOT NULL REFERENCES contacts (id) ON DELETE CASCADE,
   version integer NOT NULL,
   score integer NOT NULL,
@@ -42,8 +44,8 @@ CREATE INDEX contact_scores_contact ON contact_scores (contact_id);
 
 CREATE TABLE score_ledger (
   id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-  workspace_id uuid NOT NULL REFERENCES workspaces (id) ON DELETE CASCADE,
-  model_id uuid NOT NULL REFERENCES scoring_models (id) ON DELETE CASCADE,
+  workspace_id uuid NOT NULL,
+  model_id uuid NOT NULL,
   contact_id uuid NOT NULL REFERENCES contacts (id) ON DELETE CASCADE,
   version integer NOT NULL,
   rule text NOT NULL,
