@@ -79,21 +79,39 @@ export async function reactToChanges(tx: Kysely<DB>, changes: ContactChanges, cl
   }
 }
 
-/** Whatever reacts to contact changes in a workspace: published segments, scoring models, lifecycle rules. */
-async function loadReactions(tx: Kysely<DB>, workspaceId: string) {
-  // One round trip tells whether anything reacts at all (the common case on a busy ingest path: nothing).
-  const { rows } = await sql<{ segments: boolean; models: boolean; lifecycle: boolean }>`SELECT
-    EXISTS (SELECT 1 FROM segments WHERE workspace_id = ${workspaceId} AND published_version IS NOT NULL AND archived_at IS NULL) AS segments,
-    EXISTS (SELECT 1 FROM scoring_models WHERE workspace_id = ${workspaceId} AND published_version IS NOT NULL AND archived_at IS NULL) AS models,
-    EXISTS (SELECT 1 FROM lifecycle_settings WHERE workspace_id = ${workspaceId} AND published_version IS NOT NULL) AS lifecycle`.execute(
-    tx,
-  );
-  const live = rows[0]!;
-  return {
-    scope: live.segments ? await loadSegmentScope(tx, workspaceId) : undefined,
-    scoring: live.models ? await loadScoringScope(tx, workspaceId) : undefined,
-    lifecycle: live.lifecycle ? await loadLifecycleScope(tx, workspaceId) : undefined,
+type Reactions = {
+  scope: SegmentScope | undefined;
+  scoring: Awaited<ReturnType<typeof loadScoringScope>>;
+  lifecycle: Awaited<ReturnType<typeof loadLifecycleScope>>;
+};
+
+/** Parsed reactions per workspace, reused while the workspace's published definitions stay the same. */
+const reactionCache = new Map<string, { stamp: string; reactions: Reactions }>();
+
+/**
+ * Whatever reacts to contact changes in a workspace: published segments, scoring models,
+ * lifecycle rules. One query reads a stamp of what is published (every publish, edit or archive
+ * moves it); while it is unchanged the parsed definitions of an earlier transaction are reused.
+ */
+async function loadReactions(tx: Kysely<DB>, workspaceId: string): Promise<Reactions> {
+  const { rows } = await sql<{ stamp: string }>`SELECT concat_ws('/', w.timezone,
+      (SELECT concat(count(*), ':', sum(published_version), ':', max(updated_at)) FROM segments
+        WHERE workspace_id = w.id AND published_version IS NOT NULL AND archived_at IS NULL),
+      (SELECT concat(count(*), ':', sum(published_version), ':', max(updated_at)) FROM scoring_models
+        WHERE workspace_id = w.id AND published_version IS NOT NULL AND archived_at IS NULL),
+      (SELECT concat(published_version, ':', updated_at) FROM lifecycle_settings WHERE workspace_id = w.id AND published_version IS NOT NULL)
+    ) AS stamp FROM workspaces w WHERE w.id = ${workspaceId}`.execute(tx);
+  const stamp = rows[0]?.stamp ?? '';
+  const cached = reactionCache.get(workspaceId);
+  if (cached?.stamp === stamp) return cached.reactions;
+  const reactions = {
+    scope: await loadSegmentScope(tx, workspaceId),
+    scoring: await loadScoringScope(tx, workspaceId),
+    lifecycle: await loadLifecycleScope(tx, workspaceId),
   };
+  if (reactionCache.size > 1000) reactionCache.clear();
+  reactionCache.set(workspaceId, { stamp, reactions });
+  return reactions;
 }
 
 /** The published segments of a workspace with what they depend on; undefined when there are none. */
