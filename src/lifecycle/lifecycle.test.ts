@@ -172,7 +172,12 @@ describe('lifecycle stages', () => {
     const { db, clock, workspaceId, stageOf } = await setup();
     const csv = Buffer.from('メールアドレス,ステージ\nimported@example.jp,Customer\n');
     await importContacts({ db, workspaceId, source: { buffer: csv }, clock });
-    const imported = await db.selectFrom('contacts').select('id').where('email', '=', 'imported@example.jp').executeTakeFirstOrThrow();
+    const imported = await db
+      .selectFrom('contacts')
+      .select('id')
+      .where('workspace_id', '=', workspaceId)
+      .where('email', '=', 'imported@example.jp')
+      .executeTakeFirstOrThrow();
     expect(await stageOf(imported.id)).toBe('Customer');
     expect((await listTransitions(db, workspaceId, imported.id)).map((t) => `${t.from}→${t.to} ${t.cause}`)).toEqual([
       'null→Customer import',
@@ -182,6 +187,24 @@ describe('lifecycle stages', () => {
       'null→Customer import',
       'Customer→Opportunity api',
     ]);
+  });
+
+  it('a stage set back by a person holds until something new happens', async () => {
+    const { db, clock, workspaceId, send, stageOf } = await setup();
+    const it = await createCompany(db, workspaceId, { name: 'テック', domain: 'tech.example', industry: 'IT', employeeCount: 200 }, clock);
+    const [written] = await bulkUpsertContacts(
+      db,
+      workspaceId,
+      [{ email: 'mio@tech.example', roleLevel: 'manager', companyId: it.id, externalIds: { user_id: 'u4' } }],
+      clock,
+    );
+    const id = (written as { id: string }).id;
+    await send('u4', { type: 'track', event: 'Demo Requested' });
+    expect(await stageOf(id)).toBe('MQL');
+    await unitOfWork(db, clock, (tx) => changeStage(tx, workspaceId, id, { stage: 'Lead', reason: 'まだ情報収集段階' }, 'user', clock));
+    expect(await stageOf(id)).toBe('Lead');
+    await send('u4', { type: 'page', properties: { path: '/pricing' } });
+    expect(await stageOf(id)).toBe('MQL');
   });
 
   it('rules only move forward: a Customer who matches the MQL rule stays a Customer', async () => {

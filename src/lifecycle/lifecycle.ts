@@ -175,7 +175,8 @@ export async function loadLifecycleScope(db: Kysely<DB>, workspaceId: string): P
     listCustomFields(db, workspaceId),
   ]);
   const catalog = new FieldCatalog(customFields);
-  const reasons = new Set<string>(['field:lifecycle_stage']);
+  // Not the stage itself: a stage set by a person is not undone by the state it was set in.
+  const reasons = new Set<string>();
   for (const rule of published.definition.rules) {
     const deps = dependencies(rule.condition);
     for (const reason of deps.reasons) reasons.add(reason);

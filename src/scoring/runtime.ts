@@ -1,7 +1,7 @@
 import { type Kysely, sql } from 'kysely';
 import { listCustomFields } from '../contacts/custom-fields.ts';
 import type { Clock } from '../platform/clock.ts';
-import { eventReason, noteContactChange } from '../platform/db/contact-changes.ts';
+import { eventReason } from '../platform/db/contact-changes.ts';
 import type { DB } from '../platform/db/schema.ts';
 import { dependencies, eventSelectorPredicate, matchesQuery } from '../segments/compile.ts';
 import { FieldCatalog } from '../segments/fields.ts';
@@ -80,7 +80,8 @@ function causeOf(reasons: Set<string>, fallback: string): string {
 
 /**
  * Re-scores, for the given contacts, the models whose rules read what changed about them, in the
- * caller's transaction. Notes `score:<model>` for contacts whose score changed (segments on scores).
+ * caller's transaction. Returns `score:<model>` reasons of the contacts whose score changed, for
+ * what runs after scoring in the same round (stage rules, segments on scores).
  */
 export async function refreshScores(
   tx: Kysely<DB>,
@@ -88,14 +89,14 @@ export async function refreshScores(
   touched: Map<string, Set<string>>,
   clock: Clock,
   cause = 'change',
-): Promise<void> {
+): Promise<Map<string, Set<string>>> {
   const work = scope.models.flatMap((model) => {
     const ids = [...touched].filter(([, reasons]) => affects(model, reasons)).map(([id]) => id);
     return ids.length ? [{ model, ids }] : [];
   });
-  if (work.length === 0) return;
+  if (work.length === 0) return new Map();
   const causes = new Map([...touched].map(([id, reasons]) => [id, causeOf(reasons, cause)]));
-  await scoreContacts(tx, scope, work, clock, causes);
+  return scoreContacts(tx, scope, work, clock, causes);
 }
 
 type Scorable = Pick<PublishedModel, 'definition' | 'attributeRules' | 'behaviorRules'>;
@@ -169,7 +170,7 @@ export async function scoreContacts(
   work: { model: PublishedModel; ids: string[] }[],
   clock: Clock,
   causes: Map<string, string> | string,
-): Promise<void> {
+): Promise<Map<string, Set<string>>> {
   const now = clock.now();
   const { workspaceId } = scope;
   const computed = await computeScores(tx, scope, work, now);
@@ -189,6 +190,7 @@ export async function scoreContacts(
   const signals: Record<string, unknown>[] = [];
   const pairs: { model_id: string; contact_id: string }[] = [];
   const checks: { model_id: string; contact_id: string; due_at: Date }[] = [];
+  const changedScores = new Map<string, Set<string>>();
   for (const { model, ids } of work) {
     const labels = new Map(model.definition.rules.map((r) => [r.id, r.label]));
     for (const contactId of ids) pairs.push({ model_id: model.id, contact_id: contactId });
@@ -255,7 +257,8 @@ export async function scoreContacts(
             data: { version: model.version, threshold, direction, from, to: result.score, cause },
           });
       }
-      noteContactChange(tx, workspaceId, contactId, [`score:${model.id}`]);
+      const reasons = changedScores.get(contactId) ?? new Set<string>();
+      changedScores.set(contactId, reasons.add(`score:${model.id}`));
     }
   }
   if (ledger.length) {
@@ -289,6 +292,7 @@ export async function scoreContacts(
       SELECT ${workspaceId}::uuid, c.model_id, c.contact_id, c.due_at
       FROM json_to_recordset(${JSON.stringify(checks)}::json) AS c(model_id uuid, contact_id uuid, due_at timestamptz)`.execute(tx);
   }
+  return changedScores;
 }
 
 function reasonFor(rule: string, delta: number, labels: Map<string, string>, model: PublishedModel): string {

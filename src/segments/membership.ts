@@ -70,9 +70,13 @@ export async function reactToChanges(tx: Kysely<DB>, changes: ContactChanges, cl
         for (const { id } of rows) touched.set(id, new Set([...(touched.get(id) ?? []), 'company']));
       }
       if (touched.size === 0) continue;
-      // Scores, then stages (their rules may read scores), then segments. A score or stage change
-      // is noted as a change of its own, which the next round hands to what reads it.
-      if (scoring) await refreshScores(tx, scoring, touched, clock);
+      // Scores, then stages (their rules may read scores), then segments, each seeing what the
+      // ones before changed. A stage change is noted as a change of its own: the next round
+      // re-scores the models that read the stage.
+      if (scoring) {
+        for (const [id, reasons] of await refreshScores(tx, scoring, touched, clock))
+          touched.set(id, new Set([...(touched.get(id) ?? []), ...reasons]));
+      }
       if (lifecycle) await advanceStages(tx, lifecycle, touched, clock);
       if (scope) await refreshContacts(tx, scope, touched, clock, 'change');
     }
