@@ -1,11 +1,11 @@
 import { z } from '@hono/zod-openapi';
 import { type Kysely, sql } from 'kysely';
-import { parse as parseYaml } from 'yaml';
 import { listCustomFields } from '../contacts/custom-fields.ts';
 import type { Clock } from '../platform/clock.ts';
 import { noteContactChange } from '../platform/db/contact-changes.ts';
 import type { DB } from '../platform/db/schema.ts';
 import { type FieldIssue, invalidInput, issuesFromZod, notFound } from '../platform/errors.ts';
+import { readDocument } from '../platform/read-document.ts';
 import { checkCondition } from '../segments/check-definition.ts';
 import { dependencies, matchesQuery } from '../segments/compile.ts';
 import { atoms, type Condition, ZCondition } from '../segments/condition.ts';
@@ -78,19 +78,10 @@ export function checkLifecycle(
 }
 
 async function parseLifecycle(db: Kysely<DB>, workspaceId: string, raw: unknown, path = 'definition'): Promise<LifecycleDefinition> {
-  let value = raw ?? {};
-  if (typeof raw === 'string') {
-    try {
-      value = parseYaml(raw);
-    } catch (error) {
-      throw invalidInput([{ path, message: `not valid YAML or JSON: ${(error as Error).message.split('\n')[0]}` }]);
-    }
-  }
-  const parsed = ZLifecycleDefinition.safeParse(value);
-  if (!parsed.success) throw invalidInput(issuesFromZod(parsed.error, path));
-  const issues = checkLifecycle(parsed.data, await definitionContext(db, workspaceId), path);
+  const definition = readDocument(ZLifecycleDefinition, raw, path);
+  const issues = checkLifecycle(definition, await definitionContext(db, workspaceId), path);
   if (issues.length) throw invalidInput(issues, 'the lifecycle definition is invalid; see errors for each problem');
-  return parsed.data;
+  return definition;
 }
 
 export const ZLifecycleSettings = z

@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { z } from '@hono/zod-openapi';
 import type { Kysely } from 'kysely';
-import { parse as parseYaml } from 'yaml';
 import { listCustomFields } from '../contacts/custom-fields.ts';
 import type { Clock } from '../platform/clock.ts';
 import type { DB } from '../platform/db/schema.ts';
 import { invalidInput, issuesFromZod, KizunaError, notFound } from '../platform/errors.ts';
 import { enqueueJob, type Job } from '../platform/jobs/jobs.ts';
 import type { Logger } from '../platform/logger.ts';
+import { readDocument } from '../platform/read-document.ts';
 import { FieldCatalog } from '../segments/fields.ts';
 import { unitOfWork } from '../segments/membership.ts';
 import { definitionContext } from '../segments/segments.ts';
@@ -47,21 +47,10 @@ export type ScoringModel = z.infer<typeof ZScoringModel>;
 
 /** Reads a model definition given as an object or as YAML/JSON text and checks it against the workspace. */
 export async function parseModel(db: Kysely<DB>, workspaceId: string, raw: unknown, path = 'definition'): Promise<ScoringModelDefinition> {
-  if (raw === undefined || raw === null)
-    throw invalidInput([{ path, message: 'required: a scoring model definition such as {"rules": […], "bands": […]}' }]);
-  let value = raw;
-  if (typeof raw === 'string') {
-    try {
-      value = parseYaml(raw);
-    } catch (error) {
-      throw invalidInput([{ path, message: `not valid YAML or JSON: ${(error as Error).message.split('\n')[0]}` }]);
-    }
-  }
-  const parsed = ZScoringModelDefinition.safeParse(value);
-  if (!parsed.success) throw invalidInput(issuesFromZod(parsed.error, path));
-  const issues = checkModel(parsed.data, await definitionContext(db, workspaceId), path);
+  const definition = readDocument(ZScoringModelDefinition, raw, path, '{"rules": […], "bands": […]}');
+  const issues = checkModel(definition, await definitionContext(db, workspaceId), path);
   if (issues.length) throw invalidInput(issues, 'the scoring model is invalid; see errors for each problem');
-  return parsed.data;
+  return definition;
 }
 
 export async function createScoringModel(db: Kysely<DB>, workspaceId: string, input: unknown, clock: Clock): Promise<ScoringModel> {

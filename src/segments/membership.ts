@@ -2,6 +2,7 @@ import { type Kysely, type RawBuilder, sql } from 'kysely';
 import { listCustomFields } from '../contacts/custom-fields.ts';
 import { advanceStages, loadLifecycleScope } from '../lifecycle/lifecycle.ts';
 import type { Clock } from '../platform/clock.ts';
+import { claimDueChecks } from '../platform/db/claim-due-checks.ts';
 import { type ContactChanges, contactChangesOf, noteContactChange, trackContactChanges } from '../platform/db/contact-changes.ts';
 import type { DB } from '../platform/db/schema.ts';
 import { loadScoringScope, refreshScores } from '../scoring/runtime.ts';
@@ -287,24 +288,8 @@ export async function runDueSegmentChecks(
   { limit = 500, workspaceId }: { limit?: number; workspaceId?: string } = {},
 ): Promise<number> {
   return unitOfWork(db, clock, async (tx) => {
-    const onlyWorkspace = workspaceId ? sql`AND k.workspace_id = ${workspaceId}` : sql``;
-    // The check and its contact are locked together, skipping contacts another unit of work is
-    // writing (it re-evaluates them itself; a skipped check stays due for the next tick): no lock
-    // is ever waited for in the opposite order to a write path's, so no deadlock.
-    const { rows } = await sql<{ workspace_id: string; segment_id: string; contact_id: string }>`
-      WITH due AS (
-        SELECT k.segment_id, k.contact_id FROM segment_checks k JOIN contacts c ON c.id = k.contact_id
-        WHERE k.due_at <= ${clock.now()} ${onlyWorkspace}
-        ORDER BY k.due_at LIMIT ${limit}
-        FOR UPDATE OF k SKIP LOCKED FOR NO KEY UPDATE OF c SKIP LOCKED)
-      DELETE FROM segment_checks k USING due WHERE k.segment_id = due.segment_id AND k.contact_id = due.contact_id
-      RETURNING k.workspace_id, k.segment_id, k.contact_id`.execute(tx);
-    if (rows.length < limit) {
-      // Checks of contacts deleted or merged away since (the table has no foreign key to contacts).
-      await sql`DELETE FROM segment_checks k WHERE k.due_at <= ${clock.now()} ${onlyWorkspace}
-        AND NOT EXISTS (SELECT 1 FROM contacts c WHERE c.id = k.contact_id)`.execute(tx);
-    }
-    for (const row of rows) noteContactChange(tx, row.workspace_id, row.contact_id, [`check:${row.segment_id}`]);
+    const rows = await claimDueChecks(tx, { table: 'segment_checks', key: 'segment_id', now: clock.now(), limit, workspaceId });
+    for (const row of rows) noteContactChange(tx, row.workspace_id, row.contact_id, [`check:${row.subject_id}`]);
     return rows.length;
   });
 }

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { z } from '@hono/zod-openapi';
 import { type Kysely, sql } from 'kysely';
-import { parse as parseYaml } from 'yaml';
 import { type Contact, toContact, ZContact } from '../contacts/contact-schema.ts';
 import { loadExternalIds } from '../contacts/contacts.ts';
 import { listCustomFields } from '../contacts/custom-fields.ts';
@@ -12,6 +11,7 @@ import { invalidInput, issuesFromZod, KizunaError, notFound } from '../platform/
 import { enqueueJob, type Job } from '../platform/jobs/jobs.ts';
 import type { Logger } from '../platform/logger.ts';
 import { decodeCursor, encodeCursor, type Page } from '../platform/pagination.ts';
+import { readDocument } from '../platform/read-document.ts';
 import { checkCondition, type DefinitionContext } from './check-definition.ts';
 import { membersQuery } from './compile.ts';
 import { type SegmentDefinition, ZSegmentDefinition } from './condition.ts';
@@ -61,19 +61,7 @@ export type Segment = z.infer<typeof ZSegment>;
 
 /** Reads a definition given as an object or as YAML/JSON text; problems are named under `definition`. */
 export function parseDefinition(raw: unknown, path = 'definition'): SegmentDefinition {
-  let value = raw;
-  if (raw === undefined || raw === null)
-    throw invalidInput([{ path, message: 'required: a segment definition such as {"condition": {…}}' }]);
-  if (typeof raw === 'string') {
-    try {
-      value = parseYaml(raw);
-    } catch (error) {
-      throw invalidInput([{ path, message: `not valid YAML or JSON: ${(error as Error).message.split('\n')[0]}` }]);
-    }
-  }
-  const result = ZSegmentDefinition.safeParse(value);
-  if (!result.success) throw invalidInput(issuesFromZod(result.error, path));
-  return result.data;
+  return readDocument(ZSegmentDefinition, raw, path, '{"condition": {…}}');
 }
 
 /** Checks a definition against the workspace (fields, lists, segments, cycles); throws naming each problem. */
