@@ -121,10 +121,13 @@ export function checkModel(model: ScoringModelDefinition, context: DefinitionCon
     if (rule.kind === 'attribute') {
       issues.push(...checkCondition(rule.condition, context, [path, 'condition']));
       for (const [atom, at] of atoms(rule.condition, [path, 'condition']))
-        if (atom.type === 'score' || atom.type === 'band')
+        if (atom.type === 'score' || atom.type === 'band' || atom.type === 'segment')
           issues.push({
             path: at.join('.'),
-            message: 'a scoring rule cannot read scores (a score would depend on itself); use segments for that',
+            message:
+              atom.type === 'segment'
+                ? 'a scoring rule cannot read a segment (segments follow scores, not the other way round)'
+                : 'a scoring rule cannot read scores (a score would depend on itself); use segments for that',
           });
     } else {
       if (rule.call === 'track' && !rule.event) issues.push({ path: `${path}.event`, message: 'a track rule needs the event name' });
