@@ -13,6 +13,7 @@ import { createScoringModel, publishScoringModel, rescoreModel } from '../scorin
 import { unitOfWork } from '../segments/membership.ts';
 import { createTestWorkspace } from '../server/test-app.ts';
 import { changeStage, listTransitions, publishLifecycle, saveLifecycleDraft } from './lifecycle.ts';
+import { lifecycleReport, scoreReport } from './reports.ts';
 
 const database = useTestDatabase();
 const field = (name: string, operator: string, value?: unknown) => ({
@@ -205,6 +206,39 @@ describe('lifecycle stages', () => {
     expect(await stageOf(id)).toBe('Lead');
     await send('u4', { type: 'page', properties: { path: '/pricing' } });
     expect(await stageOf(id)).toBe('MQL');
+  });
+
+  it('reports the funnel: contacts per stage, MQL → SQL rate, median hours between stages, conversion by band', async () => {
+    const { db, clock, workspaceId, stageOf } = await setup();
+    const written = await bulkUpsertContacts(db, workspaceId, [{ email: 'a@report.example' }, { email: 'b@report.example' }], clock);
+    const [a, b] = written.map((w) => (w as { id: string }).id) as [string, string];
+    expect(await stageOf(a)).toBe('Lead');
+    const move = (id: string, stage: string) => unitOfWork(db, clock, (tx) => changeStage(tx, workspaceId, id, { stage }, 'api', clock));
+    clock.advance(24 * 3_600_000);
+    await move(a, 'MQL');
+    clock.advance(24 * 3_600_000);
+    await move(b, 'MQL');
+    clock.advance(24 * 3_600_000);
+    await move(a, 'SQL');
+    clock.advance(28 * 3_600_000);
+    await move(a, 'Customer');
+    const report = await lifecycleReport(db, workspaceId);
+    expect(report.stages).toEqual(
+      expect.arrayContaining([
+        { stage: 'Customer', contacts: 1 },
+        { stage: 'MQL', contacts: 1 },
+      ]),
+    );
+    expect(report.mqlToSql).toEqual({ mql: 2, sql: 1, rate: 50 });
+    expect(report.medianHours).toEqual([
+      { from: 'Lead', to: 'MQL', contacts: 2, hours: 36 },
+      { from: 'MQL', to: 'SQL', contacts: 1, hours: 48 },
+      { from: 'SQL', to: 'Customer', contacts: 1, hours: 28 },
+    ]);
+    const model = await db.selectFrom('scoring_models').select('id').where('workspace_id', '=', workspaceId).executeTakeFirstOrThrow();
+    const scores = await scoreReport(db, workspaceId, model.id);
+    expect(scores.bands).toEqual([{ band: 'Cold', contacts: 2, converted: 1, rate: 50 }]);
+    expect(scores.deciles.reduce((n, d) => n + d.contacts, 0)).toBe(2);
   });
 
   it('rules only move forward: a Customer who matches the MQL rule stays a Customer', async () => {

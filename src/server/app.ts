@@ -16,7 +16,7 @@ import { emailTrackingRoutes } from './routes/email-tracking.ts';
 import { formRoutes } from './routes/forms.ts';
 import { importRoutes, importUploadLimit } from './routes/imports.ts';
 import { documentIngestRoutes, ingestRoutes } from './routes/ingest.ts';
-import { contactStageRoutes, lifecycleRoutes } from './routes/lifecycle.ts';
+import { contactStageRoutes, lifecycleRoutes, reportRoutes } from './routes/lifecycle.ts';
 import { LIST_MEMBERS_CSV_PATH, listRoutes } from './routes/lists.ts';
 import { publicFormRoutes } from './routes/public-forms.ts';
 import { contactScoreRoutes, scoringModelRoutes } from './routes/scoring.ts';
@@ -120,6 +120,7 @@ export function createApp(deps: ServerDeps): OpenAPIHono<AppEnv> {
   api.route('/contacts', contactScoreRoutes(deps));
   api.route('/lifecycle', lifecycleRoutes(deps));
   api.route('/contacts', contactStageRoutes(deps));
+  api.route('/reports', reportRoutes(deps));
   app.route('/api', api);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {

@@ -246,6 +246,8 @@ const CASES: Case[] = [
     expect: 'not_found',
   },
   { method: 'GET', route: '/api/contacts/{id}/transitions', path: (a) => `/api/contacts/${a.contactId}/transitions`, expect: 'not_found' },
+  { method: 'GET', route: '/api/reports/lifecycle', path: () => '/api/reports/lifecycle', expect: 'invisible' },
+  { method: 'GET', route: '/api/reports/scores/{id}', path: (a) => `/api/reports/scores/${a.modelId}`, expect: 'not_found' },
   { method: 'GET', route: '/api/lists', path: () => '/api/lists', expect: 'invisible' },
   { method: 'POST', route: '/api/lists', path: () => '/api/lists', json: () => ({ name: 'B list' }), expect: 'invisible' },
   { method: 'GET', route: '/api/lists/{id}', path: (a) => `/api/lists/${a.listId}`, expect: 'not_found' },

@@ -9,6 +9,7 @@ import {
   ZStageChange,
   ZTransition,
 } from '../../lifecycle/lifecycle.ts';
+import { lifecycleReport, scoreReport, ZLifecycleReport, ZScoreReport } from '../../lifecycle/reports.ts';
 import { unitOfWork } from '../../segments/membership.ts';
 import type { AppEnv, ServerDeps } from '../deps.ts';
 import { jsonBody, jsonResponse, jsonRoute, ws, ZId } from '../openapi-helpers.ts';
@@ -78,6 +79,37 @@ export function contactStageRoutes(deps: ServerDeps) {
       responses: { 200: jsonResponse(z.object({ transitions: z.array(ZTransition) }), 'The transitions') },
     }),
     async (c) => c.json({ transitions: await listTransitions(deps.db, ws(c), c.req.valid('param').id) }, 200),
+  );
+  return app;
+}
+
+export function reportRoutes(deps: ServerDeps) {
+  const app = new OpenAPIHono<AppEnv>();
+  app.openapi(
+    jsonRoute({
+      method: 'get',
+      path: '/lifecycle',
+      summary: 'Contacts per stage, the MQL → SQL rate and the median time between consecutive stages',
+      tags: ['Reports'],
+      responses: { 200: jsonResponse(ZLifecycleReport, 'The lifecycle report') },
+    }),
+    async (c) => c.json(await lifecycleReport(deps.db, ws(c)), 200),
+  );
+  app.openapi(
+    jsonRoute({
+      method: 'get',
+      path: '/scores/{id}',
+      summary: 'A scoring model’s contacts per band and score decile, with the share that reached the converted stage',
+      tags: ['Reports'],
+      request: {
+        params: ZId,
+        query: z.object({
+          convertedStage: z.string().min(1).max(64).default('Customer').openapi({ description: 'The stage that counts as converted.' }),
+        }),
+      },
+      responses: { 200: jsonResponse(ZScoreReport, 'The score report') },
+    }),
+    async (c) => c.json(await scoreReport(deps.db, ws(c), c.req.valid('param').id, c.req.valid('query').convertedStage), 200),
   );
   return app;
 }
