@@ -225,6 +225,29 @@ CREATE TABLE public.forms (
 );
 
 --
+-- Name: handoffs; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.handoffs (
+    id uuid NOT NULL,
+    workspace_id uuid NOT NULL,
+    contact_id uuid NOT NULL,
+    owner text NOT NULL,
+    assigned_by text NOT NULL,
+    started_at timestamp with time zone NOT NULL,
+    first_touch_due timestamp with time zone NOT NULL,
+    decision_due timestamp with time zone NOT NULL,
+    first_touched_at timestamp with time zone,
+    decided_at timestamp with time zone,
+    decision text,
+    reason_code text,
+    reason text,
+    first_touch_breached_at timestamp with time zone,
+    decision_breached_at timestamp with time zone,
+    CONSTRAINT handoffs_decision_check CHECK ((decision = ANY (ARRAY['accepted'::text, 'rejected'::text])))
+);
+
+--
 -- Name: import_issues; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -670,6 +693,13 @@ ALTER TABLE ONLY public.forms
     ADD CONSTRAINT forms_pkey PRIMARY KEY (id);
 
 --
+-- Name: handoffs handoffs_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.handoffs
+    ADD CONSTRAINT handoffs_pkey PRIMARY KEY (id);
+
+--
 -- Name: import_issues import_issues_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -942,6 +972,30 @@ CREATE INDEX form_submissions_form ON public.form_submissions USING btree (works
 CREATE INDEX forms_workspace ON public.forms USING btree (workspace_id, created_at);
 
 --
+-- Name: handoffs_decision_due; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX handoffs_decision_due ON public.handoffs USING btree (decision_due) WHERE ((decision_breached_at IS NULL) AND (decided_at IS NULL));
+
+--
+-- Name: handoffs_first_touch_due; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX handoffs_first_touch_due ON public.handoffs USING btree (first_touch_due) WHERE ((first_touched_at IS NULL) AND (first_touch_breached_at IS NULL) AND (decided_at IS NULL));
+
+--
+-- Name: handoffs_open; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE UNIQUE INDEX handoffs_open ON public.handoffs USING btree (contact_id) WHERE (decided_at IS NULL);
+
+--
+-- Name: handoffs_owner; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX handoffs_owner ON public.handoffs USING btree (workspace_id, owner);
+
+--
 -- Name: imports_workspace; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -1177,6 +1231,20 @@ ALTER TABLE ONLY public.form_submissions
 
 ALTER TABLE ONLY public.forms
     ADD CONSTRAINT forms_workspace_id_fkey FOREIGN KEY (workspace_id) REFERENCES public.workspaces(id) ON DELETE CASCADE;
+
+--
+-- Name: handoffs handoffs_contact_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.handoffs
+    ADD CONSTRAINT handoffs_contact_id_fkey FOREIGN KEY (contact_id) REFERENCES public.contacts(id) ON DELETE CASCADE;
+
+--
+-- Name: handoffs handoffs_workspace_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.handoffs
+    ADD CONSTRAINT handoffs_workspace_id_fkey FOREIGN KEY (workspace_id) REFERENCES public.workspaces(id) ON DELETE CASCADE;
 
 --
 -- Name: import_issues import_issues_import_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -

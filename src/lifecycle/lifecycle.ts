@@ -11,6 +11,7 @@ import { dependencies, matchesQuery } from '../segments/compile.ts';
 import { atoms, type Condition, ZCondition } from '../segments/condition.ts';
 import { FieldCatalog } from '../segments/fields.ts';
 import { definitionContext } from '../segments/segments.ts';
+import { startHandoffs } from './handoff.ts';
 
 /**
  * Lifecycle stages: an ordered path (Subscriber → Lead → MQL → SQL → Opportunity → Customer by
@@ -37,6 +38,37 @@ export const ZLifecycleDefinition = z
       .array(z.object({ stage: ZStage, label: z.string().max(200).optional(), condition: ZCondition }).strict())
       .max(20)
       .default([]),
+    /**
+     * Sales handoff when a contact enters `stage` (seed 004: first touch within 24 h, accept or
+     * reject within 7 days): the contact's owner is kept, or one is chosen by weighted round robin.
+     */
+    handoff: z
+      .object({
+        stage: ZStage.default('MQL'),
+        salesUsers: z
+          .array(z.object({ email: z.email(), weight: z.number().int().min(1).max(100).default(1) }).strict())
+          .min(1)
+          .max(200),
+        firstTouchHours: z
+          .number()
+          .min(0.1)
+          .max(24 * 60)
+          .default(24),
+        decisionHours: z
+          .number()
+          .min(0.1)
+          .max(24 * 90)
+          .default(24 * 7),
+        acceptStage: ZStage.default('SQL'),
+        rejectStage: ZStage.default('Recycled'),
+        rejectReasons: z
+          .array(z.string().regex(/^[a-z][a-z0-9_]{0,40}$/))
+          .min(1)
+          .max(30)
+          .default(['no_budget', 'no_authority', 'no_need', 'bad_timing', 'unreachable', 'other']),
+      })
+      .strict()
+      .optional(),
   })
   .strict()
   .openapi('LifecycleDefinition');
@@ -59,6 +91,11 @@ export function checkLifecycle(
   definition.finalStages.forEach((stage, i) => {
     if (!all.includes(stage)) issues.push({ path: `${root}.finalStages.${i}`, message: `no stage ${stage}` });
   });
+  const handoff = definition.handoff;
+  if (handoff) {
+    for (const key of ['stage', 'acceptStage', 'rejectStage'] as const)
+      if (!all.includes(handoff[key])) issues.push({ path: `${root}.handoff.${key}`, message: `no stage ${handoff[key]}` });
+  }
   definition.rules.forEach((rule, i) => {
     const path = `${root}.rules.${i}`;
     if (!definition.stages.includes(rule.stage))
@@ -134,7 +171,7 @@ export async function publishLifecycle(db: Kysely<DB>, workspaceId: string, cloc
   return getLifecycle(db, workspaceId);
 }
 
-async function loadPublishedLifecycle(
+export async function loadPublishedLifecycle(
   db: Kysely<DB>,
   workspaceId: string,
 ): Promise<{ version: number; definition: LifecycleDefinition } | undefined> {
@@ -222,7 +259,7 @@ export async function advanceStages(tx: Kysely<DB>, scope: LifecycleScope, touch
     if (!offPath && position(target.stage) <= position(from)) continue;
     moves.push({ contactId: row.id, from, to: target.stage, cause: 'rule', rule: target.label ?? `${target.stage} rule` });
   }
-  await recordTransitions(tx, scope.workspaceId, moves, now);
+  await recordTransitions(tx, scope.workspaceId, moves, now, definition);
 }
 
 interface Move {
@@ -235,7 +272,13 @@ interface Move {
 }
 
 /** Writes stage moves in three statements however many: the contacts' stage, the transition log, the signals. */
-async function recordTransitions(tx: Kysely<DB>, workspaceId: string, moves: Move[], now: Date): Promise<void> {
+async function recordTransitions(
+  tx: Kysely<DB>,
+  workspaceId: string,
+  moves: Move[],
+  now: Date,
+  definition?: LifecycleDefinition,
+): Promise<void> {
   if (moves.length === 0) return;
   const json = JSON.stringify(moves.map((m) => ({ ...m, rule: m.rule ?? null, reason: m.reason ?? null })));
   const columns = sql`json_to_recordset(${json}::json) AS m("contactId" uuid, "from" text, "to" text, cause text, rule text, reason text)`;
@@ -253,6 +296,27 @@ async function recordTransitions(tx: Kysely<DB>, workspaceId: string, moves: Mov
       jsonb_build_object('from', m."from", 'to', m."to", 'cause', m.cause, 'rule', m.rule, 'reason', m.reason), ${now}::timestamptz
     FROM ${columns}`.execute(tx);
   for (const move of moves) noteContactChange(tx, workspaceId, move.contactId, ['field:lifecycle_stage']);
+  await startHandoffsFor(tx, workspaceId, moves, now, definition);
+}
+
+/** Contacts entering the handoff stage get an owner and SLA timers. */
+async function startHandoffsFor(
+  tx: Kysely<DB>,
+  workspaceId: string,
+  moves: { contactId: string; to: string | null }[],
+  now: Date,
+  definition?: LifecycleDefinition,
+) {
+  const config = definition ?? (await loadPublishedLifecycle(tx, workspaceId))?.definition;
+  if (!config?.handoff) return;
+  const stage = config.handoff.stage;
+  await startHandoffs(
+    tx,
+    workspaceId,
+    moves.filter((m) => m.to === stage).map((m) => m.contactId),
+    config,
+    now,
+  );
 }
 
 /**
@@ -296,6 +360,7 @@ export async function logStageWrites(
       })),
     )
     .execute();
+  await startHandoffsFor(tx, workspaceId, moved, now);
 }
 
 export const ZStageChange = z
@@ -341,7 +406,7 @@ export async function changeStage(
     (from !== null && definition.stages.indexOf(stage) < definition.stages.indexOf(from));
   if (backward && !reason)
     throw invalidInput([{ path: 'reason', message: `moving back from ${from ?? 'no stage'} to ${stage ?? 'no stage'} needs a reason` }]);
-  await recordTransitions(tx, workspaceId, [{ contactId, from, to: stage, cause, reason }], clock.now());
+  await recordTransitions(tx, workspaceId, [{ contactId, from, to: stage, cause, reason }], clock.now(), definition);
 }
 
 export const ZTransition = z

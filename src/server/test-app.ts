@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { IMPORT_JOB, importJobHandler } from '../imports/imports.ts';
+import { drainDueHandoffs } from '../lifecycle/handoff.ts';
 import { createVirtualClock, systemClock, type VirtualClock } from '../platform/clock.ts';
 import { loadConfig } from '../platform/config.ts';
 import type { Database } from '../platform/db/database.ts';
@@ -58,7 +59,11 @@ export function createTestApp(
       [SEGMENT_REBUILD_JOB]: segmentRebuildHandler({ db: database.db, clock }),
       [SCORE_REBUILD_JOB]: scoreRebuildHandler({ db: database.db, clock }),
     },
-    ticks: [() => drainDueScoreChecks(database.db, clock), () => drainDueSegmentChecks(database.db, clock)],
+    ticks: [
+      () => drainDueScoreChecks(database.db, clock),
+      () => drainDueSegmentChecks(database.db, clock),
+      () => drainDueHandoffs(database.db, clock),
+    ],
   });
   return {
     clock,

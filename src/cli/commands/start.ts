@@ -1,6 +1,7 @@
 import { serve as serveHttp } from '@hono/node-server';
 import type { Command } from 'commander';
 import { IMPORT_JOB, importJobHandler } from '../../imports/imports.ts';
+import { drainDueHandoffs } from '../../lifecycle/handoff.ts';
 import { loadConfig } from '../../platform/config.ts';
 import { KizunaError } from '../../platform/errors.ts';
 import { createWorker } from '../../platform/jobs/worker.ts';
@@ -90,7 +91,11 @@ function startWorker({ database, clock, logger, config }: Runtime) {
       [SEGMENT_REBUILD_JOB]: segmentRebuildHandler({ db: database.db, clock, logger }),
       [SCORE_REBUILD_JOB]: scoreRebuildHandler({ db: database.db, clock, logger }),
     },
-    ticks: [() => drainDueScoreChecks(database.db, clock), () => drainDueSegmentChecks(database.db, clock)],
+    ticks: [
+      () => drainDueScoreChecks(database.db, clock),
+      () => drainDueSegmentChecks(database.db, clock),
+      () => drainDueHandoffs(database.db, clock),
+    ],
   });
   worker.start();
   return worker;

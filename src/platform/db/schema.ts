@@ -34,6 +34,7 @@ export interface DB {
   lifecycle_settings: LifecycleSettingsTable;
   lifecycle_versions: LifecycleVersionsTable;
   lifecycle_transitions: LifecycleTransitionsTable;
+  handoffs: HandoffsTable;
   schema_migrations: SchemaMigrationsTable;
 }
 
@@ -408,6 +409,24 @@ export interface LifecycleTransitionsTable {
   rule: string | null;
   reason: string | null;
   occurred_at: Date;
+}
+
+export interface HandoffsTable {
+  id: string;
+  workspace_id: string;
+  contact_id: string;
+  owner: string;
+  assigned_by: string;
+  started_at: Date;
+  first_touch_due: Date;
+  decision_due: Date;
+  first_touched_at: Date | null;
+  decided_at: Date | null;
+  decision: 'accepted' | 'rejected' | null;
+  reason_code: string | null;
+  reason: string | null;
+  first_touch_breached_at: Date | null;
+  decision_breached_at: Date | null;
 }
 
 export interface SchemaMigrationsTable {

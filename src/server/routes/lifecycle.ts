@@ -1,4 +1,5 @@
 import { OpenAPIHono, z } from '@hono/zod-openapi';
+import { decideHandoff, recordFirstTouch, ZHandoffDecision } from '../../lifecycle/handoff.ts';
 import {
   changeStage,
   getLifecycle,
@@ -66,6 +67,36 @@ export function contactStageRoutes(deps: ServerDeps) {
     async (c) => {
       const id = c.req.valid('param').id;
       await unitOfWork(deps.db, deps.clock, (tx) => changeStage(tx, ws(c), id, c.req.valid('json'), 'api', deps.clock));
+      return c.json({ transitions: await listTransitions(deps.db, ws(c), id) }, 200);
+    },
+  );
+  app.openapi(
+    jsonRoute({
+      method: 'post',
+      path: '/{id}/handoff/touch',
+      summary: 'Record the owner’s first touch of a handed-off lead (stops the first-touch SLA timer)',
+      tags,
+      request: { params: ZId },
+      responses: { 204: { description: 'Recorded' } },
+    }),
+    async (c) => {
+      const id = c.req.valid('param').id;
+      await unitOfWork(deps.db, deps.clock, (tx) => recordFirstTouch(tx, ws(c), id, deps.clock));
+      return c.body(null, 204);
+    },
+  );
+  app.openapi(
+    jsonRoute({
+      method: 'post',
+      path: '/{id}/handoff/decision',
+      summary: 'Sales accepts a handed-off lead (→ SQL) or rejects it with a reason code (→ Recycled)',
+      tags,
+      request: { params: ZId, ...jsonBody(ZHandoffDecision) },
+      responses: { 200: jsonResponse(z.object({ transitions: z.array(ZTransition) }), 'The contact’s transitions') },
+    }),
+    async (c) => {
+      const id = c.req.valid('param').id;
+      await unitOfWork(deps.db, deps.clock, (tx) => decideHandoff(tx, ws(c), id, c.req.valid('json'), deps.clock));
       return c.json({ transitions: await listTransitions(deps.db, ws(c), id) }, 200);
     },
   );

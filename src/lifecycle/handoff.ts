@@ -1,0 +1,199 @@
+import { randomUUID } from 'node:crypto';
+import { z } from '@hono/zod-openapi';
+import { type Kysely, sql } from 'kysely';
+import type { Clock } from '../platform/clock.ts';
+import type { DB } from '../platform/db/schema.ts';
+import { invalidInput, issuesFromZod, KizunaError, notFound } from '../platform/errors.ts';
+import { changeStage, type LifecycleDefinition, loadPublishedLifecycle } from './lifecycle.ts';
+
+const HOUR = 3_600_000;
+
+/**
+ * Starts the sales handoff of contacts that just entered the handoff stage (MQL): the contact's
+ * owner is kept, or the sales user with the fewest handoffs for their weight takes it; SLA
+ * timers start for the first touch and for the decision. A contact with an open handoff keeps it.
+ */
+export async function startHandoffs(
+  tx: Kysely<DB>,
+  workspaceId: string,
+  entered: string[],
+  definition: LifecycleDefinition,
+  now: Date,
+): Promise<void> {
+  const handoff = definition.handoff;
+  if (!handoff || entered.length === 0) return;
+  const contacts = await tx
+    .selectFrom('contacts')
+    .select(['id', 'owner'])
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '=', sql<string>`ANY(${entered}::uuid[])`)
+    .orderBy('id')
+    .execute();
+  const emails = handoff.salesUsers.map((u) => u.email);
+  const counts = new Map(
+    (
+      await tx
+        .selectFrom('handoffs')
+        .select(['owner', sql<number>`count(*)::int`.as('n')])
+        .where('workspace_id', '=', workspaceId)
+        .where('owner', '=', sql<string>`ANY(${emails}::text[])`)
+        .groupBy('owner')
+        .execute()
+    ).map((r) => [r.owner, r.n]),
+  );
+  const rows = contacts.map((contact) => {
+    let owner = contact.owner;
+    let assignedBy = 'kept';
+    if (!owner) {
+      // Weighted round robin: the user furthest below their share takes the lead.
+      const next = [...handoff.salesUsers].sort(
+        (a, b) => (counts.get(a.email) ?? 0) / a.weight - (counts.get(b.email) ?? 0) / b.weight,
+      )[0]!;
+      owner = next.email;
+      assignedBy = 'round_robin';
+    }
+    counts.set(owner, (counts.get(owner) ?? 0) + 1);
+    return {
+      id: randomUUID(),
+      workspace_id: workspaceId,
+      contact_id: contact.id,
+      owner,
+      assigned_by: assignedBy,
+      started_at: now,
+      first_touch_due: new Date(now.getTime() + handoff.firstTouchHours * HOUR),
+      decision_due: new Date(now.getTime() + handoff.decisionHours * HOUR),
+      first_touched_at: null,
+      decided_at: null,
+      decision: null,
+      reason_code: null,
+      reason: null,
+      first_touch_breached_at: null,
+      decision_breached_at: null,
+    };
+  });
+  if (rows.length === 0) return;
+  const started = await tx
+    .insertInto('handoffs')
+    .values(rows)
+    .onConflict((oc) => oc.column('contact_id').where('decided_at', 'is', null).doNothing())
+    .returning(['contact_id', 'owner', 'assigned_by', 'first_touch_due', 'decision_due'])
+    .execute();
+  for (const h of started.filter((h) => h.assigned_by === 'round_robin'))
+    await tx.updateTable('contacts').set({ owner: h.owner }).where('id', '=', h.contact_id).execute();
+  if (started.length) {
+    await tx
+      .insertInto('signals')
+      .values(
+        started.map((h) => ({
+          workspace_id: workspaceId,
+          kind: 'handoff.assigned',
+          contact_id: h.contact_id,
+          subject_id: h.contact_id,
+          data: JSON.stringify({
+            owner: h.owner,
+            assignedBy: h.assigned_by,
+            firstTouchDue: h.first_touch_due.toISOString(),
+            decisionDue: h.decision_due.toISOString(),
+          }),
+          occurred_at: now,
+        })),
+      )
+      .execute();
+  }
+}
+
+/**
+ * Raises the SLA breaches that are due: one `handoff.sla_breached` signal per handoff and timer
+ * (first touch, decision), never twice (the breach time is set in the same statement).
+ * @returns how many breaches were raised.
+ */
+export async function drainDueHandoffs(db: Kysely<DB>, clock: Clock, { workspaceId }: { workspaceId?: string } = {}): Promise<number> {
+  const now = clock.now();
+  const only = workspaceId ? sql`AND workspace_id = ${workspaceId}` : sql``;
+  const { rows } = await sql<{ n: number }>`
+    WITH touch AS (
+      UPDATE handoffs SET first_touch_breached_at = ${now}
+      WHERE first_touch_due <= ${now} AND first_touched_at IS NULL AND first_touch_breached_at IS NULL AND decided_at IS NULL ${only}
+      RETURNING workspace_id, contact_id, owner, first_touch_due AS due, 'first_touch' AS timer),
+    decision AS (
+      UPDATE handoffs SET decision_breached_at = ${now}
+      WHERE decision_due <= ${now} AND decision_breached_at IS NULL AND decided_at IS NULL ${only}
+      RETURNING workspace_id, contact_id, owner, decision_due AS due, 'decision' AS timer),
+    raised AS (
+      INSERT INTO signals (workspace_id, kind, contact_id, subject_id, data, occurred_at)
+      SELECT workspace_id, 'handoff.sla_breached', contact_id, contact_id,
+        jsonb_build_object('timer', timer, 'owner', owner, 'due', due), ${now}::timestamptz
+      FROM (SELECT * FROM touch UNION ALL SELECT * FROM decision) b
+      RETURNING 1)
+    SELECT count(*)::int AS n FROM raised`.execute(db);
+  return rows[0]!.n;
+}
+
+export const ZHandoffDecision = z
+  .object({
+    decision: z.enum(['accepted', 'rejected']),
+    /** Required to reject: one of the lifecycle's handoff.rejectReasons. */
+    reasonCode: z.string().max(40).optional(),
+    reason: z.string().trim().max(500).optional(),
+  })
+  .strict()
+  .openapi('HandoffDecision');
+
+async function openHandoff(tx: Kysely<DB>, workspaceId: string, contactId: string) {
+  const contact = await tx
+    .selectFrom('contacts')
+    .select('id')
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '=', contactId)
+    .executeTakeFirst();
+  if (!contact) throw notFound('contact', contactId);
+  const handoff = await tx
+    .selectFrom('handoffs')
+    .selectAll()
+    .where('contact_id', '=', contactId)
+    .where('decided_at', 'is', null)
+    .forUpdate()
+    .executeTakeFirst();
+  if (!handoff) throw new KizunaError('conflict', `contact ${contactId} has no open handoff`);
+  return handoff;
+}
+
+/** The owner's first touch (a call, a mail): stops the first-touch SLA timer. */
+export async function recordFirstTouch(tx: Kysely<DB>, workspaceId: string, contactId: string, clock: Clock): Promise<void> {
+  const handoff = await openHandoff(tx, workspaceId, contactId);
+  if (!handoff.first_touched_at)
+    await tx.updateTable('handoffs').set({ first_touched_at: clock.now() }).where('id', '=', handoff.id).execute();
+}
+
+/** Sales accepts (→ the accept stage, SQL) or rejects with a reason code (→ Recycled). Runs in the caller's unit of work. */
+export async function decideHandoff(tx: Kysely<DB>, workspaceId: string, contactId: string, input: unknown, clock: Clock): Promise<void> {
+  const parsed = ZHandoffDecision.safeParse(input);
+  if (!parsed.success) throw invalidInput(issuesFromZod(parsed.error));
+  const handoff = await openHandoff(tx, workspaceId, contactId);
+  const config = (await loadPublishedLifecycle(tx, workspaceId))?.definition.handoff;
+  if (!config) throw new KizunaError('conflict', 'the published lifecycle has no handoff');
+  const { decision, reasonCode, reason } = parsed.data;
+  if (decision === 'rejected' && (!reasonCode || !config.rejectReasons.includes(reasonCode)))
+    throw invalidInput([{ path: 'reasonCode', message: `a rejection needs one of ${config.rejectReasons.join(', ')}` }]);
+  const now = clock.now();
+  await tx
+    .updateTable('handoffs')
+    .set({
+      decided_at: now,
+      decision,
+      reason_code: reasonCode ?? null,
+      reason: reason ?? null,
+      first_touched_at: handoff.first_touched_at ?? now,
+    })
+    .where('id', '=', handoff.id)
+    .execute();
+  const stage = decision === 'accepted' ? config.acceptStage : config.rejectStage;
+  await changeStage(
+    tx,
+    workspaceId,
+    contactId,
+    { stage, reason: decision === 'rejected' ? `${reasonCode}${reason ? `: ${reason}` : ''}` : undefined },
+    'user',
+    clock,
+  );
+}
