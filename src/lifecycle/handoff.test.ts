@@ -5,7 +5,7 @@ import { useTestDatabase } from '../platform/db/test-database.ts';
 import type { KizunaError } from '../platform/errors.ts';
 import { unitOfWork } from '../segments/membership.ts';
 import { createTestWorkspace } from '../server/test-app.ts';
-import { decideHandoff, drainDueHandoffs, recordFirstTouch } from './handoff.ts';
+import { decideHandoff, drainDueHandoffs, listHandoffs, recordFirstTouch, slaReport } from './handoff.ts';
 import { listTransitions, publishLifecycle, saveLifecycleDraft } from './lifecycle.ts';
 
 const database = useTestDatabase();
@@ -83,5 +83,23 @@ describe('sales handoff', () => {
       cause: 'user',
       reason: 'no_budget: 来期検討',
     });
+
+    // The breaches show on the contact and in the SLA report.
+    expect((await listHandoffs(db, workspaceId, a))[0]).toMatchObject({
+      decision: 'accepted',
+      firstTouchBreachedAt: '2026-06-02T00:00:00.000Z',
+      decisionBreachedAt: '2026-06-08T00:00:00.000Z',
+    });
+    const report = await slaReport(db, workspaceId);
+    const total = report.owners.reduce(
+      (t, o) => ({
+        handoffs: t.handoffs + o.handoffs,
+        firstTouch: t.firstTouch + o.firstTouchBreaches,
+        decision: t.decision + o.decisionBreaches,
+      }),
+      { handoffs: 0, firstTouch: 0, decision: 0 },
+    );
+    expect(total).toEqual({ handoffs: 2, firstTouch: 1, decision: 2 });
+    expect(report.owners.reduce((n, o) => n + o.accepted + o.rejected, 0)).toBe(2);
   });
 });

@@ -197,3 +197,79 @@ export async function decideHandoff(tx: Kysely<DB>, workspaceId: string, contact
     clock,
   );
 }
+
+export const ZHandoff = z
+  .object({
+    owner: z.string(),
+    assignedBy: z.string(),
+    startedAt: z.string(),
+    firstTouchDue: z.string(),
+    decisionDue: z.string(),
+    firstTouchedAt: z.string().nullable(),
+    decidedAt: z.string().nullable(),
+    decision: z.enum(['accepted', 'rejected']).nullable(),
+    reasonCode: z.string().nullable(),
+    reason: z.string().nullable(),
+    firstTouchBreachedAt: z.string().nullable(),
+    decisionBreachedAt: z.string().nullable(),
+  })
+  .openapi('Handoff');
+
+/** A contact's handoffs, newest first, with their SLA state. */
+export async function listHandoffs(db: Kysely<DB>, workspaceId: string, contactId: string): Promise<z.infer<typeof ZHandoff>[]> {
+  const contact = await db
+    .selectFrom('contacts')
+    .select('id')
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '=', contactId)
+    .executeTakeFirst();
+  if (!contact) throw notFound('contact', contactId);
+  const rows = await db.selectFrom('handoffs').selectAll().where('contact_id', '=', contactId).orderBy('started_at', 'desc').execute();
+  const iso = (d: Date | null) => d?.toISOString() ?? null;
+  return rows.map((h) => ({
+    owner: h.owner,
+    assignedBy: h.assigned_by,
+    startedAt: h.started_at.toISOString(),
+    firstTouchDue: h.first_touch_due.toISOString(),
+    decisionDue: h.decision_due.toISOString(),
+    firstTouchedAt: iso(h.first_touched_at),
+    decidedAt: iso(h.decided_at),
+    decision: h.decision,
+    reasonCode: h.reason_code,
+    reason: h.reason,
+    firstTouchBreachedAt: iso(h.first_touch_breached_at),
+    decisionBreachedAt: iso(h.decision_breached_at),
+  }));
+}
+
+export const ZSlaReport = z
+  .object({
+    owners: z.array(
+      z.object({
+        owner: z.string(),
+        handoffs: z.number().int(),
+        open: z.number().int(),
+        accepted: z.number().int(),
+        rejected: z.number().int(),
+        firstTouchBreaches: z.number().int(),
+        decisionBreaches: z.number().int(),
+        /** Median hours from handoff to first touch, over touched handoffs. */
+        medianFirstTouchHours: z.number().nullable(),
+      }),
+    ),
+  })
+  .openapi('SlaReport');
+
+/** The SLA report per owner: handoffs, outcomes, breaches and the median time to first touch. */
+export async function slaReport(db: Kysely<DB>, workspaceId: string): Promise<z.infer<typeof ZSlaReport>> {
+  const { rows } = await sql<z.infer<typeof ZSlaReport>['owners'][number]>`
+    SELECT owner, count(*)::int AS handoffs,
+      count(*) FILTER (WHERE decided_at IS NULL)::int AS open,
+      count(*) FILTER (WHERE decision = 'accepted')::int AS accepted,
+      count(*) FILTER (WHERE decision = 'rejected')::int AS rejected,
+      count(first_touch_breached_at)::int AS "firstTouchBreaches",
+      count(decision_breached_at)::int AS "decisionBreaches",
+      round((percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM first_touched_at - started_at) / 3600))::numeric, 1)::float AS "medianFirstTouchHours"
+    FROM handoffs WHERE workspace_id = ${workspaceId} GROUP BY owner ORDER BY owner`.execute(db);
+  return { owners: rows };
+}

@@ -260,6 +260,8 @@ const CASES: Case[] = [
   },
   { method: 'GET', route: '/api/contacts/{id}/transitions', path: (a) => `/api/contacts/${a.contactId}/transitions`, expect: 'not_found' },
   { method: 'GET', route: '/api/reports/lifecycle', path: () => '/api/reports/lifecycle', expect: 'invisible' },
+  { method: 'GET', route: '/api/reports/sla', path: () => '/api/reports/sla', expect: 'invisible' },
+  { method: 'GET', route: '/api/contacts/{id}/handoffs', path: (a) => `/api/contacts/${a.contactId}/handoffs`, expect: 'not_found' },
   { method: 'GET', route: '/api/reports/scores/{id}', path: (a) => `/api/reports/scores/${a.modelId}`, expect: 'not_found' },
   { method: 'GET', route: '/api/lists', path: () => '/api/lists', expect: 'invisible' },
   { method: 'POST', route: '/api/lists', path: () => '/api/lists', json: () => ({ name: 'B list' }), expect: 'invisible' },

@@ -1,5 +1,13 @@
 import { OpenAPIHono, z } from '@hono/zod-openapi';
-import { decideHandoff, recordFirstTouch, ZHandoffDecision } from '../../lifecycle/handoff.ts';
+import {
+  decideHandoff,
+  listHandoffs,
+  recordFirstTouch,
+  slaReport,
+  ZHandoff,
+  ZHandoffDecision,
+  ZSlaReport,
+} from '../../lifecycle/handoff.ts';
 import {
   changeStage,
   getLifecycle,
@@ -103,6 +111,17 @@ export function contactStageRoutes(deps: ServerDeps) {
   app.openapi(
     jsonRoute({
       method: 'get',
+      path: '/{id}/handoffs',
+      summary: 'A contact’s sales handoffs with their SLA state (due times, first touch, decision, breaches)',
+      tags,
+      request: { params: ZId },
+      responses: { 200: jsonResponse(z.object({ items: z.array(ZHandoff) }), 'The handoffs') },
+    }),
+    async (c) => c.json({ items: await listHandoffs(deps.db, ws(c), c.req.valid('param').id) }, 200),
+  );
+  app.openapi(
+    jsonRoute({
+      method: 'get',
       path: '/{id}/transitions',
       summary: 'A contact’s stage transitions: from, to, cause (rule, user, api), rule or reason, time',
       tags,
@@ -125,6 +144,16 @@ export function reportRoutes(deps: ServerDeps) {
       responses: { 200: jsonResponse(ZLifecycleReport, 'The lifecycle report') },
     }),
     async (c) => c.json(await lifecycleReport(deps.db, ws(c)), 200),
+  );
+  app.openapi(
+    jsonRoute({
+      method: 'get',
+      path: '/sla',
+      summary: 'Per sales owner: handoffs, open, accepted, rejected, SLA breaches, median hours to first touch',
+      tags: ['Reports'],
+      responses: { 200: jsonResponse(ZSlaReport, 'The SLA report') },
+    }),
+    async (c) => c.json(await slaReport(deps.db, ws(c)), 200),
   );
   app.openapi(
     jsonRoute({
