@@ -3,7 +3,7 @@ import { listCustomFields } from '../contacts/custom-fields.ts';
 import { advanceStages, loadLifecycleScope } from '../lifecycle/lifecycle.ts';
 import type { Clock } from '../platform/clock.ts';
 import { claimDueChecks } from '../platform/db/claim-due-checks.ts';
-import { type ContactChanges, contactChangesOf, noteContactChange, trackContactChanges } from '../platform/db/contact-changes.ts';
+import { type ContactChanges, noteContactChange, trackContactChanges } from '../platform/db/contact-changes.ts';
 import type { DB } from '../platform/db/schema.ts';
 import { loadScoringScope, refreshScores } from '../scoring/runtime.ts';
 import { type CompileContext, dependencies, membersQuery, nextChecksQuery } from './compile.ts';
@@ -354,9 +354,4 @@ export function dependentsOf(scope: SegmentScope, segmentId: string): PublishedS
     }
   }
   return out;
-}
-
-/** Whether a transaction belongs to a unit of work (writers note changes only there). */
-export function inUnitOfWork(tx: Kysely<DB>): boolean {
-  return contactChangesOf(tx) !== undefined;
 }
