@@ -106,6 +106,17 @@ export async function bulkUpsertContacts(
   return [...results, ...rejected].sort((a, b) => a.index - b.index);
 }
 
+/** Throws not_found unless the contact exists in this workspace (for routes about a contact's data). */
+export async function assertContactInWorkspace(db: Kysely<DB>, workspaceId: string, contactId: string): Promise<void> {
+  const row = await db
+    .selectFrom('contacts')
+    .select('id')
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '=', contactId)
+    .executeTakeFirst();
+  if (!row) throw notFound('contact', contactId);
+}
+
 export async function getContact(db: Kysely<DB>, workspaceId: string, id: string): Promise<Contact> {
   const row = await db.selectFrom('contacts').selectAll().where('workspace_id', '=', workspaceId).where('id', '=', id).executeTakeFirst();
   if (!row) throw notFound('contact', id);

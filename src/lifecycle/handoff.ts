@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { z } from '@hono/zod-openapi';
 import { type Kysely, sql } from 'kysely';
+import { assertContactInWorkspace } from '../contacts/contacts.ts';
 import type { Clock } from '../platform/clock.ts';
 import type { DB } from '../platform/db/schema.ts';
-import { invalidInput, issuesFromZod, KizunaError, notFound } from '../platform/errors.ts';
+import { invalidInput, issuesFromZod, KizunaError } from '../platform/errors.ts';
 import { changeStage, type LifecycleDefinition, loadPublishedLifecycle } from './lifecycle.ts';
 
 const HOUR = 3_600_000;
@@ -140,13 +141,7 @@ export const ZHandoffDecision = z
   .openapi('HandoffDecision');
 
 async function openHandoff(tx: Kysely<DB>, workspaceId: string, contactId: string) {
-  const contact = await tx
-    .selectFrom('contacts')
-    .select('id')
-    .where('workspace_id', '=', workspaceId)
-    .where('id', '=', contactId)
-    .executeTakeFirst();
-  if (!contact) throw notFound('contact', contactId);
+  await assertContactInWorkspace(tx, workspaceId, contactId);
   const handoff = await tx
     .selectFrom('handoffs')
     .selectAll()
@@ -217,13 +212,7 @@ export const ZHandoff = z
 
 /** A contact's handoffs, newest first, with their SLA state. */
 export async function listHandoffs(db: Kysely<DB>, workspaceId: string, contactId: string): Promise<z.infer<typeof ZHandoff>[]> {
-  const contact = await db
-    .selectFrom('contacts')
-    .select('id')
-    .where('workspace_id', '=', workspaceId)
-    .where('id', '=', contactId)
-    .executeTakeFirst();
-  if (!contact) throw notFound('contact', contactId);
+  await assertContactInWorkspace(db, workspaceId, contactId);
   const rows = await db.selectFrom('handoffs').selectAll().where('contact_id', '=', contactId).orderBy('started_at', 'desc').execute();
   const iso = (d: Date | null) => d?.toISOString() ?? null;
   return rows.map((h) => ({

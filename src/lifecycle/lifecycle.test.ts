@@ -241,6 +241,18 @@ describe('lifecycle stages', () => {
     expect(scores.deciles.reduce((n, d) => n + d.contacts, 0)).toBe(2);
   });
 
+  it('a draft without a definition is refused, naming it, and the published lifecycle stays', async () => {
+    const { db, clock, workspaceId } = await setup();
+    const error = await saveLifecycleDraft(db, workspaceId, {}, clock).catch((e) => e);
+    expect((error as KizunaError).issues.map((i) => i.path)).toEqual(['definition']);
+    const rules = await db
+      .selectFrom('lifecycle_settings')
+      .select('draft')
+      .where('workspace_id', '=', workspaceId)
+      .executeTakeFirstOrThrow();
+    expect((rules.draft as { rules: unknown[] }).rules).toHaveLength(2);
+  });
+
   it('rules only move forward: a Customer who matches the MQL rule stays a Customer', async () => {
     const { db, clock, workspaceId, send, stageOf } = await setup();
     const it = await createCompany(db, workspaceId, { name: 'フィン', domain: 'fin.example', industry: '金融', employeeCount: 800 }, clock);

@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { type Kysely, sql } from 'kysely';
+import { assertContactInWorkspace } from '../contacts/contacts.ts';
 import { listCustomFields } from '../contacts/custom-fields.ts';
 import type { Clock } from '../platform/clock.ts';
 import { noteContactChange } from '../platform/db/contact-changes.ts';
@@ -115,7 +116,7 @@ export function checkLifecycle(
 }
 
 async function parseLifecycle(db: Kysely<DB>, workspaceId: string, raw: unknown, path = 'definition'): Promise<LifecycleDefinition> {
-  const definition = readDocument(ZLifecycleDefinition, raw, path);
+  const definition = readDocument(ZLifecycleDefinition, raw, path, '{"definition": {"rules": […]}}');
   const issues = checkLifecycle(definition, await definitionContext(db, workspaceId), path);
   if (issues.length) throw invalidInput(issues, 'the lifecycle definition is invalid; see errors for each problem');
   return definition;
@@ -421,13 +422,7 @@ export const ZTransition = z
   .openapi('StageTransition');
 
 export async function listTransitions(db: Kysely<DB>, workspaceId: string, contactId: string): Promise<z.infer<typeof ZTransition>[]> {
-  const contact = await db
-    .selectFrom('contacts')
-    .select('id')
-    .where('workspace_id', '=', workspaceId)
-    .where('id', '=', contactId)
-    .executeTakeFirst();
-  if (!contact) throw notFound('contact', contactId);
+  await assertContactInWorkspace(db, workspaceId, contactId);
   const rows = await db.selectFrom('lifecycle_transitions').selectAll().where('contact_id', '=', contactId).orderBy('id').execute();
   return rows.map((r) => ({
     from: r.from_stage,

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { z } from '@hono/zod-openapi';
 import type { Kysely } from 'kysely';
+import { assertContactInWorkspace } from '../contacts/contacts.ts';
 import { listCustomFields } from '../contacts/custom-fields.ts';
 import type { Clock } from '../platform/clock.ts';
 import type { DB } from '../platform/db/schema.ts';
@@ -15,6 +16,26 @@ import { type AttributeRule, type BehaviorRule, checkModel, type ScoringModelDef
 import { computeScores, loadScoringScope, scoreContacts } from './runtime.ts';
 
 export const SCORE_REBUILD_JOB = 'score-rebuild';
+
+/** A workspace's contact ids in keyset batches of RESCORE_BATCH, each read when the previous one is done. */
+async function* contactBatches(db: Kysely<DB>, workspaceId: string): AsyncGenerator<string[]> {
+  let after = '00000000-0000-0000-0000-000000000000';
+  for (;;) {
+    const ids = (
+      await db
+        .selectFrom('contacts')
+        .select('id')
+        .where('workspace_id', '=', workspaceId)
+        .where('id', '>', after)
+        .orderBy('id')
+        .limit(RESCORE_BATCH)
+        .execute()
+    ).map((r) => r.id);
+    if (ids.length === 0) return;
+    yield ids;
+    after = ids.at(-1)!;
+  }
+}
 const RESCORE_BATCH = 500;
 
 export const ZScoringModelInput = z
@@ -140,27 +161,15 @@ export async function publishScoringModel(db: Kysely<DB>, workspaceId: string, i
  */
 export async function rescoreModel(db: Kysely<DB>, workspaceId: string, modelId: string, clock: Clock): Promise<number> {
   await db.updateTable('scoring_models').set({ build_state: 'running', build_error: null }).where('id', '=', modelId).execute();
-  let after = '00000000-0000-0000-0000-000000000000';
   let total = 0;
-  for (;;) {
-    const ids = (
-      await db
-        .selectFrom('contacts')
-        .select('id')
-        .where('workspace_id', '=', workspaceId)
-        .where('id', '>', after)
-        .orderBy('id')
-        .limit(RESCORE_BATCH)
-        .execute()
-    ).map((r) => r.id);
-    if (ids.length === 0) break;
-    await unitOfWork(db, clock, async (tx) => {
-      const scope = await loadScoringScope(tx, workspaceId, modelId);
-      const model = scope?.models[0];
-      if (scope && model) await scoreContacts(tx, scope, [{ model, ids }], clock, 'publish');
-    });
-    total += ids.length;
-    after = ids.at(-1)!;
+  // The published version is read once: a publish during the run queues a run of its own.
+  const scope = await loadScoringScope(db, workspaceId, modelId);
+  const model = scope?.models[0];
+  if (scope && model) {
+    for await (const ids of contactBatches(db, workspaceId)) {
+      await unitOfWork(db, clock, (tx) => scoreContacts(tx, scope, [{ model, ids }], clock, 'publish'));
+      total += ids.length;
+    }
   }
   await db.updateTable('scoring_models').set({ build_state: 'idle', built_at: clock.now() }).where('id', '=', modelId).execute();
   return total;
@@ -259,19 +268,7 @@ export async function dryRunScoringModel(db: Kysely<DB>, workspaceId: string, id
   let changed = 0;
   let sumBefore = 0;
   let sumAfter = 0;
-  let after = '00000000-0000-0000-0000-000000000000';
-  for (;;) {
-    const ids = (
-      await db
-        .selectFrom('contacts')
-        .select('id')
-        .where('workspace_id', '=', workspaceId)
-        .where('id', '>', after)
-        .orderBy('id')
-        .limit(RESCORE_BATCH)
-        .execute()
-    ).map((r) => r.id);
-    if (ids.length === 0) break;
+  for await (const ids of contactBatches(db, workspaceId)) {
     const current = new Map(
       (
         await db
@@ -292,7 +289,6 @@ export async function dryRunScoringModel(db: Kysely<DB>, workspaceId: string, id
       tally(before?.band ?? null, 'before');
       tally(next.band, 'after');
     }
-    after = ids.at(-1)!;
   }
   const order = [...definition.bands.map((b) => b.name), null];
   return {
@@ -331,13 +327,7 @@ export const ZContactScores = z
 
 /** Each current score of a contact, explained: the sum of its ledger, grouped by rule (the newest 50 entries per rule). */
 export async function explainScores(db: Kysely<DB>, workspaceId: string, contactId: string): Promise<z.infer<typeof ZContactScores>> {
-  const contact = await db
-    .selectFrom('contacts')
-    .select('id')
-    .where('workspace_id', '=', workspaceId)
-    .where('id', '=', contactId)
-    .executeTakeFirst();
-  if (!contact) throw notFound('contact', contactId);
+  await assertContactInWorkspace(db, workspaceId, contactId);
   const scores = await db
     .selectFrom('contact_scores as s')
     .innerJoin('scoring_models as m', 'm.id', 's.model_id')

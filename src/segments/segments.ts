@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from '@hono/zod-openapi';
 import { type Kysely, sql } from 'kysely';
 import { type Contact, toContact, ZContact } from '../contacts/contact-schema.ts';
-import { loadExternalIds } from '../contacts/contacts.ts';
+import { assertContactInWorkspace, loadExternalIds } from '../contacts/contacts.ts';
 import { listCustomFields } from '../contacts/custom-fields.ts';
 import { spreadsheetSafe } from '../imports/imports.ts';
 import type { Clock } from '../platform/clock.ts';
@@ -468,13 +468,7 @@ export const ZMemberships = z
 
 /** A contact's current segments and lists, and its last 100 segment stints. */
 export async function contactMemberships(db: Kysely<DB>, workspaceId: string, contactId: string): Promise<z.infer<typeof ZMemberships>> {
-  const contact = await db
-    .selectFrom('contacts')
-    .select('id')
-    .where('workspace_id', '=', workspaceId)
-    .where('id', '=', contactId)
-    .executeTakeFirst();
-  if (!contact) throw notFound('contact', contactId);
+  await assertContactInWorkspace(db, workspaceId, contactId);
   const [current, stints, lists] = await Promise.all([
     db
       .selectFrom('segment_members as m')
