@@ -1,13 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { z } from '@hono/zod-openapi';
 import { type Kysely, sql } from 'kysely';
+import { fullNameOf } from '../contacts/contact-schema.ts';
 import { assertContactInWorkspace } from '../contacts/contacts.ts';
 import type { Clock } from '../platform/clock.ts';
 import type { DB } from '../platform/db/schema.ts';
 import { invalidInput, issuesFromZod, KizunaError } from '../platform/errors.ts';
-import { changeStage, type LifecycleDefinition, loadPublishedLifecycle } from './lifecycle.ts';
+import { unitOfWork } from '../segments/membership.ts';
+import { changeStage, type LifecycleDefinition, loadPublishedLifecycle, recordTransitions } from './lifecycle.ts';
+import { createTasks } from './tasks.ts';
 
 const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
 
 /**
  * Starts the sales handoff of contacts that just entered the handoff stage (MQL): the contact's
@@ -25,7 +29,7 @@ export async function startHandoffs(
   if (!handoff || entered.length === 0) return;
   const contacts = await tx
     .selectFrom('contacts')
-    .select(['id', 'owner'])
+    .select(['id', 'owner', 'email', 'first_name', 'last_name', 'name_order', 'company_name'])
     .where('workspace_id', '=', workspaceId)
     .where('id', '=', sql<string>`ANY(${entered}::uuid[])`)
     .orderBy('id')
@@ -77,15 +81,43 @@ export async function startHandoffs(
     .insertInto('handoffs')
     .values(rows)
     .onConflict((oc) => oc.column('contact_id').where('decided_at', 'is', null).doNothing())
-    .returning(['contact_id', 'owner', 'assigned_by', 'first_touch_due', 'decision_due'])
+    .returning(['id', 'contact_id', 'owner', 'assigned_by', 'first_touch_due', 'decision_due'])
     .execute();
+  if (started.length === 0) return;
   for (const h of started.filter((h) => h.assigned_by === 'round_robin'))
     await tx.updateTable('contacts').set({ owner: h.owner }).where('id', '=', h.contact_id).execute();
-  if (started.length) {
-    await tx
-      .insertInto('signals')
-      .values(
-        started.map((h) => ({
+  // The owner's notification carries a lead summary (seed 004: リード情報サマリーを送付): who, which
+  // company, and the current scores, already updated in this unit of work.
+  const byId = new Map(contacts.map((c) => [c.id, c]));
+  const scores = await tx
+    .selectFrom('contact_scores as s')
+    .innerJoin('scoring_models as m', 'm.id', 's.model_id')
+    .select(['s.contact_id', 'm.name', 's.score', 's.band'])
+    .where('s.workspace_id', '=', workspaceId)
+    .where('s.contact_id', '=', sql<string>`ANY(${started.map((h) => h.contact_id)}::uuid[])`)
+    .orderBy('m.name')
+    .execute();
+  const { locale } = await tx.selectFrom('workspaces').select('locale').where('id', '=', workspaceId).executeTakeFirstOrThrow();
+  const tasks = await createTasks(
+    tx,
+    workspaceId,
+    started.map((h) => ({
+      contactId: h.contact_id,
+      owner: h.owner,
+      title: followUpTitle(byId.get(h.contact_id)!, locale),
+      dueAt: h.first_touch_due,
+      source: 'handoff' as const,
+      handoffId: h.id,
+    })),
+    now,
+  );
+  const taskOf = new Map(tasks.map((t) => [t.contactId, t.id]));
+  await tx
+    .insertInto('signals')
+    .values(
+      started.map((h) => {
+        const contact = byId.get(h.contact_id)!;
+        return {
           workspace_id: workspaceId,
           kind: 'handoff.assigned',
           contact_id: h.contact_id,
@@ -95,12 +127,26 @@ export async function startHandoffs(
             assignedBy: h.assigned_by,
             firstTouchDue: h.first_touch_due.toISOString(),
             decisionDue: h.decision_due.toISOString(),
+            taskId: taskOf.get(h.contact_id),
+            contact: {
+              email: contact.email,
+              fullName: fullNameOf(contact),
+              company: contact.company_name,
+              scores: scores.filter((s) => s.contact_id === h.contact_id).map((s) => ({ model: s.name, score: s.score, band: s.band })),
+            },
           }),
           occurred_at: now,
-        })),
-      )
-      .execute();
-  }
+        };
+      }),
+    )
+    .execute();
+}
+
+/** The follow-up task's title in the workspace's language. */
+function followUpTitle(contact: Parameters<typeof fullNameOf>[0] & { email: string | null; company_name: string | null }, locale: string) {
+  const who = fullNameOf(contact) ?? contact.email ?? '';
+  const company = contact.company_name ? (locale.startsWith('ja') ? `（${contact.company_name}）` : ` (${contact.company_name})`) : '';
+  return locale.startsWith('ja') ? `MQLフォローアップ: ${who}${company}` : `Follow up on MQL: ${who}${company}`;
 }
 
 /**
@@ -128,6 +174,66 @@ export async function drainDueHandoffs(db: Kysely<DB>, clock: Clock, { workspace
       RETURNING 1)
     SELECT count(*)::int AS n FROM raised`.execute(db);
   return rows[0]!.n;
+}
+
+/**
+ * The recycle rule: rejected leads whose recycle time has come and who are still in the reject
+ * stage (Recycled) go back to the recycle stage (Lead) for nurturing, logged as a `recycle` rule
+ * transition; from there the stage rules can qualify them again. Runs as a unit of work, so
+ * segments on the stage follow. A lead moved on meanwhile (by hand, or re-qualified) stays.
+ * @returns how many handoffs' recycle timers were handled.
+ */
+export async function recycleDueHandoffs(
+  db: Kysely<DB>,
+  clock: Clock,
+  { workspaceId, limit = 500 }: { workspaceId?: string; limit?: number } = {},
+): Promise<number> {
+  return unitOfWork(db, clock, async (tx) => {
+    const now = clock.now();
+    const only = workspaceId ? sql`AND workspace_id = ${workspaceId}` : sql``;
+    const { rows } = await sql<{ workspace_id: string; contact_id: string; reason_code: string | null; decided_at: Date }>`
+      UPDATE handoffs SET recycled_at = ${now}
+      WHERE id IN (
+        SELECT id FROM handoffs WHERE recycle_due <= ${now} AND recycled_at IS NULL ${only}
+        ORDER BY recycle_due LIMIT ${limit} FOR UPDATE SKIP LOCKED)
+      RETURNING workspace_id, contact_id, reason_code, decided_at`.execute(tx);
+    const byWorkspace = new Map<string, typeof rows>();
+    for (const row of rows) byWorkspace.set(row.workspace_id, [...(byWorkspace.get(row.workspace_id) ?? []), row]);
+    for (const [workspace, due] of byWorkspace) {
+      const definition = (await loadPublishedLifecycle(tx, workspace))?.definition;
+      const config = definition?.handoff;
+      if (!definition || !config) continue;
+      const still = await tx
+        .selectFrom('contacts')
+        .select(['id', 'lifecycle_stage'])
+        .where('workspace_id', '=', workspace)
+        .where('id', '=', sql<string>`ANY(${due.map((d) => d.contact_id)}::uuid[])`)
+        .where('lifecycle_stage', '=', config.rejectStage)
+        .orderBy('id')
+        .forUpdate()
+        .execute();
+      const why = new Map(due.map((d) => [d.contact_id, d]));
+      await recordTransitions(
+        tx,
+        workspace,
+        still.map((c) => {
+          const handoff = why.get(c.id)!;
+          const days = Math.round((now.getTime() - handoff.decided_at.getTime()) / DAY);
+          return {
+            contactId: c.id,
+            from: c.lifecycle_stage,
+            to: config.recycleStage,
+            cause: 'rule',
+            rule: 'recycle',
+            reason: `recycled ${days} days after rejection${handoff.reason_code ? ` (${handoff.reason_code})` : ''}`,
+          };
+        }),
+        now,
+        definition,
+      );
+    }
+    return rows.length;
+  });
 }
 
 export const ZHandoffDecision = z
@@ -179,6 +285,7 @@ export async function decideHandoff(tx: Kysely<DB>, workspaceId: string, contact
       reason_code: reasonCode ?? null,
       reason: reason ?? null,
       first_touched_at: handoff.first_touched_at ?? now,
+      recycle_due: decision === 'rejected' && config.recycleAfterDays ? new Date(now.getTime() + config.recycleAfterDays * DAY) : null,
     })
     .where('id', '=', handoff.id)
     .execute();

@@ -67,6 +67,12 @@ export const ZLifecycleDefinition = z
           .min(1)
           .max(30)
           .default(['no_budget', 'no_authority', 'no_need', 'bad_timing', 'unreachable', 'other']),
+        /**
+         * The recycle rule: a rejected lead still in the reject stage this many days later goes back
+         * to `recycleStage` for nurturing (null: it stays until someone moves it).
+         */
+        recycleAfterDays: z.number().int().min(1).max(730).nullable().default(90),
+        recycleStage: ZStage.default('Lead'),
       })
       .strict()
       .optional(),
@@ -94,7 +100,7 @@ export function checkLifecycle(
   });
   const handoff = definition.handoff;
   if (handoff) {
-    for (const key of ['stage', 'acceptStage', 'rejectStage'] as const)
+    for (const key of ['stage', 'acceptStage', 'rejectStage', 'recycleStage'] as const)
       if (!all.includes(handoff[key])) issues.push({ path: `${root}.handoff.${key}`, message: `no stage ${handoff[key]}` });
   }
   definition.rules.forEach((rule, i) => {
@@ -273,7 +279,7 @@ interface Move {
 }
 
 /** Writes stage moves in three statements however many: the contacts' stage, the transition log, the signals. */
-async function recordTransitions(
+export async function recordTransitions(
   tx: Kysely<DB>,
   workspaceId: string,
   moves: Move[],

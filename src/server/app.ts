@@ -21,6 +21,7 @@ import { LIST_MEMBERS_CSV_PATH, listRoutes } from './routes/lists.ts';
 import { publicFormRoutes } from './routes/public-forms.ts';
 import { contactScoreRoutes, scoringModelRoutes } from './routes/scoring.ts';
 import { contactMembershipRoutes, segmentRoutes } from './routes/segments.ts';
+import { taskRoutes } from './routes/tasks.ts';
 import { webSnippetRoutes } from './routes/web-snippet.ts';
 
 /** Validation failures from any route become one invalid_input problem naming each field. */
@@ -121,6 +122,7 @@ export function createApp(deps: ServerDeps): OpenAPIHono<AppEnv> {
   api.route('/lifecycle', lifecycleRoutes(deps));
   api.route('/contacts', contactStageRoutes(deps));
   api.route('/reports', reportRoutes(deps));
+  api.route('/tasks', taskRoutes(deps));
   app.route('/api', api);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {

@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { IMPORT_JOB, importJobHandler } from '../imports/imports.ts';
-import { drainDueHandoffs } from '../lifecycle/handoff.ts';
+import { drainDueHandoffs, recycleDueHandoffs } from '../lifecycle/handoff.ts';
 import { createVirtualClock, systemClock, type VirtualClock } from '../platform/clock.ts';
 import { loadConfig } from '../platform/config.ts';
 import type { Database } from '../platform/db/database.ts';
@@ -63,6 +63,7 @@ export function createTestApp(
       () => drainDueScoreChecks(database.db, clock),
       () => drainDueSegmentChecks(database.db, clock),
       () => drainDueHandoffs(database.db, clock),
+      () => recycleDueHandoffs(database.db, clock),
     ],
   });
   return {

@@ -27,6 +27,7 @@ interface AIds {
   segmentId: string;
   listId: string;
   modelId: string;
+  taskId: string;
 }
 
 // Every route of the API, addressed with workspace A's ids and called with workspace B's admin key.
@@ -261,6 +262,21 @@ const CASES: Case[] = [
   { method: 'GET', route: '/api/contacts/{id}/transitions', path: (a) => `/api/contacts/${a.contactId}/transitions`, expect: 'not_found' },
   { method: 'GET', route: '/api/reports/lifecycle', path: () => '/api/reports/lifecycle', expect: 'invisible' },
   { method: 'GET', route: '/api/reports/sla', path: () => '/api/reports/sla', expect: 'invisible' },
+  { method: 'GET', route: '/api/tasks', path: () => '/api/tasks?owner=a-secret-owner@example.com', expect: 'invisible' },
+  {
+    method: 'POST',
+    route: '/api/tasks',
+    path: () => '/api/tasks',
+    json: (a) => ({ contactId: a.contactId, owner: 'b@example.com', title: 'B task' }),
+    expect: 'not_found',
+  },
+  {
+    method: 'PATCH',
+    route: '/api/tasks/{id}',
+    path: (a) => `/api/tasks/${a.taskId}`,
+    json: () => ({ status: 'done' }),
+    expect: 'not_found',
+  },
   { method: 'GET', route: '/api/contacts/{id}/handoffs', path: (a) => `/api/contacts/${a.contactId}/handoffs`, expect: 'not_found' },
   { method: 'GET', route: '/api/reports/scores/{id}', path: (a) => `/api/reports/scores/${a.modelId}`, expect: 'not_found' },
   { method: 'GET', route: '/api/lists', path: () => '/api/lists', expect: 'invisible' },
@@ -345,6 +361,9 @@ describe('workspace isolation', () => {
       ids.modelId,
       'a-secret-model',
       'a-secret-rule',
+      ids.taskId,
+      'a-secret-task',
+      'a-secret-owner@example.com',
     ]) {
       if (!sent.includes(secret)) expect(text).not.toContain(secret);
     }
@@ -426,6 +445,9 @@ async function seedWorkspaceA(app: ReturnType<typeof createTestApp>, key: string
     })
   ).json();
   await app.request(`/api/scoring-models/${model.id}/publish`, { key, method: 'POST' });
+  const task = await (
+    await app.request('/api/tasks', { key, json: { contactId: contact.id, owner: 'a-secret-owner@example.com', title: 'a-secret-task' } })
+  ).json();
   await app.drainJobs();
   return {
     contactId: contact.id,
@@ -436,6 +458,7 @@ async function seedWorkspaceA(app: ReturnType<typeof createTestApp>, key: string
     segmentId: segment.id,
     listId: list.id,
     modelId: model.id,
+    taskId: task.id,
   };
 }
 
@@ -458,7 +481,8 @@ async function snapshotA(workspaceId: string) {
       | 'scoring_models'
       | 'contact_scores'
       | 'score_ledger'
-      | 'lifecycle_transitions',
+      | 'lifecycle_transitions'
+      | 'tasks',
   ) => (await sql<Record<string, unknown>>`SELECT * FROM ${sql.table(table)} WHERE workspace_id = ${workspaceId}`.execute(db)).rows;
   const strip = (rows: Record<string, unknown>[]) =>
     rows.map(({ last_used_at: _, ...row }) => row).sort((x, y) => String(x.id ?? x.key).localeCompare(String(y.id ?? y.key)));
@@ -479,5 +503,6 @@ async function snapshotA(workspaceId: string) {
     contactScores: (await of('contact_scores')).map((row) => JSON.stringify(row)).sort(),
     scoreLedger: (await of('score_ledger')).length,
     transitions: (await of('lifecycle_transitions')).length,
+    tasks: strip(await of('tasks')),
   };
 }

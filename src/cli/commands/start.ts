@@ -1,7 +1,7 @@
 import { serve as serveHttp } from '@hono/node-server';
 import type { Command } from 'commander';
 import { IMPORT_JOB, importJobHandler } from '../../imports/imports.ts';
-import { drainDueHandoffs } from '../../lifecycle/handoff.ts';
+import { drainDueHandoffs, recycleDueHandoffs } from '../../lifecycle/handoff.ts';
 import { loadConfig } from '../../platform/config.ts';
 import { KizunaError } from '../../platform/errors.ts';
 import { createWorker } from '../../platform/jobs/worker.ts';
@@ -95,6 +95,7 @@ function startWorker({ database, clock, logger, config }: Runtime) {
       () => drainDueScoreChecks(database.db, clock),
       () => drainDueSegmentChecks(database.db, clock),
       () => drainDueHandoffs(database.db, clock),
+      () => recycleDueHandoffs(database.db, clock),
     ],
   });
   worker.start();

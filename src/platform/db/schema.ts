@@ -35,6 +35,9 @@ export interface DB {
   lifecycle_versions: LifecycleVersionsTable;
   lifecycle_transitions: LifecycleTransitionsTable;
   handoffs: HandoffsTable;
+  tasks: TasksTable;
+  webhook_endpoints: WebhookEndpointsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
   schema_migrations: SchemaMigrationsTable;
 }
 
@@ -427,6 +430,51 @@ export interface HandoffsTable {
   reason: string | null;
   first_touch_breached_at: Date | null;
   decision_breached_at: Date | null;
+  recycle_due: Date | null;
+  recycled_at: Date | null;
+}
+
+export interface TasksTable {
+  id: string;
+  workspace_id: string;
+  contact_id: string;
+  owner: string;
+  title: string;
+  notes: string | null;
+  due_at: Date | null;
+  status: Generated<'open' | 'done' | 'cancelled'>;
+  source: 'handoff' | 'api';
+  handoff_id: string | null;
+  created_at: Date;
+  completed_at: Date | null;
+}
+
+export interface WebhookEndpointsTable {
+  id: string;
+  workspace_id: string;
+  url: string;
+  description: string | null;
+  secret: string;
+  kinds: string[];
+  active: boolean;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export interface WebhookDeliveriesTable {
+  id: string;
+  workspace_id: string;
+  endpoint_id: string;
+  signal_id: string;
+  kind: string;
+  payload: Json;
+  status: Generated<'pending' | 'delivered' | 'failed'>;
+  attempts: Generated<number>;
+  next_attempt_at: Date;
+  last_status: number | null;
+  last_error: string | null;
+  created_at: Date;
+  delivered_at: Date | null;
 }
 
 export interface SchemaMigrationsTable {
