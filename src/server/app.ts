@@ -23,6 +23,7 @@ import { contactScoreRoutes, scoringModelRoutes } from './routes/scoring.ts';
 import { contactMembershipRoutes, segmentRoutes } from './routes/segments.ts';
 import { taskRoutes } from './routes/tasks.ts';
 import { webSnippetRoutes } from './routes/web-snippet.ts';
+import { webhookRoutes } from './routes/webhooks.ts';
 
 /** Validation failures from any route become one invalid_input problem naming each field. */
 export function validationHook(result: { success: boolean; error?: unknown; target?: string }): void {
@@ -123,6 +124,7 @@ export function createApp(deps: ServerDeps): OpenAPIHono<AppEnv> {
   api.route('/contacts', contactStageRoutes(deps));
   api.route('/reports', reportRoutes(deps));
   api.route('/tasks', taskRoutes(deps));
+  api.route('/webhooks', webhookRoutes(deps));
   app.route('/api', api);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {

@@ -11,6 +11,7 @@ import { drainDueScoreChecks } from '../scoring/checks.ts';
 import { SCORE_REBUILD_JOB, scoreRebuildHandler } from '../scoring/models.ts';
 import { drainDueSegmentChecks } from '../segments/membership.ts';
 import { SEGMENT_REBUILD_JOB, segmentRebuildHandler } from '../segments/segments.ts';
+import { drainDueWebhooks } from '../webhooks/deliver.ts';
 import { createApiKey } from '../workspaces/api-keys.ts';
 import { createWorkspace } from '../workspaces/workspaces.ts';
 import { createApp } from './app.ts';
@@ -63,6 +64,7 @@ export function createTestApp(
       () => drainDueScoreChecks(database.db, clock),
       () => drainDueSegmentChecks(database.db, clock),
       () => drainDueHandoffs(database.db, clock),
+      () => drainDueWebhooks(database.db, clock),
       () => recycleDueHandoffs(database.db, clock),
     ],
   });

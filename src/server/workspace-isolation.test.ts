@@ -28,6 +28,8 @@ interface AIds {
   listId: string;
   modelId: string;
   taskId: string;
+  webhookId: string;
+  webhookSecret: string;
 }
 
 // Every route of the API, addressed with workspace A's ids and called with workspace B's admin key.
@@ -279,6 +281,35 @@ const CASES: Case[] = [
   },
   { method: 'GET', route: '/api/contacts/{id}/handoffs', path: (a) => `/api/contacts/${a.contactId}/handoffs`, expect: 'not_found' },
   { method: 'GET', route: '/api/reports/scores/{id}', path: (a) => `/api/reports/scores/${a.modelId}`, expect: 'not_found' },
+  { method: 'GET', route: '/api/webhooks', path: () => '/api/webhooks', expect: 'invisible' },
+  {
+    method: 'POST',
+    route: '/api/webhooks',
+    path: () => '/api/webhooks',
+    json: () => ({ url: 'http://127.0.0.1:9/b-hook', kinds: ['handoff.assigned'] }),
+    expect: 'invisible',
+  },
+  { method: 'GET', route: '/api/webhooks/{id}', path: (a) => `/api/webhooks/${a.webhookId}`, expect: 'not_found' },
+  {
+    method: 'PATCH',
+    route: '/api/webhooks/{id}',
+    path: (a) => `/api/webhooks/${a.webhookId}`,
+    json: () => ({ url: 'http://127.0.0.1:9/hijacked' }),
+    expect: 'not_found',
+  },
+  { method: 'DELETE', route: '/api/webhooks/{id}', path: (a) => `/api/webhooks/${a.webhookId}`, expect: 'not_found' },
+  {
+    method: 'POST',
+    route: '/api/webhooks/{id}/rotate-secret',
+    path: (a) => `/api/webhooks/${a.webhookId}/rotate-secret`,
+    expect: 'not_found',
+  },
+  {
+    method: 'GET',
+    route: '/api/webhooks/{id}/deliveries',
+    path: (a) => `/api/webhooks/${a.webhookId}/deliveries`,
+    expect: 'not_found',
+  },
   { method: 'GET', route: '/api/lists', path: () => '/api/lists', expect: 'invisible' },
   { method: 'POST', route: '/api/lists', path: () => '/api/lists', json: () => ({ name: 'B list' }), expect: 'invisible' },
   { method: 'GET', route: '/api/lists/{id}', path: (a) => `/api/lists/${a.listId}`, expect: 'not_found' },
@@ -364,6 +395,9 @@ describe('workspace isolation', () => {
       ids.taskId,
       'a-secret-task',
       'a-secret-owner@example.com',
+      ids.webhookId,
+      ids.webhookSecret,
+      'a-secret-hook',
     ]) {
       if (!sent.includes(secret)) expect(text).not.toContain(secret);
     }
@@ -448,6 +482,10 @@ async function seedWorkspaceA(app: ReturnType<typeof createTestApp>, key: string
   const task = await (
     await app.request('/api/tasks', { key, json: { contactId: contact.id, owner: 'a-secret-owner@example.com', title: 'a-secret-task' } })
   ).json();
+  // Subscribed to a kind the seed never raises, at a port that refuses: nothing is ever sent.
+  const webhook = await (
+    await app.request('/api/webhooks', { key, json: { url: 'http://127.0.0.1:9/a-secret-hook', kinds: ['handoff.sla_breached'] } })
+  ).json();
   await app.drainJobs();
   return {
     contactId: contact.id,
@@ -459,6 +497,8 @@ async function seedWorkspaceA(app: ReturnType<typeof createTestApp>, key: string
     listId: list.id,
     modelId: model.id,
     taskId: task.id,
+    webhookId: webhook.id,
+    webhookSecret: webhook.secret,
   };
 }
 
@@ -482,7 +522,9 @@ async function snapshotA(workspaceId: string) {
       | 'contact_scores'
       | 'score_ledger'
       | 'lifecycle_transitions'
-      | 'tasks',
+      | 'tasks'
+      | 'webhook_endpoints'
+      | 'webhook_deliveries',
   ) => (await sql<Record<string, unknown>>`SELECT * FROM ${sql.table(table)} WHERE workspace_id = ${workspaceId}`.execute(db)).rows;
   const strip = (rows: Record<string, unknown>[]) =>
     rows.map(({ last_used_at: _, ...row }) => row).sort((x, y) => String(x.id ?? x.key).localeCompare(String(y.id ?? y.key)));
@@ -504,5 +546,7 @@ async function snapshotA(workspaceId: string) {
     scoreLedger: (await of('score_ledger')).length,
     transitions: (await of('lifecycle_transitions')).length,
     tasks: strip(await of('tasks')),
+    webhooks: strip(await of('webhook_endpoints')),
+    webhookDeliveries: strip(await of('webhook_deliveries')),
   };
 }

@@ -10,6 +10,7 @@ import { SCORE_REBUILD_JOB, scoreRebuildHandler } from '../../scoring/models.ts'
 import { drainDueSegmentChecks } from '../../segments/membership.ts';
 import { SEGMENT_REBUILD_JOB, segmentRebuildHandler } from '../../segments/segments.ts';
 import { createApp } from '../../server/app.ts';
+import { drainDueWebhooks } from '../../webhooks/deliver.ts';
 import { bootstrap } from '../../workspaces/bootstrap.ts';
 import { openRuntime, type Runtime } from '../runtime.ts';
 
@@ -95,6 +96,7 @@ function startWorker({ database, clock, logger, config }: Runtime) {
       () => drainDueScoreChecks(database.db, clock),
       () => drainDueSegmentChecks(database.db, clock),
       () => drainDueHandoffs(database.db, clock),
+      () => drainDueWebhooks(database.db, clock),
       () => recycleDueHandoffs(database.db, clock),
     ],
   });

@@ -1,0 +1,104 @@
+import { OpenAPIHono, z } from '@hono/zod-openapi';
+import { pageSchema, ZPageQuery } from '../../platform/pagination.ts';
+import {
+  createWebhook,
+  deleteWebhook,
+  getWebhook,
+  listWebhookDeliveries,
+  listWebhooks,
+  rotateWebhookSecret,
+  updateWebhook,
+  ZWebhook,
+  ZWebhookDelivery,
+  ZWebhookInput,
+  ZWebhookPatch,
+  ZWebhookWithSecret,
+} from '../../webhooks/webhooks.ts';
+import type { AppEnv, ServerDeps } from '../deps.ts';
+import { jsonBody, jsonResponse, jsonRoute, ws, ZId } from '../openapi-helpers.ts';
+
+const tags = ['Webhooks'];
+
+export function webhookRoutes(deps: ServerDeps) {
+  const app = new OpenAPIHono<AppEnv>();
+  app.openapi(
+    jsonRoute({
+      method: 'get',
+      path: '/',
+      summary: 'List webhook endpoints (without their secrets)',
+      tags,
+      responses: { 200: jsonResponse(z.object({ items: z.array(ZWebhook) }), 'The endpoints, oldest first') },
+    }),
+    async (c) => c.json({ items: await listWebhooks(deps.db, ws(c)) }, 200),
+  );
+  app.openapi(
+    jsonRoute({
+      method: 'post',
+      path: '/',
+      summary: 'Register an endpoint for signal kinds (e.g. handoff.assigned); the signing secret is shown once',
+      tags,
+      request: jsonBody(ZWebhookInput),
+      responses: { 201: jsonResponse(ZWebhookWithSecret, 'The endpoint and its secret') },
+    }),
+    async (c) => c.json(await createWebhook(deps.db, ws(c), c.req.valid('json'), deps.clock), 201),
+  );
+  app.openapi(
+    jsonRoute({
+      method: 'get',
+      path: '/{id}',
+      summary: 'Get a webhook endpoint (without its secret)',
+      tags,
+      request: { params: ZId },
+      responses: { 200: jsonResponse(ZWebhook, 'The endpoint') },
+    }),
+    async (c) => c.json(await getWebhook(deps.db, ws(c), c.req.valid('param').id), 200),
+  );
+  app.openapi(
+    jsonRoute({
+      method: 'patch',
+      path: '/{id}',
+      summary: 'Change an endpoint’s url, description, kinds or active flag (deactivating drops its pending deliveries)',
+      tags,
+      request: { params: ZId, ...jsonBody(ZWebhookPatch) },
+      responses: { 200: jsonResponse(ZWebhook, 'The endpoint') },
+    }),
+    async (c) => c.json(await updateWebhook(deps.db, ws(c), c.req.valid('param').id, c.req.valid('json'), deps.clock), 200),
+  );
+  app.openapi(
+    jsonRoute({
+      method: 'delete',
+      path: '/{id}',
+      summary: 'Delete an endpoint and its deliveries',
+      tags,
+      request: { params: ZId },
+      responses: { 204: { description: 'Deleted' } },
+    }),
+    async (c) => {
+      await deleteWebhook(deps.db, ws(c), c.req.valid('param').id);
+      return c.body(null, 204);
+    },
+  );
+  app.openapi(
+    jsonRoute({
+      method: 'post',
+      path: '/{id}/rotate-secret',
+      summary: 'Replace the signing secret; the new one is shown once and signs every attempt from now on',
+      tags,
+      request: { params: ZId },
+      responses: { 200: jsonResponse(ZWebhookWithSecret, 'The endpoint and its new secret') },
+    }),
+    async (c) => c.json(await rotateWebhookSecret(deps.db, ws(c), c.req.valid('param').id, deps.clock), 200),
+  );
+  app.openapi(
+    jsonRoute({
+      method: 'get',
+      path: '/{id}/deliveries',
+      summary: 'An endpoint’s deliveries, newest first: status, attempts, next attempt, last answer or error',
+      tags,
+      request: { params: ZId, query: ZPageQuery },
+      responses: { 200: jsonResponse(pageSchema(ZWebhookDelivery, 'WebhookDeliveryPage'), 'A page of deliveries') },
+    }),
+    async (c) => c.json(await listWebhookDeliveries(deps.db, ws(c), c.req.valid('param').id, c.req.valid('query')), 200),
+  );
+  return app;
+}

@@ -1,0 +1,147 @@
+import { type Kysely, sql } from 'kysely';
+import { Webhook } from 'standardwebhooks';
+import type { Clock } from '../platform/clock.ts';
+import type { DB } from '../platform/db/schema.ts';
+
+const SECOND = 1000;
+const MINUTE = 60 * SECOND;
+const HOUR = 60 * MINUTE;
+
+/** The wait after the nth failed attempt; after the last one the delivery has failed (≈ 1 day in all). */
+export const RETRY_DELAYS_MS: readonly number[] = [30 * SECOND, 2 * MINUTE, 10 * MINUTE, HOUR, 6 * HOUR, 8 * HOUR, 8 * HOUR];
+export const MAX_ATTEMPTS = RETRY_DELAYS_MS.length + 1;
+/** How long a claimed delivery is hidden from other workers: well past the request timeout. */
+export const LEASE_MS = 60 * SECOND;
+const TIMEOUT_MS = 10 * SECOND;
+
+type Outcome = { status: number; error?: undefined } | { status: number | null; error: string };
+
+interface Claimed {
+  id: string;
+  attempts: number;
+  payload: Record<string, unknown>;
+  next_attempt_at: Date;
+  url: string;
+  secret: string;
+}
+
+/**
+ * What a failed attempt makes of a delivery: due again after the backoff, or failed for good.
+ * @param attempts the attempts made so far, this one included.
+ */
+export function afterFailure(attempts: number, now: Date): { status: 'pending'; nextAttemptAt: Date } | { status: 'failed' } {
+  if (attempts >= MAX_ATTEMPTS) return { status: 'failed' };
+  return { status: 'pending', nextAttemptAt: new Date(now.getTime() + RETRY_DELAYS_MS[attempts - 1]!) };
+}
+
+/**
+ * Sends the webhook deliveries that are due, each once, signed per Standard Webhooks. Any number
+ * of workers may run this at once: a claim hides a delivery for LEASE_MS, and a worker that dies
+ * mid-request leaves it due again when the lease ends (receivers dedupe on webhook-id).
+ * @returns how many requests were made.
+ * @example await drainDueWebhooks(db, clock, { workspaceId })
+ */
+export async function drainDueWebhooks(
+  db: Kysely<DB>,
+  clock: Clock,
+  { workspaceId, limit = 20 }: { workspaceId?: string; limit?: number } = {},
+): Promise<number> {
+  const claimed = await claimDueWebhooks(db, clock.now(), { workspaceId, limit });
+  await Promise.all(claimed.map(async (delivery) => record(db, delivery, await send(delivery, clock.now()), clock.now())));
+  return claimed.length;
+}
+
+/**
+ * Claims due deliveries of active endpoints with FOR UPDATE SKIP LOCKED and moves their due time
+ * to the end of a lease, in one statement (its own short transaction): the requests that follow
+ * hold no lock and no connection.
+ */
+export async function claimDueWebhooks(
+  db: Kysely<DB>,
+  now: Date,
+  { workspaceId, limit }: { workspaceId?: string; limit: number },
+): Promise<Claimed[]> {
+  const only = workspaceId ? sql`AND d.workspace_id = ${workspaceId}` : sql``;
+  const { rows } = await sql<Claimed>`
+    WITH due AS (
+      SELECT d.id FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id AND e.active
+      WHERE d.status = 'pending' AND d.next_attempt_at <= ${now} ${only}
+      ORDER BY d.next_attempt_at LIMIT ${limit}
+      FOR UPDATE OF d SKIP LOCKED)
+    UPDATE webhook_deliveries d SET next_attempt_at = ${new Date(now.getTime() + LEASE_MS)}
+    FROM due, webhook_endpoints e
+    WHERE d.id = due.id AND e.id = d.endpoint_id
+    RETURNING d.id, d.attempts, d.payload, d.next_attempt_at, e.url, e.secret`.execute(db);
+  return rows;
+}
+
+/** One POST; never throws: a network failure or a timeout is an outcome like a 500. */
+async function send(delivery: Claimed, now: Date): Promise<Outcome> {
+  const { type, timestamp, data } = delivery.payload;
+  const body = JSON.stringify({ type, timestamp, data });
+  try {
+    const response = await fetch(delivery.url, {
+      method: 'POST',
+      body,
+      headers: {
+        'content-type': 'application/json',
+        'user-agent': 'Kizuna-Webhooks/1',
+        'webhook-id': delivery.id,
+        'webhook-timestamp': String(Math.floor(now.getTime() / 1000)),
+        'webhook-signature': new Webhook(delivery.secret).sign(delivery.id, now, body),
+      },
+      // A redirect is an answer to record, not to follow: following could POST the signed body elsewhere.
+      redirect: 'manual',
+      signal: AbortSignal.timeout(TIMEOUT_MS),
+    });
+    const snippet = await readSnippet(response);
+    if (response.status >= 200 && response.status < 300) return { status: response.status };
+    return { status: response.status, error: `HTTP ${response.status}${snippet ? `: ${snippet}` : ''}` };
+  } catch (error) {
+    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+    return { status: null, error: [(error as Error).message, cause?.code ?? cause?.message].filter(Boolean).join(': ') };
+  }
+}
+
+/** The start of an answer's body, for last_error; the rest is not read. */
+async function readSnippet(response: Response): Promise<string> {
+  if (!response.body) return '';
+  const reader = response.body.getReader();
+  try {
+    const { value } = await reader.read();
+    return value ? new TextDecoder().decode(value.subarray(0, 300)).trim() : '';
+  } catch {
+    return '';
+  } finally {
+    await reader.cancel().catch(() => undefined);
+  }
+}
+
+async function record(db: Kysely<DB>, delivery: Claimed, outcome: Outcome, now: Date): Promise<void> {
+  const attempts = delivery.attempts + 1;
+  if (outcome.error === undefined) {
+    // Delivered is delivered, even if this worker's lease ran out meanwhile.
+    await db
+      .updateTable('webhook_deliveries')
+      .set({ status: 'delivered', attempts, last_status: outcome.status, last_error: null, delivered_at: now })
+      .where('id', '=', delivery.id)
+      .where('status', '=', 'pending')
+      .execute();
+    return;
+  }
+  const next = afterFailure(attempts, now);
+  await db
+    .updateTable('webhook_deliveries')
+    .set({
+      status: next.status,
+      attempts,
+      last_status: outcome.status,
+      last_error: outcome.error.slice(0, 1000),
+      ...(next.status === 'pending' ? { next_attempt_at: next.nextAttemptAt } : {}),
+    })
+    .where('id', '=', delivery.id)
+    .where('status', '=', 'pending')
+    // Only while the lease is ours: a worker that took over after it ran out records its own attempt.
+    .where('next_attempt_at', '=', delivery.next_attempt_at)
+    .execute();
+}
