@@ -7,7 +7,7 @@ import { openBenchDatabase } from './bench-database.ts';
 import { generateEvents } from './generate-events.ts';
 import { benchDatabaseUrl, timeIngest } from './ingest.ts';
 import type { BenchContext } from './run.ts';
-import { percentile } from './send-batches.ts';
+import { type LoadRun, percentile } from './send-batches.ts';
 
 const field = (name: string, operator: string, value?: unknown) => ({
   type: 'field',
@@ -83,6 +83,9 @@ export const MODELS = [
   },
 ];
 
+/** Pairs of runs (without, with scoring); each side's fastest counts. */
+const ROUNDS = 3;
+
 /**
  * Tracking throughput with scoring and the lifecycle on (3 models, 30 rules, 2 stage rules)
  * against the same traffic with nothing to react: the cost of deciding in the unit of work.
@@ -100,8 +103,7 @@ export async function benchScoring({ rows, engines, serverUrl, log }: BenchConte
     const database = await openBenchDatabase(engine, serverUrl);
     const served = engine === 'postgres' ? await openDatabase({ databaseUrl: benchDatabaseUrl(serverUrl!) }) : database;
     try {
-      const plain = await timeIngest(served, calls, log);
-      const decided = await timeIngest(served, calls, log, async (workspaceId) => {
+      const decide = async (workspaceId: string) => {
         let first: string | undefined;
         for (const { name, ...definition } of MODELS) {
           const model = await createScoringModel(
@@ -133,10 +135,20 @@ export async function benchScoring({ rows, engines, serverUrl, log }: BenchConte
           systemClock,
         );
         await publishLifecycle(database.db, workspaceId, systemClock);
-      });
-      const rate = (run: typeof plain) => count / (run.elapsedMs / 1000);
+      };
+      // Alternate the two a few times and keep each one's best run: a shared 2-core machine
+      // swings ±20% between identical runs, more than the difference under measurement.
+      let plain: LoadRun | undefined;
+      let decided: LoadRun | undefined;
+      const best = (a: LoadRun | undefined, b: LoadRun) => (a && a.elapsedMs <= b.elapsedMs ? a : b);
+      for (let round = 0; round < ROUNDS; round++) {
+        plain = best(plain, await timeIngest(served, calls, log));
+        decided = best(decided, await timeIngest(served, calls, log, decide));
+      }
+      if (!plain || !decided) throw new Error('no benchmark round ran');
+      const rate = (run: LoadRun) => count / (run.elapsedMs / 1000);
       const ratio = rate(decided) / rate(plain);
-      const p99 = (run: typeof plain) => percentile(run.latenciesMs, 99);
+      const p99 = (run: LoadRun) => percentile(run.latenciesMs, 99);
       log(
         `scoring on ${engine}: with models ${Math.round(rate(decided))} events/s (p99 ${Math.round(p99(decided))} ms), without ${Math.round(rate(plain))} events/s (p99 ${Math.round(p99(plain))} ms)`,
       );

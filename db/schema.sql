@@ -3,6 +3,32 @@
 --
 
 --
+-- Name: webhook_fan_out(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.webhook_fan_out() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+  -- Most installations have no endpoint: one index probe and done.
+  IF NOT EXISTS (SELECT 1 FROM webhook_endpoints WHERE active) THEN
+    RETURN NULL;
+  END IF;
+  INSERT INTO webhook_deliveries (id, workspace_id, endpoint_id, signal_id, kind, payload, next_attempt_at, created_at)
+  SELECT gen_random_uuid(), s.workspace_id, e.id, s.id, s.kind,
+    jsonb_build_object(
+      'type', s.kind,
+      'timestamp', to_char(s.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+      'data', jsonb_build_object('contactId', s.contact_id, 'subjectId', s.subject_id) || s.data),
+    s.occurred_at, s.occurred_at
+  FROM new_signals s
+  JOIN webhook_endpoints e ON e.workspace_id = s.workspace_id AND e.active AND s.kind = ANY (e.kinds)
+  ON CONFLICT (endpoint_id, signal_id) DO NOTHING;
+  RETURN NULL;
+END
+$$;
+
+--
 -- Name: api_keys; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -104,7 +130,8 @@ CREATE TABLE public.contact_scores (
     band text,
     points jsonb NOT NULL,
     updated_at timestamp with time zone NOT NULL
-);
+)
+WITH (fillfactor='70');
 
 --
 -- Name: contacts; Type: TABLE; Schema: public; Owner: -
@@ -244,6 +271,8 @@ CREATE TABLE public.handoffs (
     reason text,
     first_touch_breached_at timestamp with time zone,
     decision_breached_at timestamp with time zone,
+    recycle_due timestamp with time zone,
+    recycled_at timestamp with time zone,
     CONSTRAINT handoffs_decision_check CHECK ((decision = ANY (ARRAY['accepted'::text, 'rejected'::text])))
 );
 
@@ -582,6 +611,64 @@ ALTER TABLE public.signals ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
 );
 
 --
+-- Name: tasks; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.tasks (
+    id uuid NOT NULL,
+    workspace_id uuid NOT NULL,
+    contact_id uuid NOT NULL,
+    owner text NOT NULL,
+    title text NOT NULL,
+    notes text,
+    due_at timestamp with time zone,
+    status text DEFAULT 'open'::text NOT NULL,
+    source text NOT NULL,
+    handoff_id uuid,
+    created_at timestamp with time zone NOT NULL,
+    completed_at timestamp with time zone,
+    CONSTRAINT tasks_status_check CHECK ((status = ANY (ARRAY['open'::text, 'done'::text, 'cancelled'::text])))
+);
+
+--
+-- Name: webhook_deliveries; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.webhook_deliveries (
+    id uuid NOT NULL,
+    workspace_id uuid NOT NULL,
+    endpoint_id uuid NOT NULL,
+    signal_id bigint NOT NULL,
+    kind text NOT NULL,
+    payload jsonb NOT NULL,
+    status text DEFAULT 'pending'::text NOT NULL,
+    attempts integer DEFAULT 0 NOT NULL,
+    next_attempt_at timestamp with time zone NOT NULL,
+    last_status integer,
+    last_error text,
+    created_at timestamp with time zone NOT NULL,
+    delivered_at timestamp with time zone,
+    CONSTRAINT webhook_deliveries_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'delivered'::text, 'failed'::text])))
+);
+
+--
+-- Name: webhook_endpoints; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.webhook_endpoints (
+    id uuid NOT NULL,
+    workspace_id uuid NOT NULL,
+    url text NOT NULL,
+    description text,
+    secret text NOT NULL,
+    kinds text[] NOT NULL,
+    active boolean DEFAULT true NOT NULL,
+    created_at timestamp with time zone NOT NULL,
+    updated_at timestamp with time zone NOT NULL,
+    CONSTRAINT webhook_endpoints_kinds_check CHECK ((cardinality(kinds) > 0))
+);
+
+--
 -- Name: workspaces; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -833,6 +920,34 @@ ALTER TABLE ONLY public.signals
     ADD CONSTRAINT signals_pkey PRIMARY KEY (id);
 
 --
+-- Name: tasks tasks_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.tasks
+    ADD CONSTRAINT tasks_pkey PRIMARY KEY (id);
+
+--
+-- Name: webhook_deliveries webhook_deliveries_endpoint_id_signal_id_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.webhook_deliveries
+    ADD CONSTRAINT webhook_deliveries_endpoint_id_signal_id_key UNIQUE (endpoint_id, signal_id);
+
+--
+-- Name: webhook_deliveries webhook_deliveries_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.webhook_deliveries
+    ADD CONSTRAINT webhook_deliveries_pkey PRIMARY KEY (id);
+
+--
+-- Name: webhook_endpoints webhook_endpoints_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.webhook_endpoints
+    ADD CONSTRAINT webhook_endpoints_pkey PRIMARY KEY (id);
+
+--
 -- Name: workspaces workspaces_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -898,12 +1013,6 @@ CREATE INDEX contact_merges_winner ON public.contact_merges USING btree (workspa
 --
 
 CREATE INDEX contact_scores_contact ON public.contact_scores USING btree (contact_id);
-
---
--- Name: contact_scores_score; Type: INDEX; Schema: public; Owner: -
---
-
-CREATE INDEX contact_scores_score ON public.contact_scores USING btree (model_id, score);
 
 --
 -- Name: contacts_company; Type: INDEX; Schema: public; Owner: -
@@ -996,6 +1105,12 @@ CREATE UNIQUE INDEX handoffs_open ON public.handoffs USING btree (contact_id) WH
 CREATE INDEX handoffs_owner ON public.handoffs USING btree (workspace_id, owner);
 
 --
+-- Name: handoffs_recycle_due; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX handoffs_recycle_due ON public.handoffs USING btree (recycle_due) WHERE (recycled_at IS NULL);
+
+--
 -- Name: imports_workspace; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -1084,6 +1199,54 @@ CREATE INDEX signals_contact ON public.signals USING btree (contact_id, id);
 --
 
 CREATE INDEX signals_workspace ON public.signals USING btree (workspace_id, id);
+
+--
+-- Name: tasks_contact; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX tasks_contact ON public.tasks USING btree (contact_id);
+
+--
+-- Name: tasks_handoff; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX tasks_handoff ON public.tasks USING btree (handoff_id) WHERE (handoff_id IS NOT NULL);
+
+--
+-- Name: tasks_owner; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX tasks_owner ON public.tasks USING btree (workspace_id, owner, status, due_at);
+
+--
+-- Name: webhook_deliveries_due; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX webhook_deliveries_due ON public.webhook_deliveries USING btree (next_attempt_at) WHERE (status = 'pending'::text);
+
+--
+-- Name: webhook_deliveries_endpoint; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX webhook_deliveries_endpoint ON public.webhook_deliveries USING btree (endpoint_id, created_at, id);
+
+--
+-- Name: webhook_endpoints_active; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX webhook_endpoints_active ON public.webhook_endpoints USING btree (workspace_id) WHERE active;
+
+--
+-- Name: webhook_endpoints_workspace; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX webhook_endpoints_workspace ON public.webhook_endpoints USING btree (workspace_id, created_at, id);
+
+--
+-- Name: signals signals_webhook_fan_out; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER signals_webhook_fan_out AFTER INSERT ON public.signals REFERENCING NEW TABLE AS new_signals FOR EACH STATEMENT EXECUTE FUNCTION public.webhook_fan_out();
 
 --
 -- Name: api_keys api_keys_workspace_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
@@ -1331,13 +1494,6 @@ ALTER TABLE ONLY public.score_checks
     ADD CONSTRAINT score_checks_model_id_fkey FOREIGN KEY (model_id) REFERENCES public.scoring_models(id) ON DELETE CASCADE;
 
 --
--- Name: score_ledger score_ledger_contact_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
---
-
-ALTER TABLE ONLY public.score_ledger
-    ADD CONSTRAINT score_ledger_contact_id_fkey FOREIGN KEY (contact_id) REFERENCES public.contacts(id) ON DELETE CASCADE;
-
---
 -- Name: scoring_model_versions scoring_model_versions_model_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -1399,6 +1555,48 @@ ALTER TABLE ONLY public.segments
 
 ALTER TABLE ONLY public.signals
     ADD CONSTRAINT signals_workspace_id_fkey FOREIGN KEY (workspace_id) REFERENCES public.workspaces(id) ON DELETE CASCADE;
+
+--
+-- Name: tasks tasks_contact_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.tasks
+    ADD CONSTRAINT tasks_contact_id_fkey FOREIGN KEY (contact_id) REFERENCES public.contacts(id) ON DELETE CASCADE;
+
+--
+-- Name: tasks tasks_handoff_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.tasks
+    ADD CONSTRAINT tasks_handoff_id_fkey FOREIGN KEY (handoff_id) REFERENCES public.handoffs(id) ON DELETE CASCADE;
+
+--
+-- Name: tasks tasks_workspace_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.tasks
+    ADD CONSTRAINT tasks_workspace_id_fkey FOREIGN KEY (workspace_id) REFERENCES public.workspaces(id) ON DELETE CASCADE;
+
+--
+-- Name: webhook_deliveries webhook_deliveries_endpoint_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.webhook_deliveries
+    ADD CONSTRAINT webhook_deliveries_endpoint_id_fkey FOREIGN KEY (endpoint_id) REFERENCES public.webhook_endpoints(id) ON DELETE CASCADE;
+
+--
+-- Name: webhook_deliveries webhook_deliveries_workspace_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.webhook_deliveries
+    ADD CONSTRAINT webhook_deliveries_workspace_id_fkey FOREIGN KEY (workspace_id) REFERENCES public.workspaces(id) ON DELETE CASCADE;
+
+--
+-- Name: webhook_endpoints webhook_endpoints_workspace_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.webhook_endpoints
+    ADD CONSTRAINT webhook_endpoints_workspace_id_fkey FOREIGN KEY (workspace_id) REFERENCES public.workspaces(id) ON DELETE CASCADE;
 
 --
 -- PostgreSQL database dump complete

@@ -189,6 +189,8 @@ export async function deleteContact(db: Kysely<DB>, workspaceId: string, id: str
     await closeMemberships(tx, { workspaceId, contactId: id, cause: 'deleted' }, clock.now());
     const result = await tx.deleteFrom('contacts').where('workspace_id', '=', workspaceId).where('id', '=', id).executeTakeFirst();
     if (result.numDeletedRows === 0n) throw notFound('contact', id);
+    // The ledger has no foreign key to contacts (it is written on the ingest path).
+    await tx.deleteFrom('score_ledger').where('contact_id', '=', id).execute();
   });
 }
 

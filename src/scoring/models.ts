@@ -279,7 +279,7 @@ export async function dryRunScoringModel(db: Kysely<DB>, workspaceId: string, id
           .execute()
       ).map((r) => [r.contact_id, r]),
     );
-    const computed = (await computeScores(db, scope, [{ model, ids }], now)).get(model) ?? new Map();
+    const computed = (await computeScores(db, scope, [{ model, ids }], now)).scores.get(model) ?? new Map();
     for (const [contactId, next] of computed) {
       const before = current.get(contactId);
       contacts++;

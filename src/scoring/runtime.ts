@@ -1,4 +1,4 @@
-import { type Kysely, sql } from 'kysely';
+import { type Kysely, type RawBuilder, sql } from 'kysely';
 import { listCustomFields } from '../contacts/custom-fields.ts';
 import type { Clock } from '../platform/clock.ts';
 import { eventReason } from '../platform/db/contact-changes.ts';
@@ -101,63 +101,100 @@ export async function refreshScores(
 
 type Scorable = Pick<PublishedModel, 'definition' | 'attributeRules' | 'behaviorRules'>;
 
+/** A stored score, as scoring reads it back to write the ledger and signals. */
+export interface StoredScore {
+  score: number;
+  band: string | null;
+  points: Record<string, number>;
+}
+
 /**
- * Computes (without writing) the scores of contacts under models, now: one query for every
- * attribute rule of every model, one for every scored event. Contacts that no longer exist are left out.
+ * Computes (without writing) the scores of contacts under models, now, in one statement: the
+ * attribute rules of every model, every scored event and (with `stored`) the scores now stored.
+ * Contacts that no longer exist are left out.
  */
 export async function computeScores<M extends Scorable>(
   tx: Kysely<DB>,
   scope: Pick<ScoringScope, 'workspaceId' | 'timeZone' | 'catalog'>,
   work: { model: M; ids: string[] }[],
   now: Date,
-): Promise<Map<M, Map<string, ContactScore>>> {
+  { stored = false }: { stored?: boolean } = {},
+): Promise<{ scores: Map<M, Map<string, ContactScore>>; stored: Map<string, StoredScore> }> {
   const { workspaceId } = scope;
   const contactIds = [...new Set(work.flatMap((w) => w.ids))].sort();
   const context = { workspaceId, now, timeZone: scope.timeZone, catalog: scope.catalog, contactIds };
   const attributeRules = work.flatMap((w) => w.model.attributeRules.map((rule) => ({ model: w.model, rule })));
   const behaviorRules = work.flatMap((w) => w.model.behaviorRules.map((rule) => ({ model: w.model, rule })));
-  const matched = new Map<string, boolean[]>();
-  if (attributeRules.length) {
-    const { rows } = await matchesQuery(
-      attributeRules.map((a) => a.rule.condition),
-      context,
-    ).execute(tx);
-    for (const row of rows) matched.set(row.id, row.matches);
-  } else {
-    const rows = await tx.selectFrom('contacts').select('id').where('id', '=', sql<string>`ANY(${contactIds}::uuid[])`).execute();
-    for (const row of rows) matched.set(row.id, []);
+  // Every part comes back as one JSON document: hundreds of rows of uuids, timestamps and arrays
+  // cost more to parse one by one than the query costs to run, and one round trip replaces three.
+  const attributes = matchesQuery(
+    attributeRules.map((a) => a.rule.condition),
+    context,
+  );
+  // Each scored event: id, time (ms) and a '0'/'1' character per behaviour rule. Events are found
+  // by contact alone (the ids are checked against the workspace by the attribute part), which
+  // keeps the plan on the contact index even when statistics are stale (PGlite never analyses).
+  // Only the call types and event names that rules score are read; each rule's selector is then
+  // evaluated once per event (events no rule takes are dropped below).
+  const selectors = behaviorRules.map((b) => eventSelectorPredicate(b.rule, context));
+  const calls = [...new Set(behaviorRules.flatMap((b) => (b.rule.call === 'track' ? [] : [b.rule.call])))];
+  const names = [...new Set(behaviorRules.flatMap((b) => (b.rule.call === 'track' ? [b.rule.event ?? ''] : [])))];
+  const history = selectors.length
+    ? sql`SELECT json_agg(json_build_array(e.contact_id, e.id, floor(extract(epoch FROM e.occurred_at) * 1000), ${sql.join(
+        selectors.map((selector) => sql`${selector}::int::text`),
+        sql` || `,
+      )})) FROM events e WHERE e.contact_id = ANY(${contactIds}::uuid[])
+        AND (e.type = ANY(${calls}::text[]) OR (e.type = 'track' AND e.name = ANY(${names}::text[])))`
+    : sql`SELECT NULL::json`;
+  const scores = stored
+    ? sql`SELECT json_agg(json_build_array(model_id, contact_id, score, band, points)) FROM contact_scores
+        WHERE contact_id = ANY(${contactIds}::uuid[])`
+    : sql`SELECT NULL::json`;
+  type Parts = {
+    a: [string, string][] | null;
+    h: [string, string, number, string][] | null;
+    s: [string, string, number, string | null, Record<string, number>][] | null;
+  };
+  const { rows } = await sql<Parts>`
+    SELECT (SELECT json_agg(json_build_array(a.id, a.matches)) FROM (${attributes}) a) AS a, (${history}) AS h, (${scores}) AS s`.execute(
+    tx,
+  );
+  const parts = rows[0]!;
+  const matched = new Map(parts.a ?? []);
+  const events = new Map<string, { id: string; at: Date; m: string }[]>();
+  for (const [contactId, id, ms, m] of parts.h ?? []) {
+    if (!matched.has(contactId) || !m.includes('1')) continue;
+    const list = events.get(contactId) ?? [];
+    list.push({ id, at: new Date(ms), m });
+    events.set(contactId, list);
   }
-  const events = new Map<string, { id: string; at: Date; m: boolean[] }[]>();
-  if (behaviorRules.length) {
-    const selectors = behaviorRules.map((b) => eventSelectorPredicate(b.rule, context));
-    const { rows } = await sql<{ id: string; contact_id: string; occurred_at: Date; m: boolean[] }>`
-      SELECT e.id, e.contact_id, e.occurred_at, ARRAY[${sql.join(selectors)}]::boolean[] AS m FROM events e
-      WHERE e.workspace_id = ${workspaceId} AND e.contact_id = ANY(${contactIds}::uuid[]) AND (${sql.join(selectors, sql` OR `)})`.execute(
-      tx,
-    );
-    for (const row of rows) {
-      const list = events.get(row.contact_id) ?? [];
-      list.push({ id: row.id, at: row.occurred_at, m: row.m });
-      events.set(row.contact_id, list);
-    }
-  }
+  const storedScores = new Map(
+    (parts.s ?? []).map(([modelId, contactId, score, band, points]) => [`${modelId}/${contactId}`, { score, band, points }]),
+  );
   const result = new Map<M, Map<string, ContactScore>>();
+  // Where each model's rules sit in the answer strings.
+  const positions = <R extends { model: M; rule: { id: string } }>(all: R[], model: M) =>
+    all.flatMap((r, i) => (r.model === model ? [[i, r.rule.id] as const] : []));
   for (const { model, ids } of work) {
     const scores = new Map<string, ContactScore>();
+    const attributeAt = positions(attributeRules, model);
+    const behaviorAt = positions(behaviorRules, model);
     for (const contactId of ids) {
       const matches = matched.get(contactId);
-      if (!matches) continue;
-      const attributes = new Set(attributeRules.flatMap((a, i) => (a.model === model && matches[i] ? [a.rule.id] : [])));
+      if (matches === undefined) continue;
+      const attributes = new Set<string>();
+      for (const [i, id] of attributeAt) if (matches[i] === '1') attributes.add(id);
       const scored: ScoredEvent[] = [];
       for (const e of events.get(contactId) ?? []) {
-        const rules = behaviorRules.flatMap((b, i) => (b.model === model && e.m[i] ? [b.rule.id] : []));
+        const rules: string[] = [];
+        for (const [i, id] of behaviorAt) if (e.m[i] === '1') rules.push(id);
         if (rules.length) scored.push({ id: e.id, at: e.at, rules });
       }
       scores.set(contactId, scoreContact(model.definition, { matchedAttributes: attributes, events: scored, now }));
     }
     result.set(model, scores);
   }
-  return result;
+  return { scores: result, stored: storedScores };
 }
 
 /**
@@ -173,18 +210,7 @@ export async function scoreContacts(
 ): Promise<Map<string, Set<string>>> {
   const now = clock.now();
   const { workspaceId } = scope;
-  const computed = await computeScores(tx, scope, work, now);
-  const contactIds = [...new Set(work.flatMap((w) => w.ids))];
-  const stored = new Map(
-    (
-      await tx
-        .selectFrom('contact_scores')
-        .select(['model_id', 'contact_id', 'score', 'band', 'points'])
-        .where('model_id', '=', sql<string>`ANY(${work.map((w) => w.model.id)}::uuid[])`)
-        .where('contact_id', '=', sql<string>`ANY(${contactIds}::uuid[])`)
-        .execute()
-    ).map((r) => [`${r.model_id}/${r.contact_id}`, r]),
-  );
+  const { scores: computed, stored } = await computeScores(tx, scope, work, now, { stored: true });
   const ledger: Record<string, unknown>[] = [];
   const scores: Record<string, unknown>[] = [];
   const signals: Record<string, unknown>[] = [];
@@ -261,37 +287,46 @@ export async function scoreContacts(
       changedScores.set(contactId, reasons.add(`score:${model.id}`));
     }
   }
-  if (ledger.length) {
-    await sql`
-      INSERT INTO score_ledger (workspace_id, model_id, contact_id, version, rule, delta, reason, cause, event_id, recorded_at)
+  // The decay checks of the (model, contact) pairs scored here: set where a decay step is ahead,
+  // removed where none is (only models with decay have any). A check is only ever moved earlier:
+  // activity pushes decay later with nearly every event, and rewriting the check each time costs
+  // more than the early check does when it comes (it re-scores, finds nothing to take yet, and
+  // sets the check to the true next step).
+  const scheduled = new Set(checks.map((c) => `${c.model_id}/${c.contact_id}`));
+  const decaying = new Set(work.filter((w) => w.model.definition.decay).map((w) => w.model.id));
+  const stale = pairs.filter((p) => decaying.has(p.model_id) && !scheduled.has(`${p.model_id}/${p.contact_id}`));
+  // Every write in one statement (each part touches its own table): one round trip however many
+  // contacts, models and rules.
+  const parts: RawBuilder<unknown>[] = [];
+  if (ledger.length)
+    parts.push(sql`INSERT INTO score_ledger (workspace_id, model_id, contact_id, version, rule, delta, reason, cause, event_id, recorded_at)
       SELECT ${workspaceId}::uuid, l.model_id, l.contact_id, l.version, l.rule, l.delta, l.reason, l.cause, l.event_id, ${now}::timestamptz
       FROM json_to_recordset(${JSON.stringify(ledger)}::json)
-        AS l(model_id uuid, contact_id uuid, version int, rule text, delta int, reason text, cause text, event_id uuid)`.execute(tx);
-  }
-  if (scores.length) {
-    await sql`
-      INSERT INTO contact_scores (workspace_id, model_id, contact_id, version, score, band, points, updated_at)
+        AS l(model_id uuid, contact_id uuid, version int, rule text, delta int, reason text, cause text, event_id uuid)`);
+  if (scores.length)
+    parts.push(sql`INSERT INTO contact_scores (workspace_id, model_id, contact_id, version, score, band, points, updated_at)
       SELECT ${workspaceId}::uuid, s.model_id, s.contact_id, s.version, s.score, s.band, s.points, ${now}::timestamptz
       FROM json_to_recordset(${JSON.stringify(scores)}::json) AS s(model_id uuid, contact_id uuid, version int, score int, band text, points jsonb)
       ON CONFLICT (model_id, contact_id) DO UPDATE SET version = excluded.version, score = excluded.score, band = excluded.band,
-        points = excluded.points, updated_at = excluded.updated_at`.execute(tx);
-  }
-  if (signals.length) {
-    await sql`
-      INSERT INTO signals (workspace_id, kind, contact_id, subject_id, data, occurred_at)
+        points = excluded.points, updated_at = excluded.updated_at`);
+  if (signals.length)
+    parts.push(sql`INSERT INTO signals (workspace_id, kind, contact_id, subject_id, data, occurred_at)
       SELECT ${workspaceId}::uuid, s.kind, s.contact_id, s.model_id, s.data, ${now}::timestamptz
-      FROM json_to_recordset(${JSON.stringify(signals)}::json) AS s(kind text, model_id uuid, contact_id uuid, data jsonb)`.execute(tx);
-  }
-  // The decay checks of exactly the (model, contact) pairs scored here are replaced.
-  await sql`
-    DELETE FROM score_checks k USING json_to_recordset(${JSON.stringify(pairs)}::json) AS p(model_id uuid, contact_id uuid)
-    WHERE k.model_id = p.model_id AND k.contact_id = p.contact_id`.execute(tx);
-  if (checks.length) {
-    await sql`
-      INSERT INTO score_checks (workspace_id, model_id, contact_id, due_at)
+      FROM json_to_recordset(${JSON.stringify(signals)}::json) AS s(kind text, model_id uuid, contact_id uuid, data jsonb)`);
+  if (checks.length)
+    parts.push(sql`INSERT INTO score_checks (workspace_id, model_id, contact_id, due_at)
       SELECT ${workspaceId}::uuid, c.model_id, c.contact_id, c.due_at
-      FROM json_to_recordset(${JSON.stringify(checks)}::json) AS c(model_id uuid, contact_id uuid, due_at timestamptz)`.execute(tx);
-  }
+      FROM json_to_recordset(${JSON.stringify(checks)}::json) AS c(model_id uuid, contact_id uuid, due_at timestamptz)
+      ON CONFLICT (model_id, contact_id) DO UPDATE SET due_at = excluded.due_at
+      WHERE excluded.due_at < score_checks.due_at`);
+  if (stale.length)
+    parts.push(sql`DELETE FROM score_checks k USING json_to_recordset(${JSON.stringify(stale)}::json) AS p(model_id uuid, contact_id uuid)
+      WHERE k.model_id = p.model_id AND k.contact_id = p.contact_id`);
+  if (parts.length)
+    await sql`WITH ${sql.join(
+      parts.map((part, n) => sql`${sql.raw(`w${n}`)} AS (${part})`),
+      sql`, `,
+    )} SELECT 1`.execute(tx);
   return changedScores;
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createCompany } from '../companies/companies.ts';
-import { bulkUpsertContacts, updateContact } from '../contacts/contacts.ts';
+import { bulkUpsertContacts, deleteContact, updateContact } from '../contacts/contacts.ts';
 import { createPartitionCache } from '../events/event-partitions.ts';
 import type { SegmentCall } from '../events/event-schema.ts';
 import { ingestEvents } from '../events/ingest-events.ts';
@@ -268,6 +268,27 @@ describe('lead scoring (seed 004 BtoB SaaS)', () => {
     const id = (written as { id: string }).id;
     for (let i = 0; i < 7; i++) await send({ type: 'page', properties: { path: `/blog/${i}` } });
     expect(await state(id)).toMatchObject({ score: 15, band: 'Cold', points: { blog: 15 } });
+  });
+
+  it('scores a behaviour-only model alone; deleting the contact deletes its scores and ledger', async () => {
+    const { db, clock, workspaceId, send } = await setup();
+    const behaviour = await createScoringModel(
+      db,
+      workspaceId,
+      { name: 'engagement only', definition: { rules: [track('trial', 'trial', 'Trial Started', 30)], bands: SEED_BANDS } },
+      clock,
+    );
+    await publishScoringModel(db, workspaceId, behaviour.id, clock);
+    const [written] = await bulkUpsertContacts(db, workspaceId, [{ email: 'demo@example.jp', externalIds: { user_id: 'u1' } }], clock);
+    const id = (written as { id: string }).id;
+    // Only the behaviour-only model scores this event.
+    await send({ type: 'track', event: 'Trial Started' });
+    const scores = await db.selectFrom('contact_scores').select(['model_id', 'score']).where('contact_id', '=', id).execute();
+    expect(scores.find((s) => s.model_id === behaviour.id)?.score).toBe(30);
+    expect(scores).toHaveLength(2);
+    await deleteContact(db, workspaceId, id, clock);
+    expect(await db.selectFrom('score_ledger').select('id').where('contact_id', '=', id).execute()).toEqual([]);
+    expect(await db.selectFrom('contact_scores').select('score').where('contact_id', '=', id).execute()).toEqual([]);
   });
 
   it.each([

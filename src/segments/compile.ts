@@ -332,8 +332,10 @@ function eventFilter(condition: EventCondition | EventTimeCondition, window: Win
 /** For each given contact, whether each condition holds: `SELECT c.id, ARRAY[…] AS matches` (scoring's attribute rules). */
 export function matchesQuery(conditions: readonly Condition[], context: CompileContext & { contactIds: readonly string[] }) {
   const s = scope(context);
-  const columns = conditions.map((condition) => twoValued(compileCondition(condition, s)));
-  return sql<{ id: string; matches: boolean[] }>`SELECT c.id, ARRAY[${sql.join(columns)}]::boolean[] AS matches FROM contacts c ${from(s)}
+  // One '0'/'1' character per condition: a text costs less to read back than a boolean array.
+  const columns = conditions.map((condition) => sql`${twoValued(compileCondition(condition, s))}::int::text`);
+  const matches = columns.length ? sql.join(columns, sql` || `) : sql`''`;
+  return sql<{ id: string; matches: string }>`SELECT c.id, ${matches} AS matches FROM contacts c ${from(s)}
     WHERE c.workspace_id = ${s.workspaceId} ${onlyContacts(s, sql.ref('c.id'))}`;
 }
 
