@@ -631,6 +631,34 @@ CREATE TABLE public.tasks (
 );
 
 --
+-- Name: template_versions; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.template_versions (
+    template_id uuid NOT NULL,
+    version integer NOT NULL,
+    definition jsonb NOT NULL,
+    compiled jsonb NOT NULL,
+    published_at timestamp with time zone NOT NULL
+);
+
+--
+-- Name: templates; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.templates (
+    id uuid NOT NULL,
+    workspace_id uuid NOT NULL,
+    name text NOT NULL,
+    description text,
+    draft jsonb NOT NULL,
+    published_version integer,
+    archived_at timestamp with time zone,
+    created_at timestamp with time zone NOT NULL,
+    updated_at timestamp with time zone NOT NULL
+);
+
+--
 -- Name: webhook_deliveries; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -927,6 +955,20 @@ ALTER TABLE ONLY public.tasks
     ADD CONSTRAINT tasks_pkey PRIMARY KEY (id);
 
 --
+-- Name: template_versions template_versions_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.template_versions
+    ADD CONSTRAINT template_versions_pkey PRIMARY KEY (template_id, version);
+
+--
+-- Name: templates templates_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.templates
+    ADD CONSTRAINT templates_pkey PRIMARY KEY (id);
+
+--
 -- Name: webhook_deliveries webhook_deliveries_endpoint_id_signal_id_key; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -1217,6 +1259,12 @@ CREATE INDEX tasks_handoff ON public.tasks USING btree (handoff_id) WHERE (hando
 --
 
 CREATE INDEX tasks_owner ON public.tasks USING btree (workspace_id, owner, status, due_at);
+
+--
+-- Name: templates_workspace; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX templates_workspace ON public.templates USING btree (workspace_id, created_at, id);
 
 --
 -- Name: webhook_deliveries_due; Type: INDEX; Schema: public; Owner: -
@@ -1576,6 +1624,20 @@ ALTER TABLE ONLY public.tasks
 
 ALTER TABLE ONLY public.tasks
     ADD CONSTRAINT tasks_workspace_id_fkey FOREIGN KEY (workspace_id) REFERENCES public.workspaces(id) ON DELETE CASCADE;
+
+--
+-- Name: template_versions template_versions_template_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.template_versions
+    ADD CONSTRAINT template_versions_template_id_fkey FOREIGN KEY (template_id) REFERENCES public.templates(id) ON DELETE CASCADE;
+
+--
+-- Name: templates templates_workspace_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.templates
+    ADD CONSTRAINT templates_workspace_id_fkey FOREIGN KEY (workspace_id) REFERENCES public.workspaces(id) ON DELETE CASCADE;
 
 --
 -- Name: webhook_deliveries webhook_deliveries_endpoint_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -

@@ -38,6 +38,8 @@ export interface DB {
   tasks: TasksTable;
   webhook_endpoints: WebhookEndpointsTable;
   webhook_deliveries: WebhookDeliveriesTable;
+  templates: TemplatesTable;
+  template_versions: TemplateVersionsTable;
   schema_migrations: SchemaMigrationsTable;
 }
 
@@ -475,6 +477,26 @@ export interface WebhookDeliveriesTable {
   last_error: string | null;
   created_at: Date;
   delivered_at: Date | null;
+}
+
+export interface TemplatesTable {
+  id: string;
+  workspace_id: string;
+  name: string;
+  description: string | null;
+  draft: Json;
+  published_version: number | null;
+  archived_at: Date | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export interface TemplateVersionsTable {
+  template_id: string;
+  version: number;
+  definition: Json;
+  compiled: Json;
+  published_at: Date;
 }
 
 export interface SchemaMigrationsTable {
