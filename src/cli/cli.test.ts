@@ -48,7 +48,15 @@ describe('kizuna --help', () => {
 describe.runIf(testEngine() === 'pglite')('kizuna start on a fresh data folder', () => {
   const dataDir = join(mkdtempSync(join(tmpdir(), 'kizuna-cli-')), 'data');
   const port = 20_000 + Math.floor(Math.random() * 20_000);
-  const env = { ...process.env, KIZUNA_DATA_DIR: dataDir, PORT: String(port), LOG_LEVEL: 'warn', DATABASE_URL: '' };
+  // The dev mail sink on any free port: 2525 may be taken by another Kizuna on this machine.
+  const env = {
+    ...process.env,
+    KIZUNA_DATA_DIR: dataDir,
+    PORT: String(port),
+    LOG_LEVEL: 'warn',
+    DATABASE_URL: '',
+    KIZUNA_MAIL_SINK_PORT: '0',
+  };
   let server: ChildProcess | undefined;
   afterAll(() => {
     server?.kill('SIGKILL');

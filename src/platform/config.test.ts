@@ -35,6 +35,51 @@ describe('configuration', () => {
     expect(() => loadConfig({ cwd: dir, env: {} })).toThrow(/config file: .*prot/);
   });
 
+  it('catches mail in the dev sink unless told to deliver over SMTP', () => {
+    expect(loadConfig({ env: {}, cwd: tmpdir() })).toMatchObject({
+      mailMode: 'sink',
+      mailSinkPort: 2525,
+      mailFrom: 'Kizuna <no-reply@kizuna.local>',
+      smtpPoolSize: 5,
+      smtpSecure: false,
+    });
+    const smtp = loadConfig({
+      cwd: tmpdir(),
+      env: {
+        KIZUNA_MAIL_MODE: 'smtp',
+        KIZUNA_SMTP_HOST: 'smtp.example.com',
+        KIZUNA_SMTP_PORT: '465',
+        KIZUNA_SMTP_SECURE: 'true',
+        KIZUNA_SMTP_USER: 'kizuna',
+        KIZUNA_SMTP_PASSWORD: 'secret',
+        KIZUNA_SMTP_MAX_MESSAGES_PER_SECOND: '14',
+      },
+    });
+    expect(smtp).toMatchObject({
+      mailMode: 'smtp',
+      smtpHost: 'smtp.example.com',
+      smtpPort: 465,
+      smtpSecure: true,
+      smtpMaxMessagesPerSecond: 14,
+    });
+    expect(loadConfig({ cwd: tmpdir(), env: { KIZUNA_SMTP_SECURE: 'false' } }).smtpSecure).toBe(false);
+  });
+
+  it('refuses smtp mode without a server, naming the variable', () => {
+    expect(() => loadConfig({ env: { KIZUNA_MAIL_MODE: 'smtp' }, cwd: tmpdir() })).toThrow(
+      /KIZUNA_SMTP_HOST: required when KIZUNA_MAIL_MODE is smtp/,
+    );
+    expect(() => loadConfig({ env: {}, flags: { mailMode: 'smtp' }, cwd: tmpdir() })).toThrow(/KIZUNA_SMTP_HOST: required/);
+    expect(() => loadConfig({ env: { KIZUNA_MAIL_MODE: 'smtp', KIZUNA_SMTP_HOST: 'mx', KIZUNA_SMTP_USER: 'u' }, cwd: tmpdir() })).toThrow(
+      /KIZUNA_SMTP_PASSWORD: required when KIZUNA_SMTP_USER is set/,
+    );
+    expect(() => loadConfig({ env: { KIZUNA_MAIL_MODE: 'mailgun' }, cwd: tmpdir() })).toThrow(/KIZUNA_MAIL_MODE:/);
+    expect(() => loadConfig({ env: { KIZUNA_MAIL_FROM: 'nobody' }, cwd: tmpdir() })).toThrow(/KIZUNA_MAIL_FROM: expected an address/);
+    const dir = mkdtempSync(join(tmpdir(), 'kizuna-config-'));
+    writeFileSync(join(dir, 'kizuna.config.json'), JSON.stringify({ mailMode: 'smtp', smtpHost: '' }));
+    expect(() => loadConfig({ cwd: dir, env: {} })).toThrow(/smtpHost \(config file\)/);
+  });
+
   it('logs JSON in production', () => {
     expect(loadConfig({ env: { NODE_ENV: 'production' }, cwd: tmpdir() }).logFormat).toBe('json');
   });

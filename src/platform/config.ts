@@ -38,9 +38,38 @@ export const ZConfig = z
     defaultTimezone: z.string().refine(isTimeZone, 'expected an IANA time zone such as Asia/Tokyo').default('Asia/Tokyo'),
     workerPollMs: z.coerce.number().int().positive().default(500),
     ingestPerSecond: z.coerce.number().int().positive().default(2000),
+    // Outgoing mail. 'sink' (the default) hands every message to the built-in dev SMTP sink of
+    // `kizuna start`, so a development install never mails real people; 'smtp' delivers.
+    mailMode: z.enum(['sink', 'smtp']).default('sink'),
+    mailFrom: z
+      .string()
+      .regex(/^([^<>]*<[^\s@<>]+@[^\s@<>]+>|[^\s@<>]+@[^\s@<>]+)$/, 'expected an address such as "Kizuna <no-reply@example.com>"')
+      .default('Kizuna <no-reply@kizuna.local>'),
+    /** Loopback port of the dev SMTP sink (sink mode); 0 picks a free one. */
+    mailSinkPort: z.coerce.number().int().min(0).max(65535).default(2525),
+    smtpHost: z.string().min(1).optional(),
+    smtpPort: z.coerce.number().int().min(1).max(65535).default(587),
+    /** true: TLS from the first byte (port 465); false: plain, upgraded by STARTTLS when offered. */
+    smtpSecure: z.union([z.boolean(), z.stringbool()]).default(false),
+    smtpUser: z.string().min(1).optional(),
+    /** A secret: from the environment or the config file only, never a command-line flag. */
+    smtpPassword: z.string().min(1).optional(),
+    smtpPoolSize: z.coerce.number().int().positive().max(100).default(5),
+    /** Per-sender rate limit; unset: as fast as the pool goes. */
+    smtpMaxMessagesPerSecond: z.coerce.number().int().positive().optional(),
   })
   // A typo in kizuna.config.json must not be silently ignored.
-  .strict();
+  .strict()
+  .superRefine((config, ctx) => {
+    if (config.mailMode === 'smtp' && !config.smtpHost)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['smtpHost'],
+        message: 'required when KIZUNA_MAIL_MODE is smtp: the SMTP server to send through',
+      });
+    if (config.smtpUser && !config.smtpPassword)
+      ctx.addIssue({ code: 'custom', path: ['smtpPassword'], message: 'required when KIZUNA_SMTP_USER is set' });
+  });
 
 export type Config = Readonly<z.infer<typeof ZConfig>>;
 type ConfigInput = Partial<Record<keyof Config, unknown>>;
@@ -61,6 +90,16 @@ export const ENV_NAMES: Record<keyof Config, string> = {
   defaultTimezone: 'KIZUNA_DEFAULT_TIMEZONE',
   workerPollMs: 'KIZUNA_WORKER_POLL_MS',
   ingestPerSecond: 'KIZUNA_INGEST_PER_SECOND',
+  mailMode: 'KIZUNA_MAIL_MODE',
+  mailFrom: 'KIZUNA_MAIL_FROM',
+  mailSinkPort: 'KIZUNA_MAIL_SINK_PORT',
+  smtpHost: 'KIZUNA_SMTP_HOST',
+  smtpPort: 'KIZUNA_SMTP_PORT',
+  smtpSecure: 'KIZUNA_SMTP_SECURE',
+  smtpUser: 'KIZUNA_SMTP_USER',
+  smtpPassword: 'KIZUNA_SMTP_PASSWORD',
+  smtpPoolSize: 'KIZUNA_SMTP_POOL_SIZE',
+  smtpMaxMessagesPerSecond: 'KIZUNA_SMTP_MAX_MESSAGES_PER_SECOND',
 };
 
 export interface LoadConfigOptions {
@@ -86,8 +125,13 @@ export function loadConfig({ env = process.env, flags = {}, file, cwd = process.
     const lines = parsed.error.issues.map((issue) => {
       if (issue.path.length === 0) return `config file: ${issue.message}`;
       const key = String(issue.path[0]) as keyof Config;
+      // A setting missing altogether (required by another one) is named by its variable.
       const source =
-        key in flags && flags[key] !== undefined ? `--${kebab(key)}` : key in fromEnv ? ENV_NAMES[key] : `${key} (config file)`;
+        key in flags && flags[key] !== undefined
+          ? `--${kebab(key)}`
+          : key in fromEnv || !(key in fromFile)
+            ? ENV_NAMES[key]
+            : `${key} (config file)`;
       return `${source}: ${issue.message}`;
     });
     throw new KizunaError('config_invalid', `Invalid configuration:\n  ${lines.join('\n  ')}`);

@@ -12,6 +12,7 @@ import { companyRoutes } from './routes/companies.ts';
 import { contactTimelineRoutes } from './routes/contact-timeline.ts';
 import { contactRoutes } from './routes/contacts.ts';
 import { customFieldRoutes } from './routes/custom-fields.ts';
+import { devMailRoutes } from './routes/dev-mail.ts';
 import { emailTrackingRoutes } from './routes/email-tracking.ts';
 import { formRoutes } from './routes/forms.ts';
 import { importRoutes, importUploadLimit } from './routes/imports.ts';
@@ -22,6 +23,7 @@ import { publicFormRoutes } from './routes/public-forms.ts';
 import { contactScoreRoutes, scoringModelRoutes } from './routes/scoring.ts';
 import { contactMembershipRoutes, segmentRoutes } from './routes/segments.ts';
 import { taskRoutes } from './routes/tasks.ts';
+import { templateRoutes } from './routes/templates.ts';
 import { webSnippetRoutes } from './routes/web-snippet.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
 
@@ -125,6 +127,8 @@ export function createApp(deps: ServerDeps): OpenAPIHono<AppEnv> {
   api.route('/reports', reportRoutes(deps));
   api.route('/tasks', taskRoutes(deps));
   api.route('/webhooks', webhookRoutes(deps));
+  api.route('/templates', templateRoutes(deps));
+  api.route('/dev/mail', devMailRoutes(deps));
   app.route('/api', api);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {

@@ -1,4 +1,6 @@
 import type { Kysely } from 'kysely';
+import type { Mailbox } from '../messaging/smtp/mailbox.ts';
+import type { MailTransport } from '../messaging/smtp/transport.ts';
 import type { Clock } from '../platform/clock.ts';
 import type { Config } from '../platform/config.ts';
 import type { Engine } from '../platform/db/database.ts';
@@ -15,6 +17,10 @@ export interface ServerDeps {
   logger: Logger;
   /** Wakes the background worker so queued work (imports) starts without waiting for the next poll. */
   notifyWork?: () => void;
+  /** Outgoing mail; absent in a process that sends none. */
+  mailer?: MailTransport;
+  /** The dev SMTP sink's mailbox: present in sink mode in the process that runs the sink. */
+  devMailbox?: Mailbox;
 }
 
 export type AppEnv = { Variables: { principal: Principal } };

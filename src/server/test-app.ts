@@ -15,6 +15,7 @@ import { drainDueWebhooks } from '../webhooks/deliver.ts';
 import { createApiKey } from '../workspaces/api-keys.ts';
 import { createWorkspace } from '../workspaces/workspaces.ts';
 import { createApp } from './app.ts';
+import type { ServerDeps } from './deps.ts';
 
 export interface TestWorkspace {
   workspaceId: string;
@@ -45,12 +46,16 @@ export interface TestApp {
 /** The real HTTP app over a test database, with a virtual clock and the real job handlers. */
 export function createTestApp(
   database: Database,
-  { maxBodyBytes, ingestPerSecond }: { maxBodyBytes?: number; ingestPerSecond?: number } = {},
+  {
+    maxBodyBytes,
+    ingestPerSecond,
+    mail,
+  }: { maxBodyBytes?: number; ingestPerSecond?: number; mail?: Pick<ServerDeps, 'mailer' | 'devMailbox'> } = {},
 ): TestApp {
   const clock = createVirtualClock(new Date('2026-04-01T00:00:00Z'));
   const config = loadConfig({ env: {}, flags: { logLevel: 'silent', logFormat: 'json', maxBodyBytes, ingestPerSecond } });
   const logger = createLogger(config);
-  const app = createApp({ db: database.db, engine: database.engine, clock, config, logger });
+  const app = createApp({ db: database.db, engine: database.engine, clock, config, logger, ...mail });
   const worker = createWorker({
     db: database.db,
     clock,

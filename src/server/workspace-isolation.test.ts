@@ -1,9 +1,23 @@
 import { sql } from 'kysely';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createMailSink, type MailSink } from '../messaging/smtp/sink.ts';
+import { createMailTransport, type MailTransport } from '../messaging/smtp/transport.ts';
+import { loadConfig } from '../platform/config.ts';
 import { useTestDatabase } from '../platform/db/test-database.ts';
 import { createTestApp, createTestWorkspace } from './test-app.ts';
 
 const database = useTestDatabase();
+// A real dev sink, so A has caught mail for B to (not) see.
+let sink: MailSink;
+let transport: MailTransport;
+beforeAll(async () => {
+  sink = createMailSink({ port: 0 });
+  transport = createMailTransport({ config: loadConfig({ env: {}, flags: { logLevel: 'silent' } }), sink: await sink.start() });
+});
+afterAll(async () => {
+  transport?.close();
+  await sink?.stop();
+});
 
 interface Case {
   method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
@@ -30,6 +44,8 @@ interface AIds {
   taskId: string;
   webhookId: string;
   webhookSecret: string;
+  templateId: string;
+  mailId: string;
 }
 
 // Every route of the API, addressed with workspace A's ids and called with workspace B's admin key.
@@ -343,7 +359,44 @@ const CASES: Case[] = [
     body: () => ({ body: 'email\na-secret@example.com\n', headers: { 'content-type': 'text/csv' } }),
     expect: 'not_found',
   },
+  { method: 'GET', route: '/api/dev/mail', path: () => '/api/dev/mail?limit=1000', expect: 'invisible' },
+  { method: 'GET', route: '/api/dev/mail/{id}', path: (a) => `/api/dev/mail/${a.mailId}`, expect: 'not_found' },
+  { method: 'DELETE', route: '/api/dev/mail', path: () => '/api/dev/mail', expect: 'invisible' },
+  { method: 'GET', route: '/api/templates', path: () => '/api/templates', expect: 'invisible' },
+  {
+    method: 'POST',
+    route: '/api/templates',
+    path: () => '/api/templates',
+    json: (a) => ({
+      name: 'B on A',
+      definition: isolationTemplate([{ name: 'x', variants: [{ condition: { type: 'list', listId: a.listId }, body: 'x' }] }]),
+    }),
+    expect: 'rejected',
+  },
+  { method: 'GET', route: '/api/templates/{id}', path: (a) => `/api/templates/${a.templateId}`, expect: 'not_found' },
+  {
+    method: 'PUT',
+    route: '/api/templates/{id}',
+    path: (a) => `/api/templates/${a.templateId}`,
+    json: () => ({ name: 'Hijacked', definition: isolationTemplate() }),
+    expect: 'not_found',
+  },
+  { method: 'DELETE', route: '/api/templates/{id}', path: (a) => `/api/templates/${a.templateId}`, expect: 'not_found' },
+  { method: 'POST', route: '/api/templates/{id}/publish', path: (a) => `/api/templates/${a.templateId}/publish`, expect: 'not_found' },
+  {
+    method: 'POST',
+    route: '/api/templates/{id}/preview',
+    path: (a) => `/api/templates/${a.templateId}/preview`,
+    json: (a) => ({ contactId: a.contactId }),
+    expect: 'not_found',
+  },
+  { method: 'POST', route: '/api/templates/{id}/lint', path: (a) => `/api/templates/${a.templateId}/lint`, expect: 'not_found' },
 ];
+
+function isolationTemplate(blocks: unknown[] = []) {
+  const body = '<p>{{ contact.lastName }} <a href="{{ unsubscribe_url }}">stop</a></p>';
+  return { format: 'html', defaultLocale: 'ja', locales: { ja: { subject: 'a-secret-template', body } }, blocks };
+}
 
 describe('workspace isolation', () => {
   it('covers every route of the OpenAPI document', async () => {
@@ -357,10 +410,10 @@ describe('workspace isolation', () => {
   });
 
   it.each(CASES)('$method $route: a key of workspace B never reaches workspace A', async (testCase) => {
-    const app = createTestApp(database.current);
+    const app = createTestApp(database.current, { mail: { mailer: transport, devMailbox: sink.mailbox } });
     const a = await createTestWorkspace(database.current, app.clock, 'A');
     const b = await createTestWorkspace(database.current, app.clock, 'B');
-    const ids = await seedWorkspaceA(app, a.adminKey, a.writeKey);
+    const ids = await seedWorkspaceA(app, a.adminKey, a.writeKey, a.workspaceId);
     const before = await snapshotA(a.workspaceId);
 
     const body = testCase.body?.();
@@ -398,6 +451,10 @@ describe('workspace isolation', () => {
       ids.webhookId,
       ids.webhookSecret,
       'a-secret-hook',
+      ids.templateId,
+      'a-secret-template',
+      ids.mailId,
+      'a-secret-mail',
     ]) {
       if (!sent.includes(secret)) expect(text).not.toContain(secret);
     }
@@ -409,7 +466,7 @@ describe('workspace isolation', () => {
     const app = createTestApp(database.current);
     const a = await createTestWorkspace(database.current, app.clock, 'A');
     const b = await createTestWorkspace(database.current, app.clock, 'B');
-    const ids = await seedWorkspaceA(app, a.adminKey, a.writeKey);
+    const ids = await seedWorkspaceA(app, a.adminKey, a.writeKey, a.workspaceId);
     // The seed has something to leak: A's segment and list each hold A's contact.
     expect(await (await app.request(`/api/segments/${ids.segmentId}`, { key: a.adminKey })).json()).toMatchObject({ members: 1 });
     expect(await (await app.request(`/api/lists/${ids.listId}`, { key: a.adminKey })).json()).toMatchObject({ members: 1 });
@@ -440,7 +497,7 @@ describe('workspace isolation', () => {
   });
 });
 
-async function seedWorkspaceA(app: ReturnType<typeof createTestApp>, key: string, writeKey: string): Promise<AIds> {
+async function seedWorkspaceA(app: ReturnType<typeof createTestApp>, key: string, writeKey: string, workspaceId: string): Promise<AIds> {
   const company = await (await app.request('/api/companies', { key, json: { name: 'Isolation Inc', domain: 'a-secret.example' } })).json();
   const contact = await (
     await app.request('/api/contacts', { key, json: { email: 'a-secret@example.com', lastName: 'Isolation', companyId: company.id } })
@@ -486,7 +543,13 @@ async function seedWorkspaceA(app: ReturnType<typeof createTestApp>, key: string
   const webhook = await (
     await app.request('/api/webhooks', { key, json: { url: 'http://127.0.0.1:9/a-secret-hook', kinds: ['handoff.sla_breached'] } })
   ).json();
+  const template = await (
+    await app.request('/api/templates', { key, json: { name: 'a-secret-template', definition: isolationTemplate() } })
+  ).json();
+  await app.request(`/api/templates/${template.id}/publish`, { key, method: 'POST' });
   await app.drainJobs();
+  await transport.sendMail({ workspaceId, to: 'a-secret@example.com', subject: 'a-secret-mail', text: 'a-secret-mail' });
+  const [mail] = await sink.waitFor(1, { workspaceId });
   return {
     contactId: contact.id,
     companyId: company.id,
@@ -499,6 +562,8 @@ async function seedWorkspaceA(app: ReturnType<typeof createTestApp>, key: string
     taskId: task.id,
     webhookId: webhook.id,
     webhookSecret: webhook.secret,
+    templateId: template.id,
+    mailId: mail!.id,
   };
 }
 
@@ -524,7 +589,8 @@ async function snapshotA(workspaceId: string) {
       | 'lifecycle_transitions'
       | 'tasks'
       | 'webhook_endpoints'
-      | 'webhook_deliveries',
+      | 'webhook_deliveries'
+      | 'templates',
   ) => (await sql<Record<string, unknown>>`SELECT * FROM ${sql.table(table)} WHERE workspace_id = ${workspaceId}`.execute(db)).rows;
   const strip = (rows: Record<string, unknown>[]) =>
     rows.map(({ last_used_at: _, ...row }) => row).sort((x, y) => String(x.id ?? x.key).localeCompare(String(y.id ?? y.key)));
@@ -548,5 +614,7 @@ async function snapshotA(workspaceId: string) {
     tasks: strip(await of('tasks')),
     webhooks: strip(await of('webhook_endpoints')),
     webhookDeliveries: strip(await of('webhook_deliveries')),
+    templates: strip(await of('templates')),
+    mail: sink.list({ workspaceId }).map((m) => m.id),
   };
 }

@@ -2,6 +2,8 @@ import { serve as serveHttp } from '@hono/node-server';
 import type { Command } from 'commander';
 import { IMPORT_JOB, importJobHandler } from '../../imports/imports.ts';
 import { drainDueHandoffs, recycleDueHandoffs } from '../../lifecycle/handoff.ts';
+import { createMailSink, type MailSink } from '../../messaging/smtp/sink.ts';
+import { createMailTransport, type MailTransport } from '../../messaging/smtp/transport.ts';
 import { loadConfig } from '../../platform/config.ts';
 import { KizunaError } from '../../platform/errors.ts';
 import { createWorker } from '../../platform/jobs/worker.ts';
@@ -33,14 +35,20 @@ export function registerStart(program: Command): void {
       command
         .option('-p, --port <port>', 'HTTP port (env PORT, default 8080)')
         .option('--host <host>', 'interface to listen on (env HOST, default 0.0.0.0)');
-    command.action(async (options: { port?: string; host?: string }) => {
+    command.option(
+      '--mail-mode <mode>',
+      mode === 'all'
+        ? 'sink: catch all outgoing mail in the dev mailbox (GET /api/dev/mail), smtp: deliver through KIZUNA_SMTP_HOST (env KIZUNA_MAIL_MODE, default sink)'
+        : 'smtp: deliver through KIZUNA_SMTP_HOST; sink: send no mail (the dev sink runs only in "kizuna start") (env KIZUNA_MAIL_MODE, default sink)',
+    );
+    command.action(async (options: { port?: string; host?: string; mailMode?: string }) => {
       await run(mode, options);
     });
   }
 }
 
-async function run(mode: Mode, options: { port?: string; host?: string }): Promise<void> {
-  const config = loadConfig({ flags: { port: options.port, host: options.host } });
+async function run(mode: Mode, options: { port?: string; host?: string; mailMode?: string }): Promise<void> {
+  const config = loadConfig({ flags: { port: options.port, host: options.host, mailMode: options.mailMode } });
   if (mode !== 'all' && !config.databaseUrl) {
     // The embedded database lives inside one process: an API without workers would queue imports forever.
     throw new KizunaError(
@@ -55,13 +63,23 @@ async function run(mode: Mode, options: { port?: string; host?: string }): Promi
     logger.info('first start: created the default workspace');
     process.stdout.write(`\n  Admin API key (shown once, keep it safe):\n\n    ${boot.generatedAdminKey}\n\n`);
   }
+  const mail = await startMail(runtime, mode);
   const worker = mode === 'api' ? undefined : startWorker(runtime);
   const server =
     mode === 'worker'
       ? undefined
       : serveHttp(
           {
-            fetch: createApp({ db: database.db, engine: database.engine, clock, config, logger, notifyWork: worker?.notify }).fetch,
+            fetch: createApp({
+              db: database.db,
+              engine: database.engine,
+              clock,
+              config,
+              logger,
+              notifyWork: worker?.notify,
+              mailer: mail.transport,
+              devMailbox: mail.sink?.mailbox,
+            }).fetch,
             port: config.port,
             hostname: config.host,
           },
@@ -74,11 +92,38 @@ async function run(mode: Mode, options: { port?: string; host?: string }): Promi
     logger.info({ signal }, 'shutting down');
     await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
     await worker?.stop();
+    mail.transport?.close();
+    await mail.sink?.stop();
     await database.close();
     process.exit(0);
   };
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
   process.once('SIGINT', () => void shutdown('SIGINT'));
+}
+
+/**
+ * Sink mode: `kizuna start` runs the dev SMTP sink and sends into it, so a development install
+ * never mails real people. Other processes in sink mode send nothing. smtp mode: the pool.
+ */
+async function startMail({ config, logger, clock }: Runtime, mode: Mode): Promise<{ transport?: MailTransport; sink?: MailSink }> {
+  if (config.mailMode === 'smtp') {
+    logger.info(`outgoing mail goes to ${config.smtpHost}:${config.smtpPort} (KIZUNA_MAIL_MODE=smtp)`);
+    return { transport: createMailTransport({ config }) };
+  }
+  if (mode !== 'all') {
+    logger.warn('KIZUNA_MAIL_MODE is sink: this process sends no mail; set KIZUNA_MAIL_MODE=smtp and KIZUNA_SMTP_HOST to deliver');
+    return {};
+  }
+  const sink = createMailSink({
+    port: config.mailSinkPort,
+    clock,
+    onConnectionError: (error) => logger.debug({ err: error }, 'dev mail sink: a client connection failed'),
+  });
+  const address = await sink.start();
+  logger.info(
+    `dev mail sink on smtp://${address.host}:${address.port} catches all outgoing mail (KIZUNA_MAIL_MODE=sink) — see GET /api/dev/mail`,
+  );
+  return { sink, transport: createMailTransport({ config, sink: address }) };
 }
 
 function startWorker({ database, clock, logger, config }: Runtime) {

@@ -1,0 +1,109 @@
+import nodemailer from 'nodemailer';
+import type { Config } from '../../platform/config.ts';
+import { KizunaError } from '../../platform/errors.ts';
+import { type SinkAddress, WORKSPACE_HEADER } from './sink.ts';
+
+/** One message as Kizuna hands it to SMTP: already rendered, addressed, owned by a workspace. */
+export interface OutgoingMail {
+  /** Written into X-Kizuna-Workspace on every message. */
+  workspaceId: string;
+  to: string | string[];
+  /** Defaults to the configured mailFrom. */
+  from?: string;
+  replyTo?: string;
+  subject: string;
+  text?: string;
+  html?: string;
+  headers?: Record<string, string>;
+  /** The SMTP envelope (e.g. a VERP return path); defaults to the From and To headers. */
+  envelope?: { from: string; to: string[] };
+}
+
+export interface SentMail {
+  /** The Message-ID header given to the message; bounces and complaints refer to it. */
+  messageId: string;
+  accepted: string[];
+  rejected: string[];
+  /** The server's last reply, e.g. "250 2.0.0 Ok: queued as 4Zx9". */
+  response: string;
+}
+
+/** The port the rest of Kizuna sends through. */
+export interface MailTransport {
+  sendMail(mail: OutgoingMail): Promise<SentMail>;
+  /** Closes the pool's connections; messages still queued fail. */
+  close(): void;
+}
+
+export type MailTransportConfig = Pick<
+  Config,
+  | 'mailMode'
+  | 'mailFrom'
+  | 'smtpHost'
+  | 'smtpPort'
+  | 'smtpSecure'
+  | 'smtpUser'
+  | 'smtpPassword'
+  | 'smtpPoolSize'
+  | 'smtpMaxMessagesPerSecond'
+>;
+
+/**
+ * A pooled nodemailer transport for the configured mode: into the dev sink (sink mode, `sink`
+ * required) or to the configured SMTP server, rate-limited per second (smtp mode).
+ * @example const transport = createMailTransport({ config, sink: sink.address() })
+ */
+export function createMailTransport({ config, sink }: { config: MailTransportConfig; sink?: SinkAddress }): MailTransport {
+  const transporter = nodemailer.createTransport(poolOptions(config, sink));
+  return {
+    sendMail: async (mail) => {
+      if (!/^[A-Za-z0-9_-]+$/.test(mail.workspaceId))
+        throw new KizunaError('internal', `mail must name the workspace it is sent for, got "${mail.workspaceId}"`);
+      const headers = Object.fromEntries(
+        Object.entries(mail.headers ?? {}).filter(([name]) => name.toLowerCase() !== WORKSPACE_HEADER.toLowerCase()),
+      );
+      try {
+        const info = await transporter.sendMail({
+          from: mail.from ?? config.mailFrom,
+          to: mail.to,
+          replyTo: mail.replyTo,
+          subject: mail.subject,
+          text: mail.text,
+          html: mail.html,
+          envelope: mail.envelope,
+          headers: { ...headers, [WORKSPACE_HEADER]: mail.workspaceId },
+        });
+        return { messageId: info.messageId, accepted: strings(info.accepted), rejected: strings(info.rejected), response: info.response };
+      } catch (error) {
+        // Every recipient refused: a per-recipient answer, like a partial refusal, not a failure of the transport.
+        const refused = error as { code?: string; rejected?: unknown[]; response?: string; messageId?: string };
+        if (refused.code !== 'EENVELOPE' || !refused.rejected?.length) throw error;
+        return { messageId: refused.messageId ?? '', accepted: [], rejected: strings(refused.rejected), response: refused.response ?? '' };
+      }
+    },
+    close: () => transporter.close(),
+  };
+}
+
+function poolOptions(config: MailTransportConfig, sink: SinkAddress | undefined) {
+  const pool = { pool: true as const, maxConnections: config.smtpPoolSize };
+  if (config.mailMode === 'sink') {
+    if (!sink) throw new KizunaError('internal', 'sink mode sends into the dev mail sink: start it and pass its address');
+    // The sink speaks plain SMTP on loopback and offers no STARTTLS.
+    return { ...pool, host: sink.host, port: sink.port, secure: false, ignoreTLS: true };
+  }
+  if (!config.smtpHost) throw new KizunaError('config_invalid', 'KIZUNA_SMTP_HOST: required when KIZUNA_MAIL_MODE is smtp');
+  return {
+    ...pool,
+    host: config.smtpHost,
+    port: config.smtpPort,
+    secure: config.smtpSecure,
+    auth: config.smtpUser ? { user: config.smtpUser, pass: config.smtpPassword } : undefined,
+    // nodemailer's limit is shared by the pool's connections: a per-sender messages/second cap.
+    ...(config.smtpMaxMessagesPerSecond ? { rateDelta: 1000, rateLimit: config.smtpMaxMessagesPerSecond } : {}),
+  };
+}
+
+function strings(addresses: unknown[] | undefined): string[] {
+  return (addresses ?? []).map((a) => (typeof a === 'string' ? a : (a as { address: string }).address));
+}
