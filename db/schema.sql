@@ -118,6 +118,19 @@ CREATE TABLE public.contact_merges (
 );
 
 --
+-- Name: contact_preferences; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.contact_preferences (
+    contact_id uuid NOT NULL,
+    workspace_id uuid NOT NULL,
+    frequency text NOT NULL,
+    source text NOT NULL,
+    updated_at timestamp with time zone NOT NULL,
+    CONSTRAINT contact_preferences_frequency_check CHECK ((frequency = ANY (ARRAY['all'::text, 'weekly'::text, 'monthly'::text])))
+);
+
+--
 -- Name: contact_scores; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -440,6 +453,25 @@ CREATE TABLE public.lists (
 );
 
 --
+-- Name: optin_confirmations; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.optin_confirmations (
+    id uuid NOT NULL,
+    workspace_id uuid NOT NULL,
+    contact_id uuid NOT NULL,
+    email text NOT NULL,
+    topics text[] NOT NULL,
+    wording text NOT NULL,
+    source text NOT NULL,
+    requested_at timestamp with time zone NOT NULL,
+    requested_ip text,
+    expires_at timestamp with time zone NOT NULL,
+    confirmed_at timestamp with time zone,
+    confirmed_ip text
+);
+
+--
 -- Name: schema_migrations; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -611,6 +643,41 @@ ALTER TABLE public.signals ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
 );
 
 --
+-- Name: subscription_topics; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.subscription_topics (
+    id uuid NOT NULL,
+    workspace_id uuid NOT NULL,
+    key text NOT NULL,
+    name_ja text NOT NULL,
+    name_en text NOT NULL,
+    description text,
+    default_subscribed boolean NOT NULL,
+    created_at timestamp with time zone NOT NULL,
+    updated_at timestamp with time zone NOT NULL
+);
+
+--
+-- Name: suppressions; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.suppressions (
+    id uuid NOT NULL,
+    workspace_id uuid NOT NULL,
+    email text NOT NULL,
+    contact_id uuid,
+    reason text NOT NULL,
+    source text NOT NULL,
+    detail text,
+    created_at timestamp with time zone NOT NULL,
+    lifted_at timestamp with time zone,
+    lifted_by text,
+    CONSTRAINT suppressions_email_check CHECK ((email = lower(email))),
+    CONSTRAINT suppressions_reason_check CHECK ((reason = ANY (ARRAY['hard_bounce'::text, 'complaint'::text, 'unsubscribe'::text, 'manual'::text])))
+);
+
+--
 -- Name: tasks; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -655,6 +722,19 @@ CREATE TABLE public.templates (
     published_version integer,
     archived_at timestamp with time zone,
     created_at timestamp with time zone NOT NULL,
+    updated_at timestamp with time zone NOT NULL
+);
+
+--
+-- Name: topic_preferences; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.topic_preferences (
+    workspace_id uuid NOT NULL,
+    contact_id uuid NOT NULL,
+    topic_id uuid NOT NULL,
+    subscribed boolean NOT NULL,
+    source text NOT NULL,
     updated_at timestamp with time zone NOT NULL
 );
 
@@ -757,6 +837,13 @@ ALTER TABLE ONLY public.contact_external_ids
 
 ALTER TABLE ONLY public.contact_merges
     ADD CONSTRAINT contact_merges_pkey PRIMARY KEY (id);
+
+--
+-- Name: contact_preferences contact_preferences_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.contact_preferences
+    ADD CONSTRAINT contact_preferences_pkey PRIMARY KEY (contact_id);
 
 --
 -- Name: contact_scores contact_scores_pkey; Type: CONSTRAINT; Schema: public; Owner: -
@@ -885,6 +972,13 @@ ALTER TABLE ONLY public.lists
     ADD CONSTRAINT lists_pkey PRIMARY KEY (id);
 
 --
+-- Name: optin_confirmations optin_confirmations_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.optin_confirmations
+    ADD CONSTRAINT optin_confirmations_pkey PRIMARY KEY (id);
+
+--
 -- Name: schema_migrations schema_migrations_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -948,6 +1042,27 @@ ALTER TABLE ONLY public.signals
     ADD CONSTRAINT signals_pkey PRIMARY KEY (id);
 
 --
+-- Name: subscription_topics subscription_topics_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.subscription_topics
+    ADD CONSTRAINT subscription_topics_pkey PRIMARY KEY (id);
+
+--
+-- Name: subscription_topics subscription_topics_workspace_id_key_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.subscription_topics
+    ADD CONSTRAINT subscription_topics_workspace_id_key_key UNIQUE (workspace_id, key);
+
+--
+-- Name: suppressions suppressions_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.suppressions
+    ADD CONSTRAINT suppressions_pkey PRIMARY KEY (id);
+
+--
 -- Name: tasks tasks_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -967,6 +1082,13 @@ ALTER TABLE ONLY public.template_versions
 
 ALTER TABLE ONLY public.templates
     ADD CONSTRAINT templates_pkey PRIMARY KEY (id);
+
+--
+-- Name: topic_preferences topic_preferences_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.topic_preferences
+    ADD CONSTRAINT topic_preferences_pkey PRIMARY KEY (contact_id, topic_id);
 
 --
 -- Name: webhook_deliveries webhook_deliveries_endpoint_id_signal_id_key; Type: CONSTRAINT; Schema: public; Owner: -
@@ -1189,6 +1311,12 @@ CREATE INDEX list_members_contact ON public.list_members USING btree (contact_id
 CREATE INDEX lists_workspace ON public.lists USING btree (workspace_id, created_at, id);
 
 --
+-- Name: optin_confirmations_contact; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX optin_confirmations_contact ON public.optin_confirmations USING btree (workspace_id, contact_id, requested_at);
+
+--
 -- Name: score_checks_due; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -1243,6 +1371,24 @@ CREATE INDEX signals_contact ON public.signals USING btree (contact_id, id);
 CREATE INDEX signals_workspace ON public.signals USING btree (workspace_id, id);
 
 --
+-- Name: suppressions_active_contact; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX suppressions_active_contact ON public.suppressions USING btree (contact_id) WHERE (lifted_at IS NULL);
+
+--
+-- Name: suppressions_active_email; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX suppressions_active_email ON public.suppressions USING btree (workspace_id, email) WHERE (lifted_at IS NULL);
+
+--
+-- Name: suppressions_workspace; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX suppressions_workspace ON public.suppressions USING btree (workspace_id, created_at, id);
+
+--
 -- Name: tasks_contact; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -1265,6 +1411,12 @@ CREATE INDEX tasks_owner ON public.tasks USING btree (workspace_id, owner, statu
 --
 
 CREATE INDEX templates_workspace ON public.templates USING btree (workspace_id, created_at, id);
+
+--
+-- Name: topic_preferences_topic; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX topic_preferences_topic ON public.topic_preferences USING btree (topic_id);
 
 --
 -- Name: webhook_deliveries_due; Type: INDEX; Schema: public; Owner: -
@@ -1365,6 +1517,20 @@ ALTER TABLE ONLY public.contact_merges
 
 ALTER TABLE ONLY public.contact_merges
     ADD CONSTRAINT contact_merges_workspace_id_fkey FOREIGN KEY (workspace_id) REFERENCES public.workspaces(id) ON DELETE CASCADE;
+
+--
+-- Name: contact_preferences contact_preferences_contact_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.contact_preferences
+    ADD CONSTRAINT contact_preferences_contact_id_fkey FOREIGN KEY (contact_id) REFERENCES public.contacts(id) ON DELETE CASCADE;
+
+--
+-- Name: contact_preferences contact_preferences_workspace_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.contact_preferences
+    ADD CONSTRAINT contact_preferences_workspace_id_fkey FOREIGN KEY (workspace_id) REFERENCES public.workspaces(id) ON DELETE CASCADE;
 
 --
 -- Name: contact_scores contact_scores_contact_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
@@ -1535,6 +1701,20 @@ ALTER TABLE ONLY public.lists
     ADD CONSTRAINT lists_workspace_id_fkey FOREIGN KEY (workspace_id) REFERENCES public.workspaces(id) ON DELETE CASCADE;
 
 --
+-- Name: optin_confirmations optin_confirmations_contact_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.optin_confirmations
+    ADD CONSTRAINT optin_confirmations_contact_id_fkey FOREIGN KEY (contact_id) REFERENCES public.contacts(id) ON DELETE CASCADE;
+
+--
+-- Name: optin_confirmations optin_confirmations_workspace_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.optin_confirmations
+    ADD CONSTRAINT optin_confirmations_workspace_id_fkey FOREIGN KEY (workspace_id) REFERENCES public.workspaces(id) ON DELETE CASCADE;
+
+--
 -- Name: score_checks score_checks_model_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -1605,6 +1785,27 @@ ALTER TABLE ONLY public.signals
     ADD CONSTRAINT signals_workspace_id_fkey FOREIGN KEY (workspace_id) REFERENCES public.workspaces(id) ON DELETE CASCADE;
 
 --
+-- Name: subscription_topics subscription_topics_workspace_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.subscription_topics
+    ADD CONSTRAINT subscription_topics_workspace_id_fkey FOREIGN KEY (workspace_id) REFERENCES public.workspaces(id) ON DELETE CASCADE;
+
+--
+-- Name: suppressions suppressions_contact_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.suppressions
+    ADD CONSTRAINT suppressions_contact_id_fkey FOREIGN KEY (contact_id) REFERENCES public.contacts(id) ON DELETE SET NULL;
+
+--
+-- Name: suppressions suppressions_workspace_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.suppressions
+    ADD CONSTRAINT suppressions_workspace_id_fkey FOREIGN KEY (workspace_id) REFERENCES public.workspaces(id) ON DELETE CASCADE;
+
+--
 -- Name: tasks tasks_contact_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -1638,6 +1839,27 @@ ALTER TABLE ONLY public.template_versions
 
 ALTER TABLE ONLY public.templates
     ADD CONSTRAINT templates_workspace_id_fkey FOREIGN KEY (workspace_id) REFERENCES public.workspaces(id) ON DELETE CASCADE;
+
+--
+-- Name: topic_preferences topic_preferences_contact_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.topic_preferences
+    ADD CONSTRAINT topic_preferences_contact_id_fkey FOREIGN KEY (contact_id) REFERENCES public.contacts(id) ON DELETE CASCADE;
+
+--
+-- Name: topic_preferences topic_preferences_topic_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.topic_preferences
+    ADD CONSTRAINT topic_preferences_topic_id_fkey FOREIGN KEY (topic_id) REFERENCES public.subscription_topics(id) ON DELETE CASCADE;
+
+--
+-- Name: topic_preferences topic_preferences_workspace_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.topic_preferences
+    ADD CONSTRAINT topic_preferences_workspace_id_fkey FOREIGN KEY (workspace_id) REFERENCES public.workspaces(id) ON DELETE CASCADE;
 
 --
 -- Name: webhook_deliveries webhook_deliveries_endpoint_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -

@@ -35,6 +35,16 @@ describe('configuration', () => {
     expect(() => loadConfig({ cwd: dir, env: {} })).toThrow(/config file: .*prot/);
   });
 
+  it('takes the public URL of links in mail from KIZUNA_PUBLIC_URL', () => {
+    expect(loadConfig({ env: {}, cwd: tmpdir() }).publicUrl).toBe('http://localhost:8080');
+    expect(loadConfig({ env: { KIZUNA_PUBLIC_URL: 'https://mail.example.com/' }, cwd: tmpdir() }).publicUrl).toBe(
+      'https://mail.example.com',
+    );
+    expect(() => loadConfig({ env: { KIZUNA_PUBLIC_URL: 'mail.example.com' }, cwd: tmpdir() })).toThrow(
+      /KIZUNA_PUBLIC_URL: expected an http/,
+    );
+  });
+
   it('catches mail in the dev sink unless told to deliver over SMTP', () => {
     expect(loadConfig({ env: {}, cwd: tmpdir() })).toMatchObject({
       mailMode: 'sink',

@@ -38,6 +38,11 @@ export const ZConfig = z
     defaultTimezone: z.string().refine(isTimeZone, 'expected an IANA time zone such as Asia/Tokyo').default('Asia/Tokyo'),
     workerPollMs: z.coerce.number().int().positive().default(500),
     ingestPerSecond: z.coerce.number().int().positive().default(2000),
+    /** Where people reach this server: the base of unsubscribe, preference and confirmation links. */
+    publicUrl: z
+      .url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL such as https://mail.example.com' })
+      .transform((url) => url.replace(/\/+$/, ''))
+      .default('http://localhost:8080'),
     // Outgoing mail. 'sink' (the default) hands every message to the built-in dev SMTP sink of
     // `kizuna start`, so a development install never mails real people; 'smtp' delivers.
     mailMode: z.enum(['sink', 'smtp']).default('sink'),
@@ -90,6 +95,7 @@ export const ENV_NAMES: Record<keyof Config, string> = {
   defaultTimezone: 'KIZUNA_DEFAULT_TIMEZONE',
   workerPollMs: 'KIZUNA_WORKER_POLL_MS',
   ingestPerSecond: 'KIZUNA_INGEST_PER_SECOND',
+  publicUrl: 'KIZUNA_PUBLIC_URL',
   mailMode: 'KIZUNA_MAIL_MODE',
   mailFrom: 'KIZUNA_MAIL_FROM',
   mailSinkPort: 'KIZUNA_MAIL_SINK_PORT',

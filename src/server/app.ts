@@ -9,6 +9,7 @@ import { handleError, problemResponse } from './problem.ts';
 import { apiDocsRoutes } from './routes/api-docs.ts';
 import { apiKeyRoutes } from './routes/api-keys.ts';
 import { companyRoutes } from './routes/companies.ts';
+import { contactPreferenceRoutes, suppressionRoutes, topicRoutes } from './routes/compliance.ts';
 import { contactTimelineRoutes } from './routes/contact-timeline.ts';
 import { contactRoutes } from './routes/contacts.ts';
 import { customFieldRoutes } from './routes/custom-fields.ts';
@@ -19,6 +20,7 @@ import { importRoutes, importUploadLimit } from './routes/imports.ts';
 import { documentIngestRoutes, ingestRoutes } from './routes/ingest.ts';
 import { contactStageRoutes, lifecycleRoutes, reportRoutes } from './routes/lifecycle.ts';
 import { LIST_MEMBERS_CSV_PATH, listRoutes } from './routes/lists.ts';
+import { publicComplianceRoutes } from './routes/public-compliance.ts';
 import { publicFormRoutes } from './routes/public-forms.ts';
 import { contactScoreRoutes, scoringModelRoutes } from './routes/scoring.ts';
 import { contactMembershipRoutes, segmentRoutes } from './routes/segments.ts';
@@ -67,6 +69,7 @@ export function createApp(deps: ServerDeps): OpenAPIHono<AppEnv> {
     bodyLimit({ maxSize: 64 * 1024, onError: (c) => problemResponse(c, 'payload_too_large', 'a form submission may be at most 64 KB') }),
   );
   app.route('/', publicFormRoutes(deps));
+  app.route('/', publicComplianceRoutes(deps));
   app.route('/', webSnippetRoutes());
   documentIngestRoutes(app);
 
@@ -128,6 +131,9 @@ export function createApp(deps: ServerDeps): OpenAPIHono<AppEnv> {
   api.route('/tasks', taskRoutes(deps));
   api.route('/webhooks', webhookRoutes(deps));
   api.route('/templates', templateRoutes(deps));
+  api.route('/suppressions', suppressionRoutes(deps));
+  api.route('/topics', topicRoutes(deps));
+  api.route('/contacts', contactPreferenceRoutes(deps));
   api.route('/dev/mail', devMailRoutes(deps));
   app.route('/api', api);
 

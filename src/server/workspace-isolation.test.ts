@@ -46,6 +46,8 @@ interface AIds {
   webhookSecret: string;
   templateId: string;
   mailId: string;
+  topicId: string;
+  suppressionId: string;
 }
 
 // Every route of the API, addressed with workspace A's ids and called with workspace B's admin key.
@@ -391,6 +393,39 @@ const CASES: Case[] = [
     expect: 'not_found',
   },
   { method: 'POST', route: '/api/templates/{id}/lint', path: (a) => `/api/templates/${a.templateId}/lint`, expect: 'not_found' },
+  { method: 'GET', route: '/api/suppressions', path: () => '/api/suppressions?email=a-secret@example.com', expect: 'invisible' },
+  {
+    method: 'POST',
+    route: '/api/suppressions',
+    path: () => '/api/suppressions',
+    json: () => ({ email: 'a-secret@example.com', reason: 'complaint' }),
+    expect: 'invisible',
+  },
+  { method: 'DELETE', route: '/api/suppressions/{id}', path: (a) => `/api/suppressions/${a.suppressionId}`, expect: 'not_found' },
+  { method: 'GET', route: '/api/topics', path: () => '/api/topics', expect: 'invisible' },
+  {
+    method: 'POST',
+    route: '/api/topics',
+    path: () => '/api/topics',
+    json: () => ({ key: 'a-secret-topic', nameJa: 'B', nameEn: 'B' }),
+    expect: 'invisible',
+  },
+  {
+    method: 'PATCH',
+    route: '/api/topics/{id}',
+    path: (a) => `/api/topics/${a.topicId}`,
+    json: () => ({ nameEn: 'Hijacked' }),
+    expect: 'not_found',
+  },
+  { method: 'DELETE', route: '/api/topics/{id}', path: (a) => `/api/topics/${a.topicId}`, expect: 'not_found' },
+  { method: 'GET', route: '/api/contacts/{id}/preferences', path: (a) => `/api/contacts/${a.contactId}/preferences`, expect: 'not_found' },
+  {
+    method: 'PUT',
+    route: '/api/contacts/{id}/preferences',
+    path: (a) => `/api/contacts/${a.contactId}/preferences`,
+    json: () => ({ frequency: 'monthly' }),
+    expect: 'not_found',
+  },
 ];
 
 function isolationTemplate(blocks: unknown[] = []) {
@@ -455,6 +490,9 @@ describe('workspace isolation', () => {
       'a-secret-template',
       ids.mailId,
       'a-secret-mail',
+      ids.topicId,
+      ids.suppressionId,
+      'a-secret-topic',
     ]) {
       if (!sent.includes(secret)) expect(text).not.toContain(secret);
     }
@@ -547,6 +585,9 @@ async function seedWorkspaceA(app: ReturnType<typeof createTestApp>, key: string
     await app.request('/api/templates', { key, json: { name: 'a-secret-template', definition: isolationTemplate() } })
   ).json();
   await app.request(`/api/templates/${template.id}/publish`, { key, method: 'POST' });
+  const topic = await (await app.request('/api/topics', { key, json: { key: 'a-secret-topic', nameJa: 'a', nameEn: 'a' } })).json();
+  await app.request(`/api/contacts/${contact.id}/preferences`, { key, method: 'PUT', json: { topics: { 'a-secret-topic': false } } });
+  const suppression = await (await app.request('/api/suppressions', { key, json: { email: 'a-secret@example.com' } })).json();
   await app.drainJobs();
   await transport.sendMail({ workspaceId, to: 'a-secret@example.com', subject: 'a-secret-mail', text: 'a-secret-mail' });
   const [mail] = await sink.waitFor(1, { workspaceId });
@@ -564,6 +605,8 @@ async function seedWorkspaceA(app: ReturnType<typeof createTestApp>, key: string
     webhookSecret: webhook.secret,
     templateId: template.id,
     mailId: mail!.id,
+    topicId: topic.id,
+    suppressionId: suppression.id,
   };
 }
 
@@ -590,7 +633,11 @@ async function snapshotA(workspaceId: string) {
       | 'tasks'
       | 'webhook_endpoints'
       | 'webhook_deliveries'
-      | 'templates',
+      | 'templates'
+      | 'suppressions'
+      | 'subscription_topics'
+      | 'topic_preferences'
+      | 'contact_preferences',
   ) => (await sql<Record<string, unknown>>`SELECT * FROM ${sql.table(table)} WHERE workspace_id = ${workspaceId}`.execute(db)).rows;
   const strip = (rows: Record<string, unknown>[]) =>
     rows.map(({ last_used_at: _, ...row }) => row).sort((x, y) => String(x.id ?? x.key).localeCompare(String(y.id ?? y.key)));
@@ -615,6 +662,10 @@ async function snapshotA(workspaceId: string) {
     webhooks: strip(await of('webhook_endpoints')),
     webhookDeliveries: strip(await of('webhook_deliveries')),
     templates: strip(await of('templates')),
+    suppressions: strip(await of('suppressions')),
+    topics: strip(await of('subscription_topics')),
+    topicPreferences: (await of('topic_preferences')).map((row) => JSON.stringify(row)).sort(),
+    contactPreferences: (await of('contact_preferences')).map((row) => JSON.stringify(row)).sort(),
     mail: sink.list({ workspaceId }).map((m) => m.id),
   };
 }

@@ -40,6 +40,11 @@ export interface DB {
   webhook_deliveries: WebhookDeliveriesTable;
   templates: TemplatesTable;
   template_versions: TemplateVersionsTable;
+  suppressions: SuppressionsTable;
+  subscription_topics: SubscriptionTopicsTable;
+  topic_preferences: TopicPreferencesTable;
+  contact_preferences: ContactPreferencesTable;
+  optin_confirmations: OptinConfirmationsTable;
   schema_migrations: SchemaMigrationsTable;
 }
 
@@ -497,6 +502,67 @@ export interface TemplateVersionsTable {
   definition: Json;
   compiled: Json;
   published_at: Date;
+}
+
+export type SuppressionReason = 'hard_bounce' | 'complaint' | 'unsubscribe' | 'manual';
+
+export interface SuppressionsTable {
+  id: string;
+  workspace_id: string;
+  email: string;
+  contact_id: string | null;
+  reason: SuppressionReason;
+  source: string;
+  detail: string | null;
+  created_at: Date;
+  lifted_at: Date | null;
+  lifted_by: string | null;
+}
+
+export interface SubscriptionTopicsTable {
+  id: string;
+  workspace_id: string;
+  key: string;
+  name_ja: string;
+  name_en: string;
+  description: string | null;
+  default_subscribed: boolean;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export interface TopicPreferencesTable {
+  workspace_id: string;
+  contact_id: string;
+  topic_id: string;
+  subscribed: boolean;
+  source: string;
+  updated_at: Date;
+}
+
+export type Frequency = 'all' | 'weekly' | 'monthly';
+
+export interface ContactPreferencesTable {
+  contact_id: string;
+  workspace_id: string;
+  frequency: Frequency;
+  source: string;
+  updated_at: Date;
+}
+
+export interface OptinConfirmationsTable {
+  id: string;
+  workspace_id: string;
+  contact_id: string;
+  email: string;
+  topics: string[];
+  wording: string;
+  source: string;
+  requested_at: Date;
+  requested_ip: string | null;
+  expires_at: Date;
+  confirmed_at: Date | null;
+  confirmed_ip: string | null;
 }
 
 export interface SchemaMigrationsTable {
