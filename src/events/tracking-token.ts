@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { signValues, verifySigned } from '../platform/signed-token.ts';
 
 /** What an email open pixel or a rewritten link carries: who, which delivery, which link. */
 export interface TrackingClaims {
@@ -17,44 +17,24 @@ export interface TrackingClaims {
  * @example signTrackingToken({ workspaceId, contactId, deliveryId, linkIndex: 0, url: 'https://example.com' }, secret)
  */
 export function signTrackingToken(claims: TrackingClaims, secret: Buffer): string {
-  const payload = Buffer.from(
-    JSON.stringify([
-      claims.workspaceId,
-      claims.contactId,
-      claims.deliveryId,
-      claims.linkIndex ?? null,
-      claims.url ?? null,
-      claims.sentAt ?? null,
-    ]),
-  ).toString('base64url');
-  return `${payload}.${mac(payload, secret)}`;
+  return signValues(
+    [claims.workspaceId, claims.contactId, claims.deliveryId, claims.linkIndex ?? null, claims.url ?? null, claims.sentAt ?? null],
+    secret,
+  );
 }
 
 /** The claims of a genuine token; undefined for anything unsigned, tampered with or malformed. */
 export function verifyTrackingToken(token: string, secret: Buffer): TrackingClaims | undefined {
-  const [payload, signature, extra] = token.split('.');
-  if (!payload || !signature || extra !== undefined) return undefined;
-  const expected = Buffer.from(mac(payload, secret));
-  const given = Buffer.from(signature);
-  if (expected.length !== given.length || !timingSafeEqual(expected, given)) return undefined;
-  try {
-    const [workspaceId, contactId, deliveryId, linkIndex, url, sentAt] = JSON.parse(
-      Buffer.from(payload, 'base64url').toString('utf8'),
-    ) as unknown[];
-    if (typeof workspaceId !== 'string' || typeof contactId !== 'string' || typeof deliveryId !== 'string') return undefined;
-    return {
-      workspaceId,
-      contactId,
-      deliveryId,
-      ...(typeof linkIndex === 'number' ? { linkIndex } : {}),
-      ...(typeof url === 'string' ? { url } : {}),
-      ...(typeof sentAt === 'number' ? { sentAt } : {}),
-    };
-  } catch {
-    return undefined;
-  }
-}
-
-function mac(payload: string, secret: Buffer): string {
-  return createHmac('sha256', secret).update(payload).digest('base64url');
+  const values = verifySigned(token, secret);
+  if (!values) return undefined;
+  const [workspaceId, contactId, deliveryId, linkIndex, url, sentAt] = values;
+  if (typeof workspaceId !== 'string' || typeof contactId !== 'string' || typeof deliveryId !== 'string') return undefined;
+  return {
+    workspaceId,
+    contactId,
+    deliveryId,
+    ...(typeof linkIndex === 'number' ? { linkIndex } : {}),
+    ...(typeof url === 'string' ? { url } : {}),
+    ...(typeof sentAt === 'number' ? { sentAt } : {}),
+  };
 }

@@ -1,4 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { signValues, verifySigned } from '../../platform/signed-token.ts';
 
 /** The instance secret (see instanceSecret) that signs unsubscribe, preference and confirm links. */
 export const COMPLIANCE_SECRET = 'email-compliance';
@@ -30,8 +31,8 @@ const PREFIX = 'kizuna-compliance-v1.';
  * @example signUnsubscribeToken({ purpose: 'preferences', workspaceId, contactId, email: 'a@b.jp' }, secret)
  */
 export function signUnsubscribeToken(claims: UnsubscribeClaims, secret: Buffer): string {
-  const payload = Buffer.from(
-    JSON.stringify([
+  return signValues(
+    [
       claims.purpose,
       claims.workspaceId,
       claims.contactId,
@@ -39,36 +40,28 @@ export function signUnsubscribeToken(claims: UnsubscribeClaims, secret: Buffer):
       claims.deliveryId ?? null,
       claims.topic ?? null,
       claims.confirmationId ?? null,
-    ]),
-  ).toString('base64url');
-  return `${payload}.${mac(payload, secret)}`;
+    ],
+    secret,
+    PREFIX,
+  );
 }
 
 /** The claims of a genuine token of this purpose; undefined for anything else (tampered, other purpose, malformed). */
 export function verifyUnsubscribeToken(token: string, purpose: TokenPurpose, secret: Buffer): UnsubscribeClaims | undefined {
-  const [payload, signature, extra] = token.split('.');
-  if (!payload || !signature || extra !== undefined) return undefined;
-  const expected = Buffer.from(mac(payload, secret));
-  const given = Buffer.from(signature);
-  if (expected.length !== given.length || !timingSafeEqual(expected, given)) return undefined;
-  try {
-    const [p, workspaceId, contactId, email, deliveryId, topic, confirmationId] = JSON.parse(
-      Buffer.from(payload, 'base64url').toString('utf8'),
-    ) as unknown[];
-    if (p !== purpose || typeof workspaceId !== 'string' || typeof contactId !== 'string' || typeof email !== 'string') return undefined;
-    if (purpose === 'confirm' && typeof confirmationId !== 'string') return undefined;
-    return {
-      purpose,
-      workspaceId,
-      contactId,
-      email,
-      ...(typeof deliveryId === 'string' ? { deliveryId } : {}),
-      ...(typeof topic === 'string' ? { topic } : {}),
-      ...(typeof confirmationId === 'string' ? { confirmationId } : {}),
-    };
-  } catch {
-    return undefined;
-  }
+  const values = verifySigned(token, secret, PREFIX);
+  if (!values) return undefined;
+  const [p, workspaceId, contactId, email, deliveryId, topic, confirmationId] = values;
+  if (p !== purpose || typeof workspaceId !== 'string' || typeof contactId !== 'string' || typeof email !== 'string') return undefined;
+  if (purpose === 'confirm' && typeof confirmationId !== 'string') return undefined;
+  return {
+    purpose,
+    workspaceId,
+    contactId,
+    email,
+    ...(typeof deliveryId === 'string' ? { deliveryId } : {}),
+    ...(typeof topic === 'string' ? { topic } : {}),
+    ...(typeof confirmationId === 'string' ? { confirmationId } : {}),
+  };
 }
 
 /**
@@ -89,10 +82,6 @@ export function verifyMailtoToken(token: string, secret: Buffer): string | undef
   if (!timingSafeEqual(bytes.subarray(16), mailtoMac(id, secret))) return undefined;
   const hex = id.toString('hex');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
-}
-
-function mac(payload: string, secret: Buffer): string {
-  return createHmac('sha256', secret).update(PREFIX).update(payload).digest('base64url');
 }
 
 function mailtoMac(id: Buffer, secret: Buffer): Buffer {
