@@ -262,8 +262,18 @@ async function openHandoff(tx: Kysely<DB>, workspaceId: string, contactId: strin
 /** The owner's first touch (a call, a mail): stops the first-touch SLA timer. */
 export async function recordFirstTouch(tx: Kysely<DB>, workspaceId: string, contactId: string, clock: Clock): Promise<void> {
   const handoff = await openHandoff(tx, workspaceId, contactId);
-  if (!handoff.first_touched_at)
-    await tx.updateTable('handoffs').set({ first_touched_at: clock.now() }).where('id', '=', handoff.id).execute();
+  await markFirstTouch(tx, handoff.id, clock.now());
+}
+
+/** Stops a handoff's first-touch SLA timer, unless it was touched or decided already. */
+export async function markFirstTouch(tx: Kysely<DB>, handoffId: string, at: Date): Promise<void> {
+  await tx
+    .updateTable('handoffs')
+    .set({ first_touched_at: at })
+    .where('id', '=', handoffId)
+    .where('first_touched_at', 'is', null)
+    .where('decided_at', 'is', null)
+    .execute();
 }
 
 /** Sales accepts (→ the accept stage, SQL) or rejects with a reason code (→ Recycled). Runs in the caller's unit of work. */

@@ -6,6 +6,7 @@ import type { Clock } from '../platform/clock.ts';
 import type { DB, TasksTable } from '../platform/db/schema.ts';
 import { invalidInput, issuesFromZod, notFound } from '../platform/errors.ts';
 import { decodeCursor, encodeCursor, type Page, ZPageQuery } from '../platform/pagination.ts';
+import { markFirstTouch } from './handoff.ts';
 
 /**
  * Follow-up tasks for sales users: one is created with every handoff (due when the first-touch
@@ -164,14 +165,7 @@ export async function updateTask(tx: Kysely<DB>, workspaceId: string, taskId: st
     .where('id', '=', taskId)
     .returningAll()
     .executeTakeFirstOrThrow();
-  if (completing && current.handoff_id)
-    await tx
-      .updateTable('handoffs')
-      .set({ first_touched_at: now })
-      .where('id', '=', current.handoff_id)
-      .where('first_touched_at', 'is', null)
-      .where('decided_at', 'is', null)
-      .execute();
+  if (completing && current.handoff_id) await markFirstTouch(tx, current.handoff_id, now);
   return toTask(row);
 }
 
