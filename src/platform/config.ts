@@ -62,6 +62,20 @@ export const ZConfig = z
     smtpPoolSize: z.coerce.number().int().positive().max(100).default(5),
     /** Per-sender rate limit; unset: as fast as the pool goes. */
     smtpMaxMessagesPerSecond: z.coerce.number().int().positive().optional(),
+    /** The domain of VERP return paths (bounces+…@domain); its MX must reach the inbound SMTP listener. Defaults to mailFrom's domain. */
+    bounceDomain: z
+      .string()
+      .regex(/^[a-z0-9.-]+\.[a-z]{2,}$|^[a-z0-9-]+\.local$|^localhost$/i, 'expected a domain such as bounces.example.com')
+      .optional(),
+    /** Inbound SMTP for bounces (DSN) and complaints (ARF); 0 picks a free port. */
+    inboundSmtpPort: z.coerce.number().int().min(0).max(65535).default(2526),
+    inboundSmtpHost: z.string().min(1).default('127.0.0.1'),
+    /** SMS through a Twilio-compatible HTTP API; unset: SMS deliveries fail as not configured. */
+    smsBaseUrl: z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' }).optional(),
+    smsAccountSid: z.string().min(1).optional(),
+    /** A secret: from the environment or the config file only. Also verifies inbound webhooks. */
+    smsAuthToken: z.string().min(1).optional(),
+    smsFrom: z.string().min(1).optional(),
   })
   // A typo in kizuna.config.json must not be silently ignored.
   .strict()
@@ -106,6 +120,13 @@ export const ENV_NAMES: Record<keyof Config, string> = {
   smtpPassword: 'KIZUNA_SMTP_PASSWORD',
   smtpPoolSize: 'KIZUNA_SMTP_POOL_SIZE',
   smtpMaxMessagesPerSecond: 'KIZUNA_SMTP_MAX_MESSAGES_PER_SECOND',
+  bounceDomain: 'KIZUNA_BOUNCE_DOMAIN',
+  inboundSmtpPort: 'KIZUNA_INBOUND_SMTP_PORT',
+  inboundSmtpHost: 'KIZUNA_INBOUND_SMTP_HOST',
+  smsBaseUrl: 'KIZUNA_SMS_BASE_URL',
+  smsAccountSid: 'KIZUNA_SMS_ACCOUNT_SID',
+  smsAuthToken: 'KIZUNA_SMS_AUTH_TOKEN',
+  smsFrom: 'KIZUNA_SMS_FROM',
 };
 
 export interface LoadConfigOptions {

@@ -41,6 +41,9 @@ export interface DB {
   templates: TemplatesTable;
   template_versions: TemplateVersionsTable;
   suppressions: SuppressionsTable;
+  campaigns: CampaignsTable;
+  deliveries: DeliveriesTable;
+  sending_settings: SendingSettingsTable;
   subscription_topics: SubscriptionTopicsTable;
   topic_preferences: TopicPreferencesTable;
   contact_preferences: ContactPreferencesTable;
@@ -563,6 +566,78 @@ export interface OptinConfirmationsTable {
   expires_at: Date;
   confirmed_at: Date | null;
   confirmed_ip: string | null;
+}
+
+export type CampaignStatus = 'draft' | 'scheduled' | 'testing' | 'sending' | 'sent' | 'cancelled';
+
+export interface CampaignsTable {
+  id: string;
+  workspace_id: string;
+  name: string;
+  status: CampaignStatus;
+  definition: Json;
+  scheduled_at: Date | null;
+  started_at: Date | null;
+  finished_at: Date | null;
+  ab_result: Json | null;
+  next_step_at: Date | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export type DeliveryChannel = 'email' | 'sms' | 'webhook';
+export type DeliveryStatus =
+  | 'queued'
+  | 'sending'
+  | 'deferred'
+  | 'sent'
+  | 'failed'
+  | 'skipped'
+  | 'bounced'
+  | 'soft_bounced'
+  | 'opened'
+  | 'clicked'
+  | 'unsubscribed'
+  | 'complained';
+
+export interface DeliveriesTable {
+  id: string;
+  workspace_id: string;
+  contact_id: string | null;
+  channel: DeliveryChannel;
+  kind: 'marketing' | 'transactional';
+  campaign_id: string | null;
+  source: string;
+  dedupe_key: string | null;
+  template_id: string | null;
+  template_version: number | null;
+  variant: string | null;
+  topic: string | null;
+  priority: Generated<number>;
+  content: Json | null;
+  context: Json | null;
+  to_address: string | null;
+  status: DeliveryStatus;
+  due_at: Date;
+  attempts: Generated<number>;
+  reason: string | null;
+  error: string | null;
+  message_id: string | null;
+  provider_response: string | null;
+  created_at: Date;
+  sent_at: Date | null;
+  opened_at: Date | null;
+  machine_opened_at: Date | null;
+  clicked_at: Date | null;
+  bounced_at: Date | null;
+  complained_at: Date | null;
+  unsubscribed_at: Date | null;
+}
+
+export interface SendingSettingsTable {
+  workspace_id: string;
+  definition: Json;
+  updated_at: Date;
 }
 
 export interface SchemaMigrationsTable {
