@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { useTestDatabase } from '../platform/db/test-database.ts';
 import { instanceSecret } from '../platform/instance-secret.ts';
-import { TRACKING_SECRET } from '../server/routes/email-tracking.ts';
 import { createTestApp, createTestWorkspace } from '../server/test-app.ts';
-import { signTrackingToken, verifyTrackingToken } from './tracking-token.ts';
+import { signTrackingToken, TRACKING_SECRET, verifyTrackingToken } from './tracking-token.ts';
 
 const database = useTestDatabase();
 const PERSON = 'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_4) AppleWebKit/605.1.15 (KHTML, like Gecko)';

@@ -1,5 +1,8 @@
 import { signValues, verifySigned } from '../platform/signed-token.ts';
 
+/** The instance secret (see instanceSecret) that signs open pixels and rewritten links. */
+export const TRACKING_SECRET = 'email-tracking';
+
 /** What an email open pixel or a rewritten link carries: who, which delivery, which link. */
 export interface TrackingClaims {
   workspaceId: string;

@@ -106,9 +106,26 @@ export async function unsubscribeAll(
   deps: ComplianceDeps,
 ): Promise<Suppression> {
   const { workspaceId, contactId, email, source, ip, deliveryId } = options;
-  return complianceUnitOfWork(db, deps, (tx, now) =>
-    suppressIn(tx, { workspaceId, contactId, email, reason: 'unsubscribe', source, ip, properties: deliveryId ? { deliveryId } : {} }, now),
-  );
+  return complianceUnitOfWork(db, deps, async (tx, now) => {
+    await markUnsubscribed(tx, workspaceId, deliveryId, now);
+    return suppressIn(
+      tx,
+      { workspaceId, contactId, email, reason: 'unsubscribe', source, ip, properties: deliveryId ? { deliveryId } : {} },
+      now,
+    );
+  });
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The delivery whose link was used is counted as an unsubscribe in its campaign's report. */
+async function markUnsubscribed(tx: Kysely<DB>, workspaceId: string, deliveryId: string | undefined, now: Date): Promise<void> {
+  if (!deliveryId || !UUID.test(deliveryId)) return;
+  await sql`
+    UPDATE deliveries SET
+      unsubscribed_at = coalesce(unsubscribed_at, ${now}),
+      status = CASE WHEN status IN ('sent', 'opened', 'clicked') THEN 'unsubscribed' ELSE status END
+    WHERE workspace_id = ${workspaceId} AND id = ${deliveryId}`.execute(tx);
 }
 
 /**
@@ -138,6 +155,7 @@ export async function unsubscribeTopic(
     return;
   }
   await complianceUnitOfWork(db, deps, async (tx, now) => {
+    await markUnsubscribed(tx, workspaceId, options.deliveryId, now);
     await setTopic(tx, { workspaceId, contactId, key: topic, subscribed: false, source, ip, now, changed: true });
   });
 }

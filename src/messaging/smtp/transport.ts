@@ -15,6 +15,8 @@ export interface OutgoingMail {
   text?: string;
   html?: string;
   headers?: Record<string, string>;
+  /** The Message-ID header, e.g. `<delivery-id@mail.example.com>`; nodemailer makes one up when absent. */
+  messageId?: string;
   /** The SMTP envelope (e.g. a VERP return path); defaults to the From and To headers. */
   envelope?: { from: string; to: string[] };
 }
@@ -71,6 +73,7 @@ export function createMailTransport({ config, sink }: { config: MailTransportCon
           text: mail.text,
           html: mail.html,
           envelope: mail.envelope,
+          messageId: mail.messageId,
           headers: { ...headers, [WORKSPACE_HEADER]: mail.workspaceId },
         });
         return { messageId: info.messageId, accepted: strings(info.accepted), rejected: strings(info.rejected), response: info.response };

@@ -59,7 +59,7 @@ export interface TemplateRenderer {
    * I/O; a sender prepares once per broadcast and calls this per recipient.
    * @example renderer.render(prepared, { contact, company, workspace, unsubscribeUrl, blockChoice })
    */
-  render(prepared: PreparedTemplate, recipient: Recipient, options?: { locale?: string }): RenderedMessage;
+  render(prepared: PreparedTemplate, recipient: Recipient, options?: { locale?: string; subject?: Template[] }): RenderedMessage;
   /** The Liquid engines (for checking templates with the same tags and filters as rendering). */
   readonly engines: TemplateEngines;
   /** How many MJML compilations and Liquid parses this renderer has done (tests, metrics). */
@@ -168,7 +168,8 @@ export function createTemplateRenderer({ maxEntries = 500 }: { maxEntries?: numb
       return {
         locale,
         // Header values: a line break in a name must never become a new header.
-        subject: oneLine(parts.subject),
+        // An A/B subject variant replaces the template's subject (parsed once by the sender with engines.text).
+        subject: oneLine(options.subject ?? parts.subject),
         preheader,
         html: preheader ? withPreheader(body, preheader) : body,
         text: parts.text ? (engines.text.renderSync(parts.text, scope) as string) : toText(body),

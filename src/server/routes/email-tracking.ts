@@ -1,13 +1,12 @@
 import { type Context, Hono } from 'hono';
 import { createPartitionCache } from '../../events/event-partitions.ts';
 import { recordEmailEvent } from '../../events/record-email-event.ts';
-import { type TrackingClaims, verifyTrackingToken } from '../../events/tracking-token.ts';
+import { TRACKING_SECRET, type TrackingClaims, verifyTrackingToken } from '../../events/tracking-token.ts';
 import { instanceSecret } from '../../platform/instance-secret.ts';
 import { clientIp } from '../client-ip.ts';
 import type { ServerDeps } from '../deps.ts';
 import { problemResponse } from '../problem.ts';
 
-export const TRACKING_SECRET = 'email-tracking';
 // The smallest transparent GIF: 1×1, 43 bytes.
 const PIXEL = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64');
 

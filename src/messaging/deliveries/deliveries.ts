@@ -1,0 +1,204 @@
+import { z } from '@hono/zod-openapi';
+import { type Kysely, type Selectable, sql } from 'kysely';
+import type { DB, DeliveriesTable, DeliveryChannel } from '../../platform/db/schema.ts';
+import { notFound } from '../../platform/errors.ts';
+import { decodeCursor, encodeCursor, type Page } from '../../platform/pagination.ts';
+import { parseInput } from '../../platform/parse-input.ts';
+import type { SendKind } from '../compliance/suppression.ts';
+
+/** Content given inline instead of a template (system mail such as a double opt-in confirmation). */
+export interface InlineEmail {
+  subject: string;
+  html: string;
+  text: string;
+}
+
+/** A message to queue for one contact. */
+export interface NewDelivery {
+  workspaceId: string;
+  contactId: string;
+  channel: DeliveryChannel;
+  kind: SendKind;
+  /** campaign:<id>, journey:<id>, api, test, system:<what>. */
+  source: string;
+  /** Queuing the same key twice queues one message. */
+  dedupeKey?: string;
+  campaignId?: string;
+  templateId?: string;
+  templateVersion?: number;
+  variant?: string;
+  topic?: string;
+  priority?: number;
+  content?: InlineEmail | Record<string, unknown>;
+  context?: { event?: Record<string, unknown>; journey?: Record<string, unknown> };
+  dueAt: Date;
+}
+
+/**
+ * Queues messages; a delivery whose dedupe key is already queued (or sent) is left as it is.
+ * One statement for the whole list.
+ * @returns how many were queued (duplicates not counted).
+ */
+export async function enqueueDeliveries(db: Kysely<DB>, items: readonly NewDelivery[], now: Date): Promise<number> {
+  if (items.length === 0) return 0;
+  const result = await db
+    .insertInto('deliveries')
+    .values(
+      items.map((d) => ({
+        id: crypto.randomUUID(),
+        workspace_id: d.workspaceId,
+        contact_id: d.contactId,
+        channel: d.channel,
+        kind: d.kind,
+        campaign_id: d.campaignId ?? null,
+        source: d.source,
+        dedupe_key: d.dedupeKey ?? null,
+        template_id: d.templateId ?? null,
+        template_version: d.templateVersion ?? null,
+        variant: d.variant ?? null,
+        topic: d.topic ?? null,
+        priority: d.priority ?? 0,
+        content: d.content ? JSON.stringify(d.content) : null,
+        context: d.context ? JSON.stringify(d.context) : null,
+        status: 'queued' as const,
+        due_at: d.dueAt,
+        created_at: now,
+      })),
+    )
+    .onConflict((oc) => oc.columns(['workspace_id', 'dedupe_key']).doNothing())
+    .executeTakeFirst();
+  return Number(result.numInsertedOrUpdatedRows ?? 0);
+}
+
+const STATUSES = [
+  'queued',
+  'sending',
+  'deferred',
+  'sent',
+  'failed',
+  'skipped',
+  'bounced',
+  'soft_bounced',
+  'opened',
+  'clicked',
+  'unsubscribed',
+  'complained',
+] as const;
+
+export const ZDelivery = z
+  .object({
+    id: z.uuid(),
+    contactId: z.string().nullable(),
+    channel: z.enum(['email', 'sms', 'webhook']),
+    kind: z.enum(['marketing', 'transactional']),
+    campaignId: z.string().nullable(),
+    source: z.string(),
+    templateId: z.string().nullable(),
+    templateVersion: z.number().nullable(),
+    variant: z.string().nullable(),
+    topic: z.string().nullable(),
+    to: z.string().nullable(),
+    status: z.enum(STATUSES),
+    dueAt: z.string(),
+    attempts: z.number(),
+    reason: z.string().nullable().openapi({ description: 'skipped: the policy that stopped it; deferred: why it waits.' }),
+    error: z.string().nullable(),
+    messageId: z.string().nullable(),
+    providerResponse: z.string().nullable(),
+    createdAt: z.string(),
+    sentAt: z.string().nullable(),
+    openedAt: z.string().nullable().openapi({ description: 'First open by a person (machine opens excluded).' }),
+    machineOpenedAt: z.string().nullable(),
+    clickedAt: z.string().nullable(),
+    bouncedAt: z.string().nullable(),
+    complainedAt: z.string().nullable(),
+    unsubscribedAt: z.string().nullable(),
+  })
+  .openapi('Delivery');
+export type Delivery = z.infer<typeof ZDelivery>;
+
+export const ZDeliveryQuery = z.object({
+  contactId: z.uuid().optional(),
+  campaignId: z.uuid().optional(),
+  status: z.enum(STATUSES).optional(),
+  channel: z.enum(['email', 'sms', 'webhook']).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  cursor: z.string().optional(),
+});
+
+/** Deliveries newest first, by contact, campaign, status or channel. */
+export async function listDeliveries(db: Kysely<DB>, workspaceId: string, query: unknown): Promise<Page<Delivery>> {
+  const q = parseInput(ZDeliveryQuery, query);
+  const cursor = decodeCursor(q.cursor);
+  let select = db.selectFrom('deliveries').selectAll().where('workspace_id', '=', workspaceId);
+  if (q.contactId) select = select.where('contact_id', '=', q.contactId);
+  if (q.campaignId) select = select.where('campaign_id', '=', q.campaignId);
+  if (q.status) select = select.where('status', '=', q.status);
+  if (q.channel) select = select.where('channel', '=', q.channel);
+  if (cursor) {
+    const at = new Date(String(cursor.value));
+    select = select.where((eb) => eb.or([eb('created_at', '<', at), eb.and([eb('created_at', '=', at), eb('id', '<', cursor.id)])]));
+  }
+  const rows = await select
+    .orderBy('created_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(q.limit + 1)
+    .execute();
+  const page = rows.slice(0, q.limit);
+  const last = page.at(-1);
+  return {
+    items: page.map(toDelivery),
+    nextCursor: rows.length > q.limit && last ? encodeCursor({ value: last.created_at.toISOString(), id: last.id }) : null,
+  };
+}
+
+export async function getDelivery(db: Kysely<DB>, workspaceId: string, id: string): Promise<Delivery> {
+  const row = await db.selectFrom('deliveries').selectAll().where('workspace_id', '=', workspaceId).where('id', '=', id).executeTakeFirst();
+  if (!row) throw notFound('delivery', id);
+  return toDelivery(row);
+}
+
+/** Cancels queued or deferred messages (of a campaign, say): they become skipped with reason cancelled. */
+export async function cancelPendingDeliveries(
+  db: Kysely<DB>,
+  workspaceId: string,
+  where: { campaignId: string },
+  now: Date,
+): Promise<number> {
+  const result = await sql`
+    UPDATE deliveries SET status = 'skipped', reason = 'cancelled', due_at = ${now}
+    WHERE workspace_id = ${workspaceId} AND campaign_id = ${where.campaignId} AND status IN ('queued', 'deferred')`.execute(db);
+  return Number(result.numAffectedRows ?? 0);
+}
+
+export function toDelivery(row: Selectable<DeliveriesTable>): Delivery {
+  const iso = (d: Date | null) => d?.toISOString() ?? null;
+  return {
+    id: row.id,
+    contactId: row.contact_id,
+    channel: row.channel,
+    kind: row.kind,
+    campaignId: row.campaign_id,
+    source: row.source,
+    templateId: row.template_id,
+    templateVersion: row.template_version,
+    variant: row.variant,
+    topic: row.topic,
+    to: row.to_address,
+    status: row.status,
+    dueAt: row.due_at.toISOString(),
+    attempts: row.attempts,
+    reason: row.reason,
+    error: row.error,
+    messageId: row.message_id,
+    providerResponse: row.provider_response,
+    createdAt: row.created_at.toISOString(),
+    sentAt: iso(row.sent_at),
+    openedAt: iso(row.opened_at),
+    machineOpenedAt: iso(row.machine_opened_at),
+    clickedAt: iso(row.clicked_at),
+    bouncedAt: iso(row.bounced_at),
+    complainedAt: iso(row.complained_at),
+    unsubscribedAt: iso(row.unsubscribed_at),
+  };
+}

@@ -1,0 +1,458 @@
+import { type Kysely, type Selectable, sql } from 'kysely';
+import type { Template } from 'liquidjs';
+import type { Company } from '../../companies/company-schema.ts';
+import type { Contact } from '../../contacts/contact-schema.ts';
+import { signTrackingToken, TRACKING_SECRET } from '../../events/tracking-token.ts';
+import type { Clock } from '../../platform/clock.ts';
+import type { Config } from '../../platform/config.ts';
+import type { DB, DeliveriesTable } from '../../platform/db/schema.ts';
+import { KizunaError } from '../../platform/errors.ts';
+import { instanceSecret } from '../../platform/instance-secret.ts';
+import type { Logger } from '../../platform/logger.ts';
+import { type CampaignDefinition, ZCampaignDefinition } from '../campaigns/campaign-schema.ts';
+import { mailDomainOf, unsubscribeLinks } from '../compliance/list-unsubscribe.ts';
+import { checkSendPolicy, type SendDecision, type SendKind } from '../compliance/suppression.ts';
+import { COMPLIANCE_SECRET } from '../compliance/unsubscribe-token.ts';
+import type { MailTransport, OutgoingMail } from '../smtp/transport.ts';
+import { chooseBlocks, loadRecipients, loadWorkspaceData, type WorkspaceData } from '../templates/recipients.ts';
+import { createTemplateRenderer, type PreparedTemplate, type RenderedMessage, type TemplateRenderer } from '../templates/render.ts';
+import { loadPreparedTemplate } from '../templates/templates.ts';
+import type { InlineEmail } from './deliveries.ts';
+import { insertOpenPixel, rewriteLinks } from './links.ts';
+import { getSendingSettings, nextAllowedTime, type SendingSettings } from './sending-settings.ts';
+
+/** How long a claimed delivery belongs to its worker; a worker that dies leaves it to recovery. */
+export const LEASE_MS = 5 * 60_000;
+/** Waits after the nth transient failure (SMTP 4xx, connection lost); after the last, the message has failed. */
+export const RETRY_DELAYS_MS: readonly number[] = [60_000, 5 * 60_000, 15 * 60_000, 3_600_000, 4 * 3_600_000, 12 * 3_600_000];
+export const MAX_ATTEMPTS = RETRY_DELAYS_MS.length + 1;
+const DAY_MS = 86_400_000;
+
+type Claimed = Selectable<DeliveriesTable>;
+
+/** What became of one claimed delivery; written back in one statement per batch. */
+export type Outcome =
+  | { id: string; status: 'sent'; to: string; messageId: string; response: string; sentAt: Date }
+  | { id: string; status: 'skipped'; reason: string; to?: string | null }
+  | { id: string; status: 'deferred'; reason: string; dueAt: Date; error?: string; attempt: boolean }
+  | { id: string; status: 'failed'; error: string; to?: string | null }
+  | { id: string; status: 'bounced'; error: string; to: string };
+
+export interface PipelineDeps {
+  db: Kysely<DB>;
+  clock: Clock;
+  config: Pick<Config, 'publicUrl' | 'mailFrom'>;
+  mailer: MailTransport;
+  renderer?: TemplateRenderer;
+  logger?: Logger;
+  /** The envelope sender of a delivery (a VERP address, so bounces name their delivery); default: the From address. */
+  returnPath?: (deliveryId: string) => Promise<string> | string;
+  /** Told about every outcome after it is recorded (bounce handling of synchronous refusals, metrics). */
+  onRecorded?: (workspaceId: string, outcomes: Outcome[], rows: Claimed[]) => Promise<void>;
+}
+
+export interface DeliveryPipeline {
+  /**
+   * Sends what is due: claims up to `limit` deliveries (FOR UPDATE SKIP LOCKED; any number of
+   * workers may drain at once), checks each against the send policy, caps and quiet hours at
+   * this moment, renders, tracks and sends them, and records every outcome.
+   * @returns how many deliveries were claimed (0: nothing was due).
+   */
+  drain(options?: { workspaceId?: string; limit?: number }): Promise<number>;
+  readonly renderer: TemplateRenderer;
+}
+
+interface Secrets {
+  tracking: Buffer;
+  compliance: Buffer;
+}
+
+/**
+ * The email sending pipeline: queued rows → policy → governance → render → link tracking → SMTP.
+ * @example const pipeline = createDeliveryPipeline({ db, clock, config, mailer }); while (await pipeline.drain()) {}
+ */
+export function createDeliveryPipeline(deps: PipelineDeps): DeliveryPipeline {
+  const { db, clock, config, mailer } = deps;
+  const renderer = deps.renderer ?? createTemplateRenderer();
+  const mailDomain = mailDomainOf(config.mailFrom);
+  let secrets: Promise<Secrets> | undefined;
+  const subjects = new Map<string, Template[]>();
+
+  const variantSubject = (campaignId: string, key: string, subject: string) => {
+    const cacheKey = `${campaignId}:${key}:${subject}`;
+    let parsed = subjects.get(cacheKey);
+    if (!parsed) {
+      parsed = renderer.engines.text.parse(subject);
+      subjects.set(cacheKey, parsed);
+    }
+    return parsed;
+  };
+
+  async function sendEmails(workspaceId: string, rows: Claimed[], now: Date): Promise<Outcome[]> {
+    const outcomes: Outcome[] = [];
+    if (rows.length === 0) return outcomes;
+    secrets ??= loadSecrets(db, clock);
+    const { tracking, compliance } = await secrets;
+    const [settings, workspace, recipients, campaigns] = await Promise.all([
+      getSendingSettings(db, workspaceId),
+      loadWorkspaceData(db, workspaceId),
+      loadRecipients(db, workspaceId, unique(rows.flatMap((r) => (r.contact_id ? [r.contact_id] : [])))),
+      loadCampaigns(db, workspaceId, unique(rows.flatMap((r) => (r.campaign_id ? [r.campaign_id] : [])))),
+    ]);
+
+    // 1. The send policy (suppressions, topic opt-outs), asked now, for each kind and topic.
+    const live = rows.filter((r) => {
+      if (r.contact_id && recipients.has(r.contact_id)) return true;
+      outcomes.push({ id: r.id, status: 'skipped', reason: 'contact_deleted' });
+      return false;
+    });
+    const decisions = new Map<string, Extract<SendDecision, { allowed: true }>>();
+    for (const group of groupBy(live, (r) => `${r.kind}\u0000${r.topic ?? ''}`).values()) {
+      const { kind, topic } = group[0]!;
+      let answers: SendDecision[];
+      try {
+        answers = await checkSendPolicy(
+          db,
+          workspaceId,
+          group.map((r) => ({ contactId: r.contact_id!, email: recipients.get(r.contact_id!)!.contact.email })),
+          { kind: kind as SendKind, topic: topic ?? undefined },
+        );
+      } catch (error) {
+        // A topic deleted after the message was queued: a configuration fault of these rows only.
+        const message = error instanceof KizunaError ? error.message : String(error);
+        for (const r of group) outcomes.push({ id: r.id, status: 'failed', error: message });
+        continue;
+      }
+      group.forEach((r, i) => {
+        const answer = answers[i]!;
+        if (answer.allowed) decisions.set(r.id, answer);
+        else outcomes.push({ id: r.id, status: 'skipped', reason: answer.reason, to: answer.email });
+      });
+    }
+
+    // 2. Governance, marketing only: quiet hours and send windows defer; frequency caps skip.
+    const allowed = live.filter((r) => decisions.has(r.id));
+    const timed: Claimed[] = [];
+    for (const r of allowed) {
+      if (r.kind !== 'marketing') {
+        timed.push(r);
+        continue;
+      }
+      const contact = recipients.get(r.contact_id!)!.contact;
+      const timeZone = contact.timezone ?? workspace.timezone;
+      const window = r.campaign_id ? campaigns.get(r.campaign_id)?.sendWindow : undefined;
+      const next = nextAllowedTime(now, timeZone, { quietHours: settings.quietHours, window });
+      if (next === null) outcomes.push({ id: r.id, status: 'skipped', reason: 'no_send_time' });
+      else if (next > now) {
+        const quiet = nextAllowedTime(now, timeZone, { quietHours: settings.quietHours }) ?? now;
+        outcomes.push({ id: r.id, status: 'deferred', reason: quiet > now ? 'quiet_hours' : 'send_window', dueAt: next, attempt: false });
+      } else timed.push(r);
+    }
+    const capped = await applyFrequencyCaps(db, timed, decisions, settings, now);
+    for (const r of capped.skipped) outcomes.push({ id: r.id, status: 'skipped', reason: 'frequency_cap', to: decisions.get(r.id)!.email });
+
+    // 3. Render, track and send.
+    const templates = new Map<string, { prepared: PreparedTemplate; blocks: Map<string, Record<string, number>> }>();
+    for (const group of groupBy(
+      capped.sendable.filter((r) => r.template_id),
+      (r) => `${r.template_id}:${r.template_version ?? ''}`,
+    ).values()) {
+      const { template_id: templateId, template_version: version } = group[0]!;
+      try {
+        const prepared = await loadPreparedTemplate(db, workspaceId, templateId!, { renderer, version: version ?? undefined });
+        const blocks = await chooseBlocks(db, prepared, {
+          workspaceId,
+          timeZone: workspace.timezone,
+          contactIds: group.map((r) => r.contact_id!),
+          now,
+        });
+        templates.set(`${templateId}:${version ?? ''}`, { prepared, blocks });
+      } catch (error) {
+        for (const r of group) outcomes.push({ id: r.id, status: 'failed', error: `template: ${(error as Error).message}` });
+      }
+    }
+    const sends = capped.sendable.map(async (r): Promise<Outcome | undefined> => {
+      const template = r.template_id ? templates.get(`${r.template_id}:${r.template_version ?? ''}`) : undefined;
+      if (r.template_id && !template) return undefined;
+      const email = decisions.get(r.id)!.email;
+      let mail: OutgoingMail;
+      try {
+        mail = await buildMail(r, email, template);
+      } catch (error) {
+        // A render failure (e.g. a filter throwing on this contact's data) fails this message only.
+        return { id: r.id, status: 'failed', error: `render: ${(error as Error).message}`, to: email };
+      }
+      return send(r, email, mail, now);
+    });
+    for (const outcome of await Promise.all(sends)) if (outcome) outcomes.push(outcome);
+    return outcomes;
+
+    async function buildMail(
+      r: Claimed,
+      email: string,
+      template: { prepared: PreparedTemplate; blocks: Map<string, Record<string, number>> } | undefined,
+    ): Promise<OutgoingMail> {
+      const { contact, company } = recipients.get(r.contact_id!)!;
+      const campaign = r.campaign_id ? campaigns.get(r.campaign_id) : undefined;
+      const variant = r.variant ? campaign?.abTest?.variants.find((v) => v.key === r.variant) : undefined;
+      const links = unsubscribeLinks({
+        publicUrl: config.publicUrl,
+        mailDomain,
+        secret: compliance,
+        recipient: { workspaceId, contactId: contact.id, email, deliveryId: r.id, ...(r.topic ? { topic: r.topic } : {}) },
+      });
+      const message = template
+        ? renderTemplate(template, r, contact, company, workspace, links, variant?.subject)
+        : inlineMessage(r.content as unknown as InlineEmail | null);
+      const sentAt = now.getTime();
+      const track = (url: string, linkIndex: number) =>
+        `${config.publicUrl}/c/${signTrackingToken({ workspaceId, contactId: contact.id, deliveryId: r.id, linkIndex, url, sentAt }, tracking)}`;
+      const rewritten = rewriteLinks(message.html, {
+        track,
+        keep: new Set([links.unsubscribeUrl, links.preferencesUrl]),
+        utm: campaign?.utm,
+      });
+      const pixel = `${config.publicUrl}/o/${signTrackingToken({ workspaceId, contactId: contact.id, deliveryId: r.id, sentAt }, tracking)}.gif`;
+      const headers: Record<string, string> = {
+        'X-Kizuna-Delivery': r.id,
+        // Gmail's feedback loop aggregates complaints by these fields.
+        'Feedback-ID': `${r.campaign_id ?? r.source.replace(/[^A-Za-z0-9_-]/g, '-').slice(0, 40)}:${r.kind}:kizuna`,
+      };
+      if (r.kind === 'marketing') Object.assign(headers, links.headers);
+      const from = variant?.from ?? campaign?.from ?? config.mailFrom;
+      return {
+        workspaceId,
+        to: email,
+        from,
+        replyTo: campaign?.replyTo,
+        subject: message.subject,
+        html: insertOpenPixel(rewritten.html, pixel),
+        text: message.text,
+        headers,
+        messageId: `<${r.id}@${mailDomain}>`,
+        envelope: { from: deps.returnPath ? await deps.returnPath(r.id) : addressOf(from), to: [email] },
+      };
+    }
+
+    function renderTemplate(
+      template: { prepared: PreparedTemplate; blocks: Map<string, Record<string, number>> },
+      r: Claimed,
+      contact: Contact,
+      company: Company | null,
+      ws: WorkspaceData,
+      links: { unsubscribeUrl: string; preferencesUrl: string },
+      subject: string | undefined,
+    ): RenderedMessage {
+      const context = (r.context ?? {}) as { event?: Record<string, unknown>; journey?: Record<string, unknown> };
+      return renderer.render(
+        template.prepared,
+        {
+          contact,
+          company,
+          workspace: ws,
+          unsubscribeUrl: links.unsubscribeUrl,
+          preferencesUrl: links.preferencesUrl,
+          event: context.event,
+          journey: context.journey,
+          blockChoice: template.blocks.get(contact.id),
+        },
+        subject && r.campaign_id ? { subject: variantSubject(r.campaign_id, r.variant ?? '', subject) } : {},
+      );
+    }
+  }
+
+  async function send(r: Claimed, email: string, mail: OutgoingMail, now: Date): Promise<Outcome> {
+    const attempts = r.attempts; // this attempt included (the claim counted it)
+    try {
+      const result = await mailer.sendMail(mail);
+      if (result.accepted.length > 0)
+        return { id: r.id, status: 'sent', to: email, messageId: result.messageId, response: result.response, sentAt: now };
+      // Refused at RCPT: 5xx is a bounce now rather than a DSN later; 4xx is worth another try.
+      const code = Number(/^\d{3}/.exec(result.response)?.[0] ?? 0);
+      if (code >= 500) return { id: r.id, status: 'bounced', error: result.response || 'recipient refused', to: email };
+      return retryOrFail(r.id, attempts, now, `recipient refused: ${result.response || 'no reply'}`, email);
+    } catch (error) {
+      const failure = error as { responseCode?: number; response?: string; code?: string; message: string };
+      const text = failure.response ?? `${failure.code ?? 'error'}: ${failure.message}`;
+      // A 5xx to the message itself (content rejected, too large) will not change by retrying.
+      if (failure.responseCode && failure.responseCode >= 500) return { id: r.id, status: 'failed', error: text, to: email };
+      return retryOrFail(r.id, attempts, now, text, email);
+    }
+  }
+
+  return {
+    renderer,
+    async drain({ workspaceId, limit = 200 } = {}) {
+      const now = clock.now();
+      await recoverInterrupted(db, now, workspaceId);
+      const claimed = await claimDue(db, now, { workspaceId, limit });
+      for (const [ws, rows] of groupBy(claimed, (r) => r.workspace_id)) {
+        let outcomes: Outcome[];
+        try {
+          const email = rows.filter((r) => r.channel === 'email');
+          outcomes = await sendEmails(ws, email, now);
+          for (const r of rows)
+            if (r.channel !== 'email')
+              outcomes.push({ id: r.id, status: 'failed', error: `the ${r.channel} channel is not configured in this process` });
+        } catch (error) {
+          // A system fault (the database went away mid-batch): every row of the batch waits and retries.
+          deps.logger?.error({ err: error, workspaceId: ws }, 'delivery batch failed; retrying later');
+          outcomes = rows.map((r) => retryOrFail(r.id, r.attempts, now, `system: ${(error as Error).message}`, null));
+        }
+        await recordOutcomes(db, outcomes, now);
+        await deps.onRecorded?.(ws, outcomes, rows);
+      }
+      return claimed.length;
+    },
+  };
+}
+
+function retryOrFail(id: string, attempts: number, now: Date, error: string, to: string | null): Outcome {
+  if (attempts >= MAX_ATTEMPTS) return { id, status: 'failed', error: `${error} (gave up after ${attempts} attempts)`, to };
+  return { id, status: 'deferred', reason: 'retry', error, dueAt: new Date(now.getTime() + RETRY_DELAYS_MS[attempts - 1]!), attempt: true };
+}
+
+async function loadSecrets(db: Kysely<DB>, clock: Clock): Promise<Secrets> {
+  const [tracking, compliance] = await Promise.all([
+    instanceSecret(db, TRACKING_SECRET, clock),
+    instanceSecret(db, COMPLIANCE_SECRET, clock),
+  ]);
+  return { tracking, compliance };
+}
+
+/**
+ * A delivery whose worker died holding it may or may not have been handed to SMTP: it is
+ * failed, not sent again — a duplicate is worse than a message lost in a crash (and visible here).
+ */
+async function recoverInterrupted(db: Kysely<DB>, now: Date, workspaceId: string | undefined): Promise<void> {
+  await sql`
+    UPDATE deliveries SET status = 'failed', error = 'interrupted while sending (worker stopped); not retried so it cannot arrive twice'
+    WHERE status = 'sending' AND due_at < ${now} ${workspaceId ? sql`AND workspace_id = ${workspaceId}` : sql``}`.execute(db);
+}
+
+/** Claims due rows and leases them, in one statement (its own short transaction). */
+async function claimDue(db: Kysely<DB>, now: Date, { workspaceId, limit }: { workspaceId?: string; limit: number }): Promise<Claimed[]> {
+  const { rows } = await sql<Claimed>`
+    WITH due AS (
+      SELECT id FROM deliveries
+      WHERE status IN ('queued', 'deferred') AND due_at <= ${now} ${workspaceId ? sql`AND workspace_id = ${workspaceId}` : sql``}
+      ORDER BY due_at LIMIT ${limit}
+      FOR UPDATE SKIP LOCKED)
+    UPDATE deliveries d SET status = 'sending', due_at = ${new Date(now.getTime() + LEASE_MS)}, attempts = d.attempts + 1
+    FROM due WHERE d.id = due.id
+    RETURNING d.*`.execute(db);
+  return rows;
+}
+
+/** Writes a batch's outcomes in one statement. A sent message is recorded even if its lease ran out meanwhile. */
+export async function recordOutcomes(db: Kysely<DB>, outcomes: readonly Outcome[], now: Date): Promise<void> {
+  if (outcomes.length === 0) return;
+  const rows = outcomes.map((o) => ({
+    id: o.id,
+    status: o.status,
+    due_at: o.status === 'deferred' ? o.dueAt.toISOString() : null,
+    uncount: o.status === 'deferred' && !o.attempt ? 1 : 0,
+    reason: o.status === 'skipped' || o.status === 'deferred' ? o.reason : null,
+    error: o.status === 'failed' || o.status === 'bounced' ? o.error : o.status === 'deferred' ? (o.error ?? null) : null,
+    to_address: 'to' in o ? (o.to ?? null) : null,
+    message_id: o.status === 'sent' ? o.messageId : null,
+    provider_response: o.status === 'sent' ? o.response : null,
+    sent_at: o.status === 'sent' ? o.sentAt.toISOString() : null,
+    bounced_at: o.status === 'bounced' ? now.toISOString() : null,
+  }));
+  await sql`
+    UPDATE deliveries d SET
+      status = u.status,
+      due_at = coalesce(u.due_at, d.due_at),
+      attempts = d.attempts - u.uncount,
+      reason = u.reason,
+      error = left(u.error, 2000),
+      to_address = coalesce(u.to_address, d.to_address),
+      message_id = coalesce(u.message_id, d.message_id),
+      provider_response = coalesce(left(u.provider_response, 500), d.provider_response),
+      sent_at = coalesce(u.sent_at, d.sent_at),
+      bounced_at = coalesce(u.bounced_at, d.bounced_at)
+    FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS u(
+      id uuid, status text, due_at timestamptz, uncount int, reason text, error text,
+      to_address text, message_id text, provider_response text, sent_at timestamptz, bounced_at timestamptz)
+    WHERE d.id = u.id AND (d.status = 'sending' OR u.status = 'sent')`.execute(db);
+}
+
+/**
+ * Frequency caps over marketing messages already sent (any channel) and those of this batch,
+ * highest priority first: per day and per week from the settings, and the contact's own choice
+ * of frequency (weekly: one a week, monthly: one in 30 days). Transactional messages pass.
+ */
+async function applyFrequencyCaps(
+  db: Kysely<DB>,
+  rows: Claimed[],
+  decisions: Map<string, Extract<SendDecision, { allowed: true }>>,
+  settings: SendingSettings,
+  now: Date,
+): Promise<{ sendable: Claimed[]; skipped: Claimed[] }> {
+  const marketing = rows.filter((r) => r.kind === 'marketing');
+  const { perDay, perWeek } = settings.frequencyCaps;
+  const anyCap = perDay !== null || perWeek !== null || marketing.some((r) => decisions.get(r.id)!.frequency !== 'all');
+  if (marketing.length === 0 || !anyCap) return { sendable: rows, skipped: [] };
+  const ids = unique(marketing.map((r) => r.contact_id!));
+  const { rows: counts } = await sql<{ contact_id: string; day: number; week: number; month: number }>`
+    SELECT contact_id,
+      count(*) FILTER (WHERE sent_at > ${new Date(now.getTime() - DAY_MS)})::int AS day,
+      count(*) FILTER (WHERE sent_at > ${new Date(now.getTime() - 7 * DAY_MS)})::int AS week,
+      count(*)::int AS month
+    FROM deliveries
+    WHERE contact_id = ANY(${ids}::uuid[]) AND kind = 'marketing' AND sent_at > ${new Date(now.getTime() - 30 * DAY_MS)}
+    GROUP BY contact_id`.execute(db);
+  const used = new Map(counts.map((c) => [c.contact_id, { ...c }]));
+  const skipped = new Set<Claimed>();
+  const ordered = [...marketing].sort((a, b) => b.priority - a.priority || a.created_at.getTime() - b.created_at.getTime());
+  for (const r of ordered) {
+    const count = used.get(r.contact_id!) ?? { contact_id: r.contact_id!, day: 0, week: 0, month: 0 };
+    const frequency = decisions.get(r.id)!.frequency;
+    const over =
+      (perDay !== null && count.day >= perDay) ||
+      (perWeek !== null && count.week >= perWeek) ||
+      (frequency === 'weekly' && count.week >= 1) ||
+      (frequency === 'monthly' && count.month >= 1);
+    if (over) skipped.add(r);
+    else used.set(r.contact_id!, { ...count, day: count.day + 1, week: count.week + 1, month: count.month + 1 });
+  }
+  return { sendable: rows.filter((r) => !skipped.has(r)), skipped: [...skipped] };
+}
+
+async function loadCampaigns(db: Kysely<DB>, workspaceId: string, ids: string[]): Promise<Map<string, CampaignDefinition>> {
+  if (ids.length === 0) return new Map();
+  const rows = await db
+    .selectFrom('campaigns')
+    .select(['id', 'definition'])
+    .where('workspace_id', '=', workspaceId)
+    .where('id', 'in', ids)
+    .execute();
+  return new Map(rows.map((r) => [r.id, ZCampaignDefinition.parse(r.definition)]));
+}
+
+function inlineMessage(content: InlineEmail | null): RenderedMessage {
+  if (!content?.subject || content.html === undefined)
+    throw new Error('a delivery without a template needs inline content: subject, html and text');
+  return { locale: '', subject: content.subject, preheader: null, html: content.html, text: content.text ?? '' };
+}
+
+/** The bare address of "Name <a@b>" (for the envelope). */
+function addressOf(from: string): string {
+  return /<([^<>]+)>\s*$/.exec(from)?.[1] ?? from.trim();
+}
+
+function unique<T>(values: T[]): T[] {
+  return [...new Set(values)];
+}
+
+function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const group = groups.get(k);
+    if (group) group.push(item);
+    else groups.set(k, [item]);
+  }
+  return groups;
+}
