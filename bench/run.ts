@@ -5,6 +5,7 @@ import { benchImport } from './import.ts';
 import { benchIngest } from './ingest.ts';
 import { benchScoring } from './scoring.ts';
 import { benchSegments } from './segments.ts';
+import { benchSend } from './send.ts';
 
 export interface BenchContext {
   rows: number;
@@ -19,6 +20,7 @@ const BENCHMARKS: Record<string, (context: BenchContext) => Promise<string[]>> =
   ingest: benchIngest,
   segments: benchSegments,
   scoring: benchScoring,
+  send: benchSend,
 };
 
 const USAGE = `usage: npm run bench -- [${Object.keys(BENCHMARKS).join('|')} …] [--rows N] [--engine pglite|postgres|both]

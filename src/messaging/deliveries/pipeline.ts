@@ -15,7 +15,13 @@ import { checkSendPolicy, type SendDecision, type SendKind } from '../compliance
 import { COMPLIANCE_SECRET } from '../compliance/unsubscribe-token.ts';
 import type { MailTransport, OutgoingMail } from '../smtp/transport.ts';
 import { chooseBlocks, loadRecipients, loadWorkspaceData, type WorkspaceData } from '../templates/recipients.ts';
-import { createTemplateRenderer, type PreparedTemplate, type RenderedMessage, type TemplateRenderer } from '../templates/render.ts';
+import {
+  createTemplateRenderer,
+  type PreparedTemplate,
+  type RenderedMessage,
+  type TemplateRenderer,
+  versionKey,
+} from '../templates/render.ts';
 import { loadPreparedTemplate } from '../templates/templates.ts';
 import type { InlineEmail } from './deliveries.ts';
 import { insertOpenPixel, rewriteLinks } from './links.ts';
@@ -159,7 +165,10 @@ export function createDeliveryPipeline(deps: PipelineDeps): DeliveryPipeline {
     ).values()) {
       const { template_id: templateId, template_version: version } = group[0]!;
       try {
-        const prepared = await loadPreparedTemplate(db, workspaceId, templateId!, { renderer, version: version ?? undefined });
+        // A published version never changes: once prepared, this process renders it without a query.
+        const prepared =
+          (version !== null && renderer.cached(versionKey(templateId!, version))) ||
+          (await loadPreparedTemplate(db, workspaceId, templateId!, { renderer, version: version ?? undefined }));
         const blocks = await chooseBlocks(db, prepared, {
           workspaceId,
           timeZone: workspace.timezone,

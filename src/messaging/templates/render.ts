@@ -14,8 +14,20 @@ export interface PreparedTemplate {
   /** The published version, or null for a draft. */
   version: number | null;
   definition: TemplateDefinition;
-  locales: Map<string, { subject: Template[]; preheader?: Template[]; html: Template[]; text?: Template[] }>;
-  blocks: { name: string; variants: Template[][]; fallback: Template[] }[];
+  locales: Map<
+    string,
+    {
+      subject: Template[];
+      preheader?: Template[];
+      html: Template[];
+      /** The author's own text part. */
+      text?: Template[];
+      /** The text part derived from the HTML once per version, Liquid kept: rendered per recipient instead of converting each message's HTML. */
+      textFromHtml?: Template[];
+    }
+  >;
+  /** `text`: each variant and the fallback as text templates, when the locales derive their text part from the HTML. */
+  blocks: { name: string; variants: Template[][]; fallback: Template[]; text?: { variants: Template[][]; fallback: Template[] } }[];
   /** Every variant condition of every block, in order: one query answers them all (chooseBlocks). */
   conditions: Condition[];
 }
@@ -89,6 +101,31 @@ export function createTemplateRenderer({ maxEntries = 500 }: { maxEntries?: numb
       { selector: 'a', options: { hideLinkHrefIfSameAsText: true } },
     ],
   });
+  // The same conversion for a template's HTML with its Liquid still in it: no wrapping (a line
+  // break could cut a tag in two) and no upper-casing of headings (it would rename variables).
+  const templateToText = compileHtmlToText({
+    wordwrap: false,
+    selectors: [
+      { selector: 'img', format: 'skip' },
+      { selector: 'a', options: { hideLinkHrefIfSameAsText: true } },
+      ...(['h1', 'h2', 'h3', 'h4', 'h5', 'h6'] as const).map((selector) => ({ selector, options: { uppercase: false } })),
+      { selector: 'table', format: 'dataTable', options: { uppercaseHeaderCells: false } },
+    ],
+  });
+  /**
+   * The text part of an HTML template as a text template, or undefined when converting it could
+   * have changed the Liquid (a `<` inside a tag reads as markup): then each message is converted.
+   */
+  const deriveText = (html: string): Template[] | undefined => {
+    const text = templateToText(html);
+    const markers = (t: string) => (t.match(/\{\{|\{%/g) ?? []).length;
+    if (markers(text) !== markers(html)) return undefined;
+    try {
+      return engines.text.parse(text);
+    } catch {
+      return undefined;
+    }
+  };
   const compiledCache = new Map<string, Promise<CompileResult>>();
   const prepared = new Map<string, PreparedTemplate>();
   const stats = { mjmlCompiles: 0, preparations: 0 };
@@ -125,6 +162,13 @@ export function createTemplateRenderer({ maxEntries = 500 }: { maxEntries?: numb
       const hit = prepared.get(key);
       if (hit) return remember(prepared, key, hit);
       stats.preparations++;
+      // Block text templates first: a locale can only derive its text part when every block can.
+      const blockTexts = definition.blocks.map((b) => {
+        const variants = b.variants.map((v) => deriveText(v.body));
+        const fallback = deriveText(b.fallback);
+        return variants.every(Boolean) && fallback ? { variants: variants as Template[][], fallback } : undefined;
+      });
+      const blocksDerive = blockTexts.every(Boolean);
       const locales: PreparedTemplate['locales'] = new Map();
       for (const [locale, content] of Object.entries(definition.locales)) {
         const html = compiled.locales[locale]?.html;
@@ -134,12 +178,14 @@ export function createTemplateRenderer({ maxEntries = 500 }: { maxEntries?: numb
           preheader: content.preheader ? engines.text.parse(content.preheader) : undefined,
           html: engines.html.parse(html),
           text: content.text ? engines.text.parse(content.text) : undefined,
+          textFromHtml: content.text || !blocksDerive ? undefined : deriveText(html),
         });
       }
-      const blocks = definition.blocks.map((b) => ({
+      const blocks = definition.blocks.map((b, i) => ({
         name: b.name,
         variants: b.variants.map((v) => engines.html.parse(v.body)),
         fallback: engines.html.parse(b.fallback),
+        text: blockTexts[i],
       }));
       const conditions = definition.blocks.flatMap((b) => b.variants.map((v) => v.condition));
       return remember(prepared, key, { templateId, version, definition, locales, blocks, conditions });
@@ -157,10 +203,14 @@ export function createTemplateRenderer({ maxEntries = 500 }: { maxEntries?: numb
         journey: recipient.journey ?? {},
       };
       const blocks: Record<string, TrustedHtml> = {};
+      const blockTexts: Record<string, string> = {};
       for (const block of template.blocks) {
-        const chosen = block.variants[recipient.blockChoice?.[block.name] ?? -1] ?? block.fallback;
+        const index = recipient.blockChoice?.[block.name] ?? -1;
+        const chosen = block.variants[index] ?? block.fallback;
         // Rendered by the escaping engine: the block's HTML is ours, the contact's data in it is not.
         blocks[block.name] = new TrustedHtml(engines.html.renderSync(chosen, scope) as string);
+        if (parts.textFromHtml && block.text)
+          blockTexts[block.name] = engines.text.renderSync(block.text.variants[index] ?? block.text.fallback, scope) as string;
       }
       const body = engines.html.renderSync(parts.html, { ...scope, blocks }) as string;
       const oneLine = (t: Template[]) => (engines.text.renderSync(t, scope) as string).replace(/\s+/g, ' ').trim();
@@ -172,10 +222,22 @@ export function createTemplateRenderer({ maxEntries = 500 }: { maxEntries?: numb
         subject: oneLine(options.subject ?? parts.subject),
         preheader,
         html: preheader ? withPreheader(body, preheader) : body,
-        text: parts.text ? (engines.text.renderSync(parts.text, scope) as string) : toText(body),
+        text: parts.text
+          ? (engines.text.renderSync(parts.text, scope) as string)
+          : parts.textFromHtml
+            ? tidyText(engines.text.renderSync(parts.textFromHtml, { ...scope, blocks: blockTexts }) as string)
+            : toText(body),
       };
     },
   };
+}
+
+/** Blank lines left by empty values or blocks: at most one in a row, none at the ends. */
+function tidyText(text: string): string {
+  return text
+    .replace(/[ \t]+\n/g, '\n')
+    .replace(/\n{3,}/g, '\n\n')
+    .trim();
 }
 
 /** The first candidate the template has (exactly, or by language: ja-JP → ja), else its default locale. */

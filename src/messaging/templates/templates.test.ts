@@ -7,7 +7,10 @@ import type { KizunaError } from '../../platform/errors.ts';
 import { createTestApp, createTestWorkspace } from '../../server/test-app.ts';
 import { previewTemplate } from './preview-template.ts';
 import { createTemplateRenderer } from './render.ts';
-import { createTemplate, getTemplate, loadPreparedTemplate, publishTemplate, updateTemplate } from './templates.ts';
+import { createTemplate, getTemplate, listTemplates, loadPreparedTemplate, publishTemplate, updateTemplate } from './templates.ts';
+
+const listTemplateIds = async (db: Parameters<typeof listTemplates>[0], workspaceId: string) =>
+  (await listTemplates(db, workspaceId)).map((t) => t.id);
 
 const database = useTestDatabase();
 
@@ -149,6 +152,52 @@ describe('email templates', () => {
     expect(await html(staff.id)).toContain('最新の事例集をお届けします 鈴木');
     expect(await html(staff.id)).not.toContain('工場 DX');
     expect(await html(retail.id)).toContain('小売業向け: 店舗分析');
+  });
+
+  it('derives the text part once per version with the Liquid kept, giving what converting each message would', async () => {
+    const { contact, company, preview, renderer, db, workspaceId, clock } = await setup();
+    const yamada = await contact({
+      email: 'y@test.example',
+      lastName: '山田',
+      firstName: '<太郎>',
+      companyId: company.id,
+      industry: '製造業',
+      roleLevel: 'manager',
+    });
+    const derived = await preview({ contactId: yamada.id });
+    const template = await loadPreparedTemplate(db, workspaceId, (await listTemplateIds(db, workspaceId))[0]!, {
+      renderer,
+      version: 'draft',
+    });
+    expect(template.locales.get('ja')!.textFromHtml).toBeDefined();
+    expect(template.blocks[0]!.text).toBeDefined();
+    // The text engine does not escape: the name reads as typed, as html-to-text would decode it.
+    expect(derived.text).toContain('山田 <太郎> 様');
+    expect(derived.text).toContain('製造業の管理職の方へ');
+    expect(derived.text).toMatch(/配信停止 \[https:\/\/kizuna\.invalid\/preview\/unsubscribe\]/);
+    expect(derived.text).not.toContain('{{');
+    // Liquid the conversion drops (an image's attributes) or could misread: that template converts each message instead.
+    const risky = await createTemplate(
+      db,
+      workspaceId,
+      {
+        name: 'Risky',
+        definition: {
+          format: 'html',
+          defaultLocale: 'en',
+          locales: {
+            en: {
+              subject: 'x',
+              body: '<p><img src="https://example.com/{{ contact.id }}.png" alt="">{% if contact.employeeCount < 100 %}Small team{% else %}Big team{% endif %} {{ contact.lastName }}</p>',
+            },
+          },
+        },
+      },
+      { clock, renderer },
+    );
+    const prepared = await loadPreparedTemplate(db, workspaceId, risky.id, { renderer, version: 'draft' });
+    expect(prepared.locales.get('en')!.textFromHtml).toBeUndefined();
+    expect((await previewTemplate(db, workspaceId, risky.id, { contactId: yamada.id }, { clock, renderer })).text).toBe('Small team 山田');
   });
 
   it('uses the locale’s own text part when it has one', async () => {
