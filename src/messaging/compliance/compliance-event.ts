@@ -11,7 +11,14 @@ export interface ComplianceDeps {
   partitions: PartitionCache;
 }
 
-export type ComplianceEventName = 'Unsubscribed' | 'Subscribed' | 'Email Suppressed' | 'Email Suppression Lifted' | 'Preferences Updated';
+export type ComplianceEventName =
+  | 'Unsubscribed'
+  | 'Subscribed'
+  | 'Email Suppressed'
+  | 'Email Suppression Lifted'
+  | 'Preferences Updated'
+  | 'Email Bounced'
+  | 'Email Complained';
 
 /**
  * Runs a compliance write as a unit of work (scores and segments react in the same transaction)
