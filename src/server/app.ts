@@ -24,6 +24,7 @@ import { publicComplianceRoutes } from './routes/public-compliance.ts';
 import { publicFormRoutes } from './routes/public-forms.ts';
 import { contactScoreRoutes, scoringModelRoutes } from './routes/scoring.ts';
 import { contactMembershipRoutes, segmentRoutes } from './routes/segments.ts';
+import { documentSmsWebhooks, publicSmsRoutes, smsOptOutRoutes } from './routes/sms.ts';
 import { taskRoutes } from './routes/tasks.ts';
 import { templateRoutes } from './routes/templates.ts';
 import { webSnippetRoutes } from './routes/web-snippet.ts';
@@ -70,6 +71,8 @@ export function createApp(deps: ServerDeps): OpenAPIHono<AppEnv> {
   );
   app.route('/', publicFormRoutes(deps));
   app.route('/', publicComplianceRoutes(deps));
+  app.route('/', publicSmsRoutes(deps));
+  documentSmsWebhooks(app);
   app.route('/', webSnippetRoutes());
   documentIngestRoutes(app);
 
@@ -132,6 +135,7 @@ export function createApp(deps: ServerDeps): OpenAPIHono<AppEnv> {
   api.route('/webhooks', webhookRoutes(deps));
   api.route('/templates', templateRoutes(deps));
   api.route('/suppressions', suppressionRoutes(deps));
+  api.route('/sms/opt-outs', smsOptOutRoutes(deps));
   api.route('/topics', topicRoutes(deps));
   api.route('/contacts', contactPreferenceRoutes(deps));
   api.route('/dev/mail', devMailRoutes(deps));

@@ -28,8 +28,8 @@ interface Case {
   body?: () => { body: string; headers: Record<string, string> };
   /** Send B's write key instead of its admin key (the tracking API). */
   writeKey?: boolean;
-  /** What B must get: 404 for A's ids, 400 for a reference to A's data, or a 2xx that shows none of A's data. */
-  expect: 'not_found' | 'rejected' | 'invisible';
+  /** What B must get: 404 for A's ids, 400 for a reference to A's data, a 2xx that shows none of A's data, or 403 (provider webhooks: an API key is no signature). */
+  expect: 'not_found' | 'rejected' | 'invisible' | 'forbidden';
 }
 
 interface AIds {
@@ -48,6 +48,7 @@ interface AIds {
   mailId: string;
   topicId: string;
   suppressionId: string;
+  workspaceId: string;
 }
 
 // Every route of the API, addressed with workspace A's ids and called with workspace B's admin key.
@@ -402,6 +403,28 @@ const CASES: Case[] = [
     expect: 'invisible',
   },
   { method: 'DELETE', route: '/api/suppressions/{id}', path: (a) => `/api/suppressions/${a.suppressionId}`, expect: 'not_found' },
+  { method: 'GET', route: '/api/sms/opt-outs', path: () => '/api/sms/opt-outs?phone=%2B819099990000', expect: 'invisible' },
+  {
+    method: 'POST',
+    route: '/api/sms/opt-outs',
+    path: () => '/api/sms/opt-outs',
+    json: () => ({ phone: '+819099990000' }),
+    expect: 'invisible',
+  },
+  { method: 'DELETE', route: '/api/sms/opt-outs/{phone}', path: () => '/api/sms/opt-outs/+819099990000', expect: 'not_found' },
+  ...(['inbound', 'status'] as const).map(
+    (hook): Case => ({
+      method: 'POST',
+      route: `/sms/{workspaceId}/${hook}`,
+      path: (a) => `/sms/${a.workspaceId}/${hook}`,
+      // A START from A's opted-out number and a failure report, unsigned: A's opt-out and deliveries stay.
+      body: () => ({
+        body: 'From=%2B819099990000&Body=START&MessageSid=SM1&MessageStatus=failed',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      }),
+      expect: 'forbidden',
+    }),
+  ),
   { method: 'GET', route: '/api/topics', path: () => '/api/topics', expect: 'invisible' },
   {
     method: 'POST',
@@ -460,7 +483,7 @@ describe('workspace isolation', () => {
       headers: body?.headers,
     });
     const text = await res.text();
-    const expected = { not_found: [404], rejected: [400], invisible: [200, 201, 202] }[testCase.expect];
+    const expected = { not_found: [404], rejected: [400], invisible: [200, 201, 202], forbidden: [403] }[testCase.expect];
     expect(expected, text).toContain(res.status);
     // Nothing of A may come back, except what B itself sent (a 404 may repeat the id it was asked for).
     const sent = `${testCase.path(ids)} ${JSON.stringify(testCase.json?.(ids) ?? '')}`;
@@ -493,6 +516,7 @@ describe('workspace isolation', () => {
       ids.topicId,
       ids.suppressionId,
       'a-secret-topic',
+      '+819099990000',
     ]) {
       if (!sent.includes(secret)) expect(text).not.toContain(secret);
     }
@@ -588,6 +612,7 @@ async function seedWorkspaceA(app: ReturnType<typeof createTestApp>, key: string
   const topic = await (await app.request('/api/topics', { key, json: { key: 'a-secret-topic', nameJa: 'a', nameEn: 'a' } })).json();
   await app.request(`/api/contacts/${contact.id}/preferences`, { key, method: 'PUT', json: { topics: { 'a-secret-topic': false } } });
   const suppression = await (await app.request('/api/suppressions', { key, json: { email: 'a-secret@example.com' } })).json();
+  await app.request('/api/sms/opt-outs', { key, json: { phone: '+819099990000' } });
   await app.drainJobs();
   await transport.sendMail({ workspaceId, to: 'a-secret@example.com', subject: 'a-secret-mail', text: 'a-secret-mail' });
   const [mail] = await sink.waitFor(1, { workspaceId });
@@ -607,6 +632,7 @@ async function seedWorkspaceA(app: ReturnType<typeof createTestApp>, key: string
     mailId: mail!.id,
     topicId: topic.id,
     suppressionId: suppression.id,
+    workspaceId,
   };
 }
 
@@ -637,7 +663,8 @@ async function snapshotA(workspaceId: string) {
       | 'suppressions'
       | 'subscription_topics'
       | 'topic_preferences'
-      | 'contact_preferences',
+      | 'contact_preferences'
+      | 'sms_opt_outs',
   ) => (await sql<Record<string, unknown>>`SELECT * FROM ${sql.table(table)} WHERE workspace_id = ${workspaceId}`.execute(db)).rows;
   const strip = (rows: Record<string, unknown>[]) =>
     rows.map(({ last_used_at: _, ...row }) => row).sort((x, y) => String(x.id ?? x.key).localeCompare(String(y.id ?? y.key)));
@@ -666,6 +693,7 @@ async function snapshotA(workspaceId: string) {
     topics: strip(await of('subscription_topics')),
     topicPreferences: (await of('topic_preferences')).map((row) => JSON.stringify(row)).sort(),
     contactPreferences: (await of('contact_preferences')).map((row) => JSON.stringify(row)).sort(),
+    smsOptOuts: strip(await of('sms_opt_outs')),
     mail: sink.list({ workspaceId }).map((m) => m.id),
   };
 }

@@ -44,6 +44,7 @@ export interface DB {
   campaigns: CampaignsTable;
   deliveries: DeliveriesTable;
   sending_settings: SendingSettingsTable;
+  sms_opt_outs: SmsOptOutsTable;
   subscription_topics: SubscriptionTopicsTable;
   topic_preferences: TopicPreferencesTable;
   contact_preferences: ContactPreferencesTable;
@@ -638,6 +639,21 @@ export interface SendingSettingsTable {
   workspace_id: string;
   definition: Json;
   updated_at: Date;
+}
+
+export type SmsOptOutSource = 'inbound' | 'api' | 'provider';
+
+export interface SmsOptOutsTable {
+  id: string;
+  workspace_id: string;
+  phone: string;
+  source: SmsOptOutSource;
+  keyword: string | null;
+  message_sid: string | null;
+  detail: string | null;
+  created_at: Date;
+  lifted_at: Date | null;
+  lifted_by: string | null;
 }
 
 export interface SchemaMigrationsTable {
