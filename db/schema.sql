@@ -46,6 +46,26 @@ CREATE TABLE public.api_keys (
 );
 
 --
+-- Name: campaigns; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.campaigns (
+    id uuid NOT NULL,
+    workspace_id uuid NOT NULL,
+    name text NOT NULL,
+    status text NOT NULL,
+    definition jsonb NOT NULL,
+    scheduled_at timestamp with time zone,
+    started_at timestamp with time zone,
+    finished_at timestamp with time zone,
+    ab_result jsonb,
+    next_step_at timestamp with time zone,
+    created_at timestamp with time zone NOT NULL,
+    updated_at timestamp with time zone NOT NULL,
+    CONSTRAINT campaigns_status_check CHECK ((status = ANY (ARRAY['draft'::text, 'scheduled'::text, 'testing'::text, 'sending'::text, 'sent'::text, 'cancelled'::text])))
+);
+
+--
 -- Name: companies; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -200,6 +220,47 @@ CREATE TABLE public.custom_fields (
     created_at timestamp with time zone NOT NULL,
     CONSTRAINT custom_fields_entity_check CHECK ((entity = ANY (ARRAY['contact'::text, 'company'::text]))),
     CONSTRAINT custom_fields_type_check CHECK ((type = ANY (ARRAY['text'::text, 'number'::text, 'boolean'::text, 'date'::text, 'enum'::text, 'multi_enum'::text])))
+);
+
+--
+-- Name: deliveries; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.deliveries (
+    id uuid NOT NULL,
+    workspace_id uuid NOT NULL,
+    contact_id uuid,
+    channel text NOT NULL,
+    kind text NOT NULL,
+    campaign_id uuid,
+    source text NOT NULL,
+    dedupe_key text,
+    template_id uuid,
+    template_version integer,
+    variant text,
+    topic text,
+    priority smallint DEFAULT 0 NOT NULL,
+    content jsonb,
+    context jsonb,
+    to_address text,
+    status text NOT NULL,
+    due_at timestamp with time zone NOT NULL,
+    attempts integer DEFAULT 0 NOT NULL,
+    reason text,
+    error text,
+    message_id text,
+    provider_response text,
+    created_at timestamp with time zone NOT NULL,
+    sent_at timestamp with time zone,
+    opened_at timestamp with time zone,
+    machine_opened_at timestamp with time zone,
+    clicked_at timestamp with time zone,
+    bounced_at timestamp with time zone,
+    complained_at timestamp with time zone,
+    unsubscribed_at timestamp with time zone,
+    CONSTRAINT deliveries_channel_check CHECK ((channel = ANY (ARRAY['email'::text, 'sms'::text, 'webhook'::text]))),
+    CONSTRAINT deliveries_kind_check CHECK ((kind = ANY (ARRAY['marketing'::text, 'transactional'::text]))),
+    CONSTRAINT deliveries_status_check CHECK ((status = ANY (ARRAY['queued'::text, 'sending'::text, 'deferred'::text, 'sent'::text, 'failed'::text, 'skipped'::text, 'bounced'::text, 'soft_bounced'::text, 'opened'::text, 'clicked'::text, 'unsubscribed'::text, 'complained'::text])))
 );
 
 --
@@ -616,6 +677,16 @@ CREATE TABLE public.segments (
 );
 
 --
+-- Name: sending_settings; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.sending_settings (
+    workspace_id uuid NOT NULL,
+    definition jsonb NOT NULL,
+    updated_at timestamp with time zone NOT NULL
+);
+
+--
 -- Name: signals; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -640,6 +711,25 @@ ALTER TABLE public.signals ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
     NO MINVALUE
     NO MAXVALUE
     CACHE 1
+);
+
+--
+-- Name: sms_opt_outs; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.sms_opt_outs (
+    id uuid NOT NULL,
+    workspace_id uuid NOT NULL,
+    phone text NOT NULL,
+    source text NOT NULL,
+    keyword text,
+    message_sid text,
+    detail text,
+    created_at timestamp with time zone NOT NULL,
+    lifted_at timestamp with time zone,
+    lifted_by text,
+    CONSTRAINT sms_opt_outs_phone_check CHECK ((phone ~ '^\+[1-9][0-9]{6,14}$'::text)),
+    CONSTRAINT sms_opt_outs_source_check CHECK ((source = ANY (ARRAY['inbound'::text, 'api'::text, 'provider'::text])))
 );
 
 --
@@ -804,6 +894,13 @@ ALTER TABLE ONLY public.api_keys
     ADD CONSTRAINT api_keys_pkey PRIMARY KEY (id);
 
 --
+-- Name: campaigns campaigns_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.campaigns
+    ADD CONSTRAINT campaigns_pkey PRIMARY KEY (id);
+
+--
 -- Name: companies companies_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -865,6 +962,20 @@ ALTER TABLE ONLY public.contacts
 
 ALTER TABLE ONLY public.custom_fields
     ADD CONSTRAINT custom_fields_pkey PRIMARY KEY (workspace_id, entity, key);
+
+--
+-- Name: deliveries deliveries_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.deliveries
+    ADD CONSTRAINT deliveries_pkey PRIMARY KEY (id);
+
+--
+-- Name: deliveries deliveries_workspace_id_dedupe_key_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.deliveries
+    ADD CONSTRAINT deliveries_workspace_id_dedupe_key_key UNIQUE (workspace_id, dedupe_key);
 
 --
 -- Name: event_message_ids event_message_ids_pkey; Type: CONSTRAINT; Schema: public; Owner: -
@@ -1035,11 +1146,25 @@ ALTER TABLE ONLY public.segments
     ADD CONSTRAINT segments_pkey PRIMARY KEY (id);
 
 --
+-- Name: sending_settings sending_settings_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.sending_settings
+    ADD CONSTRAINT sending_settings_pkey PRIMARY KEY (workspace_id);
+
+--
 -- Name: signals signals_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
 ALTER TABLE ONLY public.signals
     ADD CONSTRAINT signals_pkey PRIMARY KEY (id);
+
+--
+-- Name: sms_opt_outs sms_opt_outs_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.sms_opt_outs
+    ADD CONSTRAINT sms_opt_outs_pkey PRIMARY KEY (id);
 
 --
 -- Name: subscription_topics subscription_topics_pkey; Type: CONSTRAINT; Schema: public; Owner: -
@@ -1125,6 +1250,18 @@ ALTER TABLE ONLY public.workspaces
 CREATE INDEX api_keys_workspace ON public.api_keys USING btree (workspace_id, created_at);
 
 --
+-- Name: campaigns_due; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX campaigns_due ON public.campaigns USING btree (next_step_at) WHERE (status = ANY (ARRAY['scheduled'::text, 'testing'::text, 'sending'::text]));
+
+--
+-- Name: campaigns_workspace; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX campaigns_workspace ON public.campaigns USING btree (workspace_id, created_at, id);
+
+--
 -- Name: companies_created; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -1197,6 +1334,12 @@ CREATE INDEX contacts_created ON public.contacts USING btree (workspace_id, crea
 CREATE UNIQUE INDEX contacts_email ON public.contacts USING btree (workspace_id, email) WHERE (email IS NOT NULL);
 
 --
+-- Name: contacts_phone; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX contacts_phone ON public.contacts USING btree (workspace_id, phone) WHERE (phone IS NOT NULL);
+
+--
 -- Name: contacts_tags; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -1207,6 +1350,42 @@ CREATE INDEX contacts_tags ON public.contacts USING gin (tags);
 --
 
 CREATE INDEX contacts_updated ON public.contacts USING btree (workspace_id, updated_at, id);
+
+--
+-- Name: deliveries_campaign; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX deliveries_campaign ON public.deliveries USING btree (campaign_id, variant) WHERE (campaign_id IS NOT NULL);
+
+--
+-- Name: deliveries_contact; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX deliveries_contact ON public.deliveries USING btree (contact_id, sent_at);
+
+--
+-- Name: deliveries_due; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX deliveries_due ON public.deliveries USING btree (due_at) WHERE (status = ANY (ARRAY['queued'::text, 'deferred'::text]));
+
+--
+-- Name: deliveries_message_id; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX deliveries_message_id ON public.deliveries USING btree (message_id) WHERE (message_id IS NOT NULL);
+
+--
+-- Name: deliveries_sending; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX deliveries_sending ON public.deliveries USING btree (due_at) WHERE (status = 'sending'::text);
+
+--
+-- Name: deliveries_workspace; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX deliveries_workspace ON public.deliveries USING btree (workspace_id, created_at, id);
 
 --
 -- Name: events_anonymous; Type: INDEX; Schema: public; Owner: -
@@ -1371,6 +1550,18 @@ CREATE INDEX signals_contact ON public.signals USING btree (contact_id, id);
 CREATE INDEX signals_workspace ON public.signals USING btree (workspace_id, id);
 
 --
+-- Name: sms_opt_outs_active; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE UNIQUE INDEX sms_opt_outs_active ON public.sms_opt_outs USING btree (workspace_id, phone) WHERE (lifted_at IS NULL);
+
+--
+-- Name: sms_opt_outs_workspace; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX sms_opt_outs_workspace ON public.sms_opt_outs USING btree (workspace_id, created_at, id);
+
+--
 -- Name: suppressions_active_contact; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -1454,6 +1645,13 @@ CREATE TRIGGER signals_webhook_fan_out AFTER INSERT ON public.signals REFERENCIN
 
 ALTER TABLE ONLY public.api_keys
     ADD CONSTRAINT api_keys_workspace_id_fkey FOREIGN KEY (workspace_id) REFERENCES public.workspaces(id) ON DELETE CASCADE;
+
+--
+-- Name: campaigns campaigns_workspace_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.campaigns
+    ADD CONSTRAINT campaigns_workspace_id_fkey FOREIGN KEY (workspace_id) REFERENCES public.workspaces(id) ON DELETE CASCADE;
 
 --
 -- Name: companies companies_workspace_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
@@ -1559,6 +1757,27 @@ ALTER TABLE ONLY public.contacts
 
 ALTER TABLE ONLY public.custom_fields
     ADD CONSTRAINT custom_fields_workspace_id_fkey FOREIGN KEY (workspace_id) REFERENCES public.workspaces(id) ON DELETE CASCADE;
+
+--
+-- Name: deliveries deliveries_campaign_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.deliveries
+    ADD CONSTRAINT deliveries_campaign_id_fkey FOREIGN KEY (campaign_id) REFERENCES public.campaigns(id) ON DELETE SET NULL;
+
+--
+-- Name: deliveries deliveries_contact_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.deliveries
+    ADD CONSTRAINT deliveries_contact_id_fkey FOREIGN KEY (contact_id) REFERENCES public.contacts(id) ON DELETE SET NULL;
+
+--
+-- Name: deliveries deliveries_workspace_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.deliveries
+    ADD CONSTRAINT deliveries_workspace_id_fkey FOREIGN KEY (workspace_id) REFERENCES public.workspaces(id) ON DELETE CASCADE;
 
 --
 -- Name: event_message_ids event_message_ids_workspace_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
@@ -1778,11 +1997,25 @@ ALTER TABLE ONLY public.segments
     ADD CONSTRAINT segments_workspace_id_fkey FOREIGN KEY (workspace_id) REFERENCES public.workspaces(id) ON DELETE CASCADE;
 
 --
+-- Name: sending_settings sending_settings_workspace_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.sending_settings
+    ADD CONSTRAINT sending_settings_workspace_id_fkey FOREIGN KEY (workspace_id) REFERENCES public.workspaces(id) ON DELETE CASCADE;
+
+--
 -- Name: signals signals_workspace_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
 ALTER TABLE ONLY public.signals
     ADD CONSTRAINT signals_workspace_id_fkey FOREIGN KEY (workspace_id) REFERENCES public.workspaces(id) ON DELETE CASCADE;
+
+--
+-- Name: sms_opt_outs sms_opt_outs_workspace_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.sms_opt_outs
+    ADD CONSTRAINT sms_opt_outs_workspace_id_fkey FOREIGN KEY (workspace_id) REFERENCES public.workspaces(id) ON DELETE CASCADE;
 
 --
 -- Name: subscription_topics subscription_topics_workspace_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -

@@ -1,3 +1,4 @@
+import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createContact } from '../../contacts/contacts.ts';
 import { createPartitionCache } from '../../events/event-partitions.ts';
@@ -7,7 +8,8 @@ import { loadConfig } from '../../platform/config.ts';
 import { useTestDatabase } from '../../platform/db/test-database.ts';
 import { instanceSecret } from '../../platform/instance-secret.ts';
 import { createTestApp, createTestWorkspace } from '../../server/test-app.ts';
-import { suppress } from '../compliance/suppression.ts';
+import { BOUNCE_SECRET, parseReturnPath } from '../bounces/verp.ts';
+import { activeSuppressions, suppress } from '../compliance/suppression.ts';
 import { createMailSink, type MailSink } from '../smtp/sink.ts';
 import { createMailTransport, type MailTransport } from '../smtp/transport.ts';
 import { createTemplateRenderer } from '../templates/render.ts';
@@ -104,6 +106,10 @@ describe('the email pipeline', () => {
     expect(mail!.headers['list-unsubscribe-post']).toEqual(['List-Unsubscribe=One-Click']);
     expect(mail!.headers['x-kizuna-delivery']).toEqual([delivery!.id]);
     expect(mail!.messageId).toBe(delivery!.message_id);
+    // The return path names the delivery (VERP), signed, on the mail domain.
+    const bounceSecret = await instanceSecret(db, BOUNCE_SECRET, createVirtualClock());
+    expect(mail!.envelope.from).toMatch(/^b-[0-9a-f]{48}@example\.com$/);
+    expect(parseReturnPath(mail!.envelope.from!, bounceSecret)).toEqual({ deliveryId: delivery!.id });
     // Links go through the signed click endpoint with the original URL inside; mailto and unsubscribe stay.
     const secret = await instanceSecret(db, TRACKING_SECRET, createVirtualClock());
     const clicks = [...mail!.html!.matchAll(/href="https:\/\/mail\.example\.com\/c\/([^"]+)"/g)].map((m) =>
@@ -267,6 +273,48 @@ describe('the email pipeline', () => {
     const crashed = (await deliveries()).find((r) => r.contact_id === d.id)!;
     expect(crashed.status).toBe('failed');
     expect(crashed.error).toMatch(/interrupted/);
+  });
+
+  it('records a refusal at RCPT as a bounce: an unknown user is a hard bounce and suppressed, a full mailbox only soft', async () => {
+    const { db, clock, workspaceId, contact, queue, deliveries } = await setup();
+    // An SMTP server that refuses two recipients the way providers do.
+    const server = new SMTPServer({
+      authOptional: true,
+      disabledCommands: ['AUTH', 'STARTTLS'],
+      logger: false,
+      onRcptTo(address, _session, callback) {
+        const error = (text: string, code: number) => Object.assign(new Error(text), { responseCode: code });
+        if (address.address.startsWith('gone@'))
+          return callback(error('5.1.1 <gone@example.jp>: Recipient address rejected: User unknown', 550));
+        if (address.address.startsWith('full@')) return callback(error('5.2.2 Mailbox full, quota exceeded', 552));
+        callback();
+      },
+      onData(stream, _session, callback) {
+        stream.resume();
+        stream.on('end', () => callback());
+      },
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.server.address() as { port: number }).port;
+    const refusing = createMailTransport({ config: { ...config, mailMode: 'smtp', smtpHost: '127.0.0.1', smtpPort: port } });
+    try {
+      const gone = await contact('gone@example.jp');
+      const full = await contact('full@example.jp');
+      await queue(gone.id);
+      await queue(full.id);
+      await createDeliveryPipeline({ db, clock, config, mailer: refusing }).drain({ workspaceId });
+      expect((await deliveries()).map((r) => [r.to_address, r.status, r.reason])).toEqual([
+        ['gone@example.jp', 'bounced', 'unknown_user'],
+        ['full@example.jp', 'soft_bounced', 'mailbox_full'],
+      ]);
+      expect(
+        (await activeSuppressions(db, workspaceId, { email: 'gone@example.jp', contactId: gone.id })).map((x) => [x.reason, x.source]),
+      ).toEqual([['hard_bounce', 'smtp']]);
+      expect(await activeSuppressions(db, workspaceId, { email: 'full@example.jp', contactId: full.id })).toEqual([]);
+    } finally {
+      refusing.close();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 
   it('marks the delivery opened and clicked by a person (machine opens apart) and unsubscribed from its one-click link', async () => {

@@ -2,6 +2,7 @@ import { type Kysely, type Selectable, sql } from 'kysely';
 import type { Template } from 'liquidjs';
 import type { Company } from '../../companies/company-schema.ts';
 import type { Contact } from '../../contacts/contact-schema.ts';
+import { createPartitionCache } from '../../events/event-partitions.ts';
 import { signTrackingToken, TRACKING_SECRET } from '../../events/tracking-token.ts';
 import type { Clock } from '../../platform/clock.ts';
 import type { Config } from '../../platform/config.ts';
@@ -9,6 +10,9 @@ import type { DB, DeliveriesTable } from '../../platform/db/schema.ts';
 import { KizunaError } from '../../platform/errors.ts';
 import { instanceSecret } from '../../platform/instance-secret.ts';
 import type { Logger } from '../../platform/logger.ts';
+import { classifyBounce } from '../bounces/classify.ts';
+import { recordBounce } from '../bounces/record-feedback.ts';
+import { BOUNCE_SECRET, returnPath } from '../bounces/verp.ts';
 import { type CampaignDefinition, ZCampaignDefinition } from '../campaigns/campaign-schema.ts';
 import { mailDomainOf, unsubscribeLinks } from '../compliance/list-unsubscribe.ts';
 import { checkSendPolicy, type SendDecision, type SendKind } from '../compliance/suppression.ts';
@@ -47,14 +51,10 @@ export type Outcome =
 export interface PipelineDeps {
   db: Kysely<DB>;
   clock: Clock;
-  config: Pick<Config, 'publicUrl' | 'mailFrom'>;
+  config: Pick<Config, 'publicUrl' | 'mailFrom' | 'bounceDomain'>;
   mailer: MailTransport;
   renderer?: TemplateRenderer;
   logger?: Logger;
-  /** The envelope sender of a delivery (a VERP address, so bounces name their delivery); default: the From address. */
-  returnPath?: (deliveryId: string) => Promise<string> | string;
-  /** Told about every outcome after it is recorded (bounce handling of synchronous refusals, metrics). */
-  onRecorded?: (workspaceId: string, outcomes: Outcome[], rows: Claimed[]) => Promise<void>;
 }
 
 export interface DeliveryPipeline {
@@ -71,6 +71,7 @@ export interface DeliveryPipeline {
 interface Secrets {
   tracking: Buffer;
   compliance: Buffer;
+  bounce: Buffer;
 }
 
 /**
@@ -81,6 +82,9 @@ export function createDeliveryPipeline(deps: PipelineDeps): DeliveryPipeline {
   const { db, clock, config, mailer } = deps;
   const renderer = deps.renderer ?? createTemplateRenderer();
   const mailDomain = mailDomainOf(config.mailFrom);
+  // Every message's return path names its delivery (VERP): a bounce finds its delivery without parsing guesses.
+  const bounceDomain = config.bounceDomain ?? mailDomain;
+  const partitions = createPartitionCache();
   let secrets: Promise<Secrets> | undefined;
   const subjects = new Map<string, Template[]>();
 
@@ -98,7 +102,7 @@ export function createDeliveryPipeline(deps: PipelineDeps): DeliveryPipeline {
     const outcomes: Outcome[] = [];
     if (rows.length === 0) return outcomes;
     secrets ??= loadSecrets(db, clock);
-    const { tracking, compliance } = await secrets;
+    const { tracking, compliance, bounce } = await secrets;
     const [settings, workspace, recipients, campaigns] = await Promise.all([
       getSendingSettings(db, workspaceId),
       loadWorkspaceData(db, workspaceId),
@@ -239,7 +243,7 @@ export function createDeliveryPipeline(deps: PipelineDeps): DeliveryPipeline {
         text: message.text,
         headers,
         messageId: `<${r.id}@${mailDomain}>`,
-        envelope: { from: deps.returnPath ? await deps.returnPath(r.id) : addressOf(from), to: [email] },
+        envelope: { from: returnPath({ deliveryId: r.id, domain: bounceDomain, secret: bounce }), to: [email] },
       };
     }
 
@@ -309,7 +313,14 @@ export function createDeliveryPipeline(deps: PipelineDeps): DeliveryPipeline {
           outcomes = rows.map((r) => retryOrFail(r.id, r.attempts, now, `system: ${(error as Error).message}`, null));
         }
         await recordOutcomes(db, outcomes, now);
-        await deps.onRecorded?.(ws, outcomes, rows);
+        // A refusal at RCPT is a bounce now rather than a DSN later: classified and suppressed the same way.
+        for (const o of outcomes)
+          if (o.status === 'bounced')
+            await recordBounce(
+              db,
+              { clock, partitions },
+              { deliveryId: o.id, bounce: classifyBounce({ diagnostic: o.error }), source: 'smtp' },
+            );
       }
       return claimed.length;
     },
@@ -322,11 +333,12 @@ function retryOrFail(id: string, attempts: number, now: Date, error: string, to:
 }
 
 async function loadSecrets(db: Kysely<DB>, clock: Clock): Promise<Secrets> {
-  const [tracking, compliance] = await Promise.all([
+  const [tracking, compliance, bounce] = await Promise.all([
     instanceSecret(db, TRACKING_SECRET, clock),
     instanceSecret(db, COMPLIANCE_SECRET, clock),
+    instanceSecret(db, BOUNCE_SECRET, clock),
   ]);
-  return { tracking, compliance };
+  return { tracking, compliance, bounce };
 }
 
 /**
@@ -353,7 +365,7 @@ async function claimDue(db: Kysely<DB>, now: Date, { workspaceId, limit }: { wor
   return rows;
 }
 
-/** Writes a batch's outcomes in one statement. A sent message is recorded even if its lease ran out meanwhile. */
+/** Writes a batch's outcomes in one statement. A sent message is recorded even if its lease ran out meanwhile (and recovery failed it). */
 export async function recordOutcomes(db: Kysely<DB>, outcomes: readonly Outcome[], now: Date): Promise<void> {
   if (outcomes.length === 0) return;
   const rows = outcomes.map((o) => ({
@@ -384,7 +396,7 @@ export async function recordOutcomes(db: Kysely<DB>, outcomes: readonly Outcome[
     FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS u(
       id uuid, status text, due_at timestamptz, uncount int, reason text, error text,
       to_address text, message_id text, provider_response text, sent_at timestamptz, bounced_at timestamptz)
-    WHERE d.id = u.id AND (d.status = 'sending' OR u.status = 'sent')`.execute(db);
+    WHERE d.id = u.id AND (d.status = 'sending' OR (u.status = 'sent' AND d.status = 'failed'))`.execute(db);
 }
 
 /**
@@ -444,11 +456,6 @@ function inlineMessage(content: InlineEmail | null): RenderedMessage {
   if (!content?.subject || content.html === undefined)
     throw new Error('a delivery without a template needs inline content: subject, html and text');
   return { locale: '', subject: content.subject, preheader: null, html: content.html, text: content.text ?? '' };
-}
-
-/** The bare address of "Name <a@b>" (for the envelope). */
-function addressOf(from: string): string {
-  return /<([^<>]+)>\s*$/.exec(from)?.[1] ?? from.trim();
 }
 
 function unique<T>(values: T[]): T[] {
