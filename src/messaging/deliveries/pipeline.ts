@@ -1,12 +1,13 @@
 import { type Kysely, type Selectable, sql } from 'kysely';
 import type { Template } from 'liquidjs';
+import { Webhook } from 'standardwebhooks';
 import type { Company } from '../../companies/company-schema.ts';
 import type { Contact } from '../../contacts/contact-schema.ts';
 import { createPartitionCache } from '../../events/event-partitions.ts';
 import { signTrackingToken, TRACKING_SECRET } from '../../events/tracking-token.ts';
 import type { Clock } from '../../platform/clock.ts';
 import type { Config } from '../../platform/config.ts';
-import type { DB, DeliveriesTable } from '../../platform/db/schema.ts';
+import type { DB, DeliveriesTable, Frequency } from '../../platform/db/schema.ts';
 import { KizunaError } from '../../platform/errors.ts';
 import { instanceSecret } from '../../platform/instance-secret.ts';
 import type { Logger } from '../../platform/logger.ts';
@@ -17,6 +18,9 @@ import { type CampaignDefinition, ZCampaignDefinition } from '../campaigns/campa
 import { mailDomainOf, unsubscribeLinks } from '../compliance/list-unsubscribe.ts';
 import { checkSendPolicy, type SendDecision, type SendKind } from '../compliance/suppression.ts';
 import { COMPLIANCE_SECRET } from '../compliance/unsubscribe-token.ts';
+import type { SmsProvider } from '../sms/provider.ts';
+import { type SmsItem, sendSmsBatch } from '../sms/send-sms.ts';
+import { smsWebhookUrls } from '../sms/status-callback.ts';
 import type { MailTransport, OutgoingMail } from '../smtp/transport.ts';
 import { chooseBlocks, loadRecipients, loadWorkspaceData, type WorkspaceData } from '../templates/recipients.ts';
 import {
@@ -53,6 +57,8 @@ export interface PipelineDeps {
   clock: Clock;
   config: Pick<Config, 'publicUrl' | 'mailFrom' | 'bounceDomain'>;
   mailer: MailTransport;
+  /** Undefined when SMS is not configured: SMS deliveries fail saying so. */
+  sms?: SmsProvider;
   renderer?: TemplateRenderer;
   logger?: Logger;
 }
@@ -87,6 +93,118 @@ export function createDeliveryPipeline(deps: PipelineDeps): DeliveryPipeline {
   const partitions = createPartitionCache();
   let secrets: Promise<Secrets> | undefined;
   const subjects = new Map<string, Template[]>();
+  const smsBodies = new Map<string, Template[]>();
+
+  /**
+   * Quiet hours and send windows (defer) for marketing messages, in each contact's time zone.
+   * @returns the rows that may go now; the rest are pushed to `outcomes`.
+   */
+  const timing = (
+    rows: Claimed[],
+    ctx: {
+      recipients: Map<string, { contact: Contact }>;
+      workspace: WorkspaceData;
+      settings: SendingSettings;
+      campaigns: Map<string, CampaignDefinition>;
+    },
+    outcomes: Outcome[],
+    now: Date,
+  ): Claimed[] => {
+    const timed: Claimed[] = [];
+    for (const r of rows) {
+      if (r.kind !== 'marketing') {
+        timed.push(r);
+        continue;
+      }
+      const contact = ctx.recipients.get(r.contact_id!)!.contact;
+      const timeZone = contact.timezone ?? ctx.workspace.timezone;
+      const window = r.campaign_id ? ctx.campaigns.get(r.campaign_id)?.sendWindow : undefined;
+      const next = nextAllowedTime(now, timeZone, { quietHours: ctx.settings.quietHours, window });
+      if (next === null) outcomes.push({ id: r.id, status: 'skipped', reason: 'no_send_time' });
+      else if (next > now) {
+        const quiet = nextAllowedTime(now, timeZone, { quietHours: ctx.settings.quietHours }) ?? now;
+        outcomes.push({ id: r.id, status: 'deferred', reason: quiet > now ? 'quiet_hours' : 'send_window', dueAt: next, attempt: false });
+      } else timed.push(r);
+    }
+    return timed;
+  };
+
+  /** SMS: quiet hours and caps as for email, then the SMS policy and the provider (sendSmsBatch). */
+  async function sendTexts(workspaceId: string, rows: Claimed[], now: Date): Promise<Outcome[]> {
+    const outcomes: Outcome[] = [];
+    if (rows.length === 0) return outcomes;
+    const [settings, workspace, recipients, campaigns] = await Promise.all([
+      getSendingSettings(db, workspaceId),
+      loadWorkspaceData(db, workspaceId),
+      loadRecipients(db, workspaceId, unique(rows.flatMap((r) => (r.contact_id ? [r.contact_id] : [])))),
+      loadCampaigns(db, workspaceId, unique(rows.flatMap((r) => (r.campaign_id ? [r.campaign_id] : [])))),
+    ]);
+    const live = rows.filter((r) => {
+      if (r.contact_id && recipients.has(r.contact_id)) return true;
+      outcomes.push({ id: r.id, status: 'skipped', reason: 'contact_deleted' });
+      return false;
+    });
+    const timed = timing(live, { recipients, workspace, settings, campaigns }, outcomes, now);
+    const capped = await applyFrequencyCaps(db, timed, new Map(timed.map((r) => [r.id, { frequency: 'all' as const }])), settings, now);
+    for (const r of capped.skipped) outcomes.push({ id: r.id, status: 'skipped', reason: 'frequency_cap' });
+    const items: SmsItem[] = [];
+    for (const r of capped.sendable) {
+      const content = (r.content ?? {}) as { body?: unknown };
+      if (typeof content.body !== 'string' || !content.body) {
+        outcomes.push({ id: r.id, status: 'failed', error: 'an SMS delivery needs content.body (Liquid text)' });
+        continue;
+      }
+      try {
+        let template = smsBodies.get(content.body);
+        if (!template) {
+          template = renderer.engines.text.parse(content.body);
+          smsBodies.set(content.body, template);
+        }
+        const { contact, company } = recipients.get(r.contact_id!)!;
+        const context = (r.context ?? {}) as { event?: Record<string, unknown>; journey?: Record<string, unknown> };
+        const body = (
+          renderer.engines.text.renderSync(template, {
+            contact,
+            company,
+            workspace,
+            event: context.event ?? {},
+            journey: context.journey ?? {},
+          }) as string
+        ).trim();
+        items.push({ deliveryId: r.id, contactId: r.contact_id, kind: r.kind, body });
+      } catch (error) {
+        outcomes.push({ id: r.id, status: 'failed', error: `render: ${(error as Error).message}` });
+      }
+    }
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    const results = await sendSmsBatch({
+      db,
+      provider: deps.sms,
+      workspaceId,
+      items,
+      statusCallbackBase: smsWebhookUrls(config.publicUrl, workspaceId).status,
+      now,
+      partitions,
+    });
+    for (const o of results) {
+      if (o.outcome === 'sent')
+        outcomes.push({
+          id: o.deliveryId,
+          status: 'sent',
+          to: o.to,
+          messageId: o.sid,
+          response: `${o.providerStatus} ${o.sid}`,
+          sentAt: now,
+        });
+      else if (o.outcome === 'skipped') outcomes.push({ id: o.deliveryId, status: 'skipped', reason: o.reason });
+      else if (o.outcome === 'failed') outcomes.push({ id: o.deliveryId, status: 'failed', error: o.error, to: o.to ?? null });
+      // The request may have reached the provider: a retry could text the person twice, so it fails instead.
+      else if (o.maybeSent)
+        outcomes.push({ id: o.deliveryId, status: 'failed', error: `${o.error} (may have been sent; not retried)`, to: o.to ?? null });
+      else outcomes.push(retryOrFail(o.deliveryId, byId.get(o.deliveryId)!.attempts, now, o.error, o.to ?? null));
+    }
+    return outcomes;
+  }
 
   const variantSubject = (campaignId: string, key: string, subject: string) => {
     const cacheKey = `${campaignId}:${key}:${subject}`;
@@ -142,22 +260,7 @@ export function createDeliveryPipeline(deps: PipelineDeps): DeliveryPipeline {
 
     // 2. Governance, marketing only: quiet hours and send windows defer; frequency caps skip.
     const allowed = live.filter((r) => decisions.has(r.id));
-    const timed: Claimed[] = [];
-    for (const r of allowed) {
-      if (r.kind !== 'marketing') {
-        timed.push(r);
-        continue;
-      }
-      const contact = recipients.get(r.contact_id!)!.contact;
-      const timeZone = contact.timezone ?? workspace.timezone;
-      const window = r.campaign_id ? campaigns.get(r.campaign_id)?.sendWindow : undefined;
-      const next = nextAllowedTime(now, timeZone, { quietHours: settings.quietHours, window });
-      if (next === null) outcomes.push({ id: r.id, status: 'skipped', reason: 'no_send_time' });
-      else if (next > now) {
-        const quiet = nextAllowedTime(now, timeZone, { quietHours: settings.quietHours }) ?? now;
-        outcomes.push({ id: r.id, status: 'deferred', reason: quiet > now ? 'quiet_hours' : 'send_window', dueAt: next, attempt: false });
-      } else timed.push(r);
-    }
+    const timed = timing(allowed, { recipients, workspace, settings, campaigns }, outcomes, now);
     const capped = await applyFrequencyCaps(db, timed, decisions, settings, now);
     for (const r of capped.skipped) outcomes.push({ id: r.id, status: 'skipped', reason: 'frequency_cap', to: decisions.get(r.id)!.email });
 
@@ -302,11 +405,22 @@ export function createDeliveryPipeline(deps: PipelineDeps): DeliveryPipeline {
       for (const [ws, rows] of groupBy(claimed, (r) => r.workspace_id)) {
         let outcomes: Outcome[];
         try {
-          const email = rows.filter((r) => r.channel === 'email');
-          outcomes = await sendEmails(ws, email, now);
-          for (const r of rows)
-            if (r.channel !== 'email')
-              outcomes.push({ id: r.id, status: 'failed', error: `the ${r.channel} channel is not configured in this process` });
+          outcomes = [
+            ...(await sendEmails(
+              ws,
+              rows.filter((r) => r.channel === 'email'),
+              now,
+            )),
+            ...(await sendTexts(
+              ws,
+              rows.filter((r) => r.channel === 'sms'),
+              now,
+            )),
+            ...(await sendWebhooks(
+              rows.filter((r) => r.channel === 'webhook'),
+              now,
+            )),
+          ];
         } catch (error) {
           // A system fault (the database went away mid-batch): every row of the batch waits and retries.
           deps.logger?.error({ err: error, workspaceId: ws }, 'delivery batch failed; retrying later');
@@ -325,6 +439,58 @@ export function createDeliveryPipeline(deps: PipelineDeps): DeliveryPipeline {
       return claimed.length;
     },
   };
+}
+
+/** A webhook message: a signed POST (Standard Webhooks) of `payload` to `url` with `secret` (whsec_…). */
+export interface WebhookContent {
+  url: string;
+  secret: string;
+  payload: Record<string, unknown>;
+}
+
+/**
+ * The webhook channel: each delivery is one signed POST whose webhook-id is the delivery id (the
+ * receiver dedupes retries on it). 2xx: sent; 4xx: failed; 5xx, timeouts, network errors: retried
+ * with backoff. A redirect is an answer, not followed (it could carry the signed body elsewhere).
+ */
+async function sendWebhooks(rows: Claimed[], now: Date): Promise<Outcome[]> {
+  return Promise.all(
+    rows.map(async (r): Promise<Outcome> => {
+      const content = (r.content ?? {}) as Partial<WebhookContent>;
+      if (typeof content.url !== 'string' || !/^https?:\/\//.test(content.url) || typeof content.secret !== 'string')
+        return { id: r.id, status: 'failed', error: 'a webhook delivery needs content.url (http or https) and content.secret (whsec_…)' };
+      const body = JSON.stringify({
+        type: 'kizuna.message',
+        timestamp: now.toISOString(),
+        data: { deliveryId: r.id, contactId: r.contact_id, source: r.source, ...content.payload },
+      });
+      try {
+        const signature = new Webhook(content.secret).sign(r.id, now, body);
+        const response = await fetch(content.url, {
+          method: 'POST',
+          body,
+          headers: {
+            'content-type': 'application/json',
+            'user-agent': 'Kizuna-Webhooks/1',
+            'webhook-id': r.id,
+            'webhook-timestamp': String(Math.floor(now.getTime() / 1000)),
+            'webhook-signature': signature,
+          },
+          redirect: 'manual',
+          signal: AbortSignal.timeout(10_000),
+        });
+        await response.body?.cancel();
+        if (response.status >= 200 && response.status < 300)
+          return { id: r.id, status: 'sent', to: content.url, messageId: r.id, response: `HTTP ${response.status}`, sentAt: now };
+        if (response.status >= 400 && response.status < 500 && response.status !== 408 && response.status !== 429)
+          return { id: r.id, status: 'failed', error: `HTTP ${response.status}`, to: content.url };
+        return retryOrFail(r.id, r.attempts, now, `HTTP ${response.status}`, content.url);
+      } catch (error) {
+        const cause = (error as { cause?: { code?: string } }).cause?.code;
+        return retryOrFail(r.id, r.attempts, now, [(error as Error).message, cause].filter(Boolean).join(': '), content.url);
+      }
+    }),
+  );
 }
 
 function retryOrFail(id: string, attempts: number, now: Date, error: string, to: string | null): Outcome {
@@ -407,7 +573,7 @@ export async function recordOutcomes(db: Kysely<DB>, outcomes: readonly Outcome[
 async function applyFrequencyCaps(
   db: Kysely<DB>,
   rows: Claimed[],
-  decisions: Map<string, Extract<SendDecision, { allowed: true }>>,
+  decisions: Map<string, { frequency: Frequency }>,
   settings: SendingSettings,
   now: Date,
 ): Promise<{ sendable: Claimed[]; skipped: Claimed[] }> {
