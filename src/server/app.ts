@@ -8,6 +8,7 @@ import type { AppEnv, ServerDeps } from './deps.ts';
 import { handleError, problemResponse } from './problem.ts';
 import { apiDocsRoutes } from './routes/api-docs.ts';
 import { apiKeyRoutes } from './routes/api-keys.ts';
+import { campaignRoutes, deliveryRoutes, sendingSettingsRoutes } from './routes/campaigns.ts';
 import { companyRoutes } from './routes/companies.ts';
 import { contactPreferenceRoutes, suppressionRoutes, topicRoutes } from './routes/compliance.ts';
 import { contactTimelineRoutes } from './routes/contact-timeline.ts';
@@ -138,6 +139,9 @@ export function createApp(deps: ServerDeps): OpenAPIHono<AppEnv> {
   api.route('/sms/opt-outs', smsOptOutRoutes(deps));
   api.route('/topics', topicRoutes(deps));
   api.route('/contacts', contactPreferenceRoutes(deps));
+  api.route('/campaigns', campaignRoutes(deps));
+  api.route('/deliveries', deliveryRoutes(deps));
+  api.route('/sending-settings', sendingSettingsRoutes(deps));
   api.route('/dev/mail', devMailRoutes(deps));
   app.route('/api', api);
 

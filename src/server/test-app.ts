@@ -1,20 +1,15 @@
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
-import { IMPORT_JOB, importJobHandler } from '../imports/imports.ts';
-import { drainDueHandoffs, recycleDueHandoffs } from '../lifecycle/handoff.ts';
+import { createDeliveryPipeline } from '../messaging/deliveries/pipeline.ts';
 import { createVirtualClock, systemClock, type VirtualClock } from '../platform/clock.ts';
 import { loadConfig } from '../platform/config.ts';
 import type { Database } from '../platform/db/database.ts';
 import { createWorker } from '../platform/jobs/worker.ts';
 import { createLogger } from '../platform/logger.ts';
-import { drainDueScoreChecks } from '../scoring/checks.ts';
-import { SCORE_REBUILD_JOB, scoreRebuildHandler } from '../scoring/models.ts';
-import { drainDueSegmentChecks } from '../segments/membership.ts';
-import { SEGMENT_REBUILD_JOB, segmentRebuildHandler } from '../segments/segments.ts';
-import { drainDueWebhooks } from '../webhooks/deliver.ts';
 import { createApiKey } from '../workspaces/api-keys.ts';
 import { createWorkspace } from '../workspaces/workspaces.ts';
 import { createApp } from './app.ts';
+import { backgroundWork } from './background.ts';
 import type { ServerDeps } from './deps.ts';
 
 export interface TestWorkspace {
@@ -60,18 +55,11 @@ export function createTestApp(
     db: database.db,
     clock,
     logger,
-    handlers: {
-      [IMPORT_JOB]: importJobHandler({ db: database.db, clock }),
-      [SEGMENT_REBUILD_JOB]: segmentRebuildHandler({ db: database.db, clock }),
-      [SCORE_REBUILD_JOB]: scoreRebuildHandler({ db: database.db, clock }),
-    },
-    ticks: [
-      () => drainDueScoreChecks(database.db, clock),
-      () => drainDueSegmentChecks(database.db, clock),
-      () => drainDueHandoffs(database.db, clock),
-      () => drainDueWebhooks(database.db, clock),
-      () => recycleDueHandoffs(database.db, clock),
-    ],
+    ...backgroundWork({
+      db: database.db,
+      clock,
+      pipeline: mail?.mailer ? createDeliveryPipeline({ db: database.db, clock, config, mailer: mail.mailer, logger }) : undefined,
+    }),
   });
   return {
     clock,

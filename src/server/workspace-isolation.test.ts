@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { enqueueDeliveries } from '../messaging/deliveries/deliveries.ts';
 import { createMailSink, type MailSink } from '../messaging/smtp/sink.ts';
 import { createMailTransport, type MailTransport } from '../messaging/smtp/transport.ts';
 import { loadConfig } from '../platform/config.ts';
@@ -48,6 +49,8 @@ interface AIds {
   mailId: string;
   topicId: string;
   suppressionId: string;
+  campaignId: string;
+  deliveryId: string;
   workspaceId: string;
 }
 
@@ -425,6 +428,42 @@ const CASES: Case[] = [
       expect: 'forbidden',
     }),
   ),
+  { method: 'GET', route: '/api/campaigns', path: () => '/api/campaigns', expect: 'invisible' },
+  {
+    method: 'POST',
+    route: '/api/campaigns',
+    path: () => '/api/campaigns',
+    json: (a) => ({ name: 'B steals', definition: { templateId: a.templateId, audience: { listId: a.listId } } }),
+    expect: 'rejected',
+  },
+  { method: 'GET', route: '/api/campaigns/{id}', path: (a) => `/api/campaigns/${a.campaignId}`, expect: 'not_found' },
+  {
+    method: 'PATCH',
+    route: '/api/campaigns/{id}',
+    path: (a) => `/api/campaigns/${a.campaignId}`,
+    json: () => ({ name: 'Hijacked' }),
+    expect: 'not_found',
+  },
+  { method: 'DELETE', route: '/api/campaigns/{id}', path: (a) => `/api/campaigns/${a.campaignId}`, expect: 'not_found' },
+  {
+    method: 'POST',
+    route: '/api/campaigns/{id}/schedule',
+    path: (a) => `/api/campaigns/${a.campaignId}/schedule`,
+    json: () => ({}),
+    expect: 'not_found',
+  },
+  { method: 'POST', route: '/api/campaigns/{id}/cancel', path: (a) => `/api/campaigns/${a.campaignId}/cancel`, expect: 'not_found' },
+  { method: 'GET', route: '/api/campaigns/{id}/report', path: (a) => `/api/campaigns/${a.campaignId}/report`, expect: 'not_found' },
+  { method: 'GET', route: '/api/deliveries', path: () => '/api/deliveries', expect: 'invisible' },
+  { method: 'GET', route: '/api/deliveries/{id}', path: (a) => `/api/deliveries/${a.deliveryId}`, expect: 'not_found' },
+  { method: 'GET', route: '/api/sending-settings', path: () => '/api/sending-settings', expect: 'invisible' },
+  {
+    method: 'PUT',
+    route: '/api/sending-settings',
+    path: () => '/api/sending-settings',
+    json: () => ({ quietHours: null }),
+    expect: 'invisible',
+  },
   { method: 'GET', route: '/api/topics', path: () => '/api/topics', expect: 'invisible' },
   {
     method: 'POST',
@@ -517,6 +556,11 @@ describe('workspace isolation', () => {
       ids.suppressionId,
       'a-secret-topic',
       '+819099990000',
+      ids.campaignId,
+      'a-secret-campaign',
+      ids.deliveryId,
+      'a-secret-delivery',
+      '22:11',
     ]) {
       if (!sent.includes(secret)) expect(text).not.toContain(secret);
     }
@@ -613,6 +657,33 @@ async function seedWorkspaceA(app: ReturnType<typeof createTestApp>, key: string
   await app.request(`/api/contacts/${contact.id}/preferences`, { key, method: 'PUT', json: { topics: { 'a-secret-topic': false } } });
   const suppression = await (await app.request('/api/suppressions', { key, json: { email: 'a-secret@example.com' } })).json();
   await app.request('/api/sms/opt-outs', { key, json: { phone: '+819099990000' } });
+  const campaign = await (
+    await app.request('/api/campaigns', {
+      key,
+      json: { name: 'a-secret-campaign', definition: { templateId: template.id, audience: { listId: list.id } } },
+    })
+  ).json();
+  await app.request('/api/sending-settings', { key, method: 'PUT', json: { quietHours: { start: '22:11', end: '07:13' } } });
+  await enqueueDeliveries(
+    database.current.db,
+    [
+      {
+        workspaceId,
+        contactId: contact.id,
+        channel: 'email',
+        kind: 'transactional',
+        source: 'a-secret-delivery',
+        content: { subject: 'a-secret-mail', html: '<p>x</p>', text: 'x' },
+        dueAt: new Date('2100-01-01T00:00:00Z'),
+      },
+    ],
+    app.clock.now(),
+  );
+  const delivery = await database.current.db
+    .selectFrom('deliveries')
+    .select('id')
+    .where('workspace_id', '=', workspaceId)
+    .executeTakeFirstOrThrow();
   await app.drainJobs();
   await transport.sendMail({ workspaceId, to: 'a-secret@example.com', subject: 'a-secret-mail', text: 'a-secret-mail' });
   const [mail] = await sink.waitFor(1, { workspaceId });
@@ -632,6 +703,8 @@ async function seedWorkspaceA(app: ReturnType<typeof createTestApp>, key: string
     mailId: mail!.id,
     topicId: topic.id,
     suppressionId: suppression.id,
+    campaignId: campaign.id,
+    deliveryId: delivery.id,
     workspaceId,
   };
 }
@@ -664,7 +737,10 @@ async function snapshotA(workspaceId: string) {
       | 'subscription_topics'
       | 'topic_preferences'
       | 'contact_preferences'
-      | 'sms_opt_outs',
+      | 'sms_opt_outs'
+      | 'campaigns'
+      | 'deliveries'
+      | 'sending_settings',
   ) => (await sql<Record<string, unknown>>`SELECT * FROM ${sql.table(table)} WHERE workspace_id = ${workspaceId}`.execute(db)).rows;
   const strip = (rows: Record<string, unknown>[]) =>
     rows.map(({ last_used_at: _, ...row }) => row).sort((x, y) => String(x.id ?? x.key).localeCompare(String(y.id ?? y.key)));
@@ -694,6 +770,9 @@ async function snapshotA(workspaceId: string) {
     topicPreferences: (await of('topic_preferences')).map((row) => JSON.stringify(row)).sort(),
     contactPreferences: (await of('contact_preferences')).map((row) => JSON.stringify(row)).sort(),
     smsOptOuts: strip(await of('sms_opt_outs')),
+    campaigns: strip(await of('campaigns')),
+    deliveries: strip(await of('deliveries')),
+    sendingSettings: (await of('sending_settings')).map((row) => JSON.stringify(row)),
     mail: sink.list({ workspaceId }).map((m) => m.id),
   };
 }

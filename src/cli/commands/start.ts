@@ -1,18 +1,17 @@
 import { serve as serveHttp } from '@hono/node-server';
 import type { Command } from 'commander';
-import { IMPORT_JOB, importJobHandler } from '../../imports/imports.ts';
-import { drainDueHandoffs, recycleDueHandoffs } from '../../lifecycle/handoff.ts';
+import { createPartitionCache } from '../../events/event-partitions.ts';
+import { type BounceReceiver, createBounceReceiver } from '../../messaging/bounces/receiver.ts';
+import { mailDomainOf } from '../../messaging/compliance/list-unsubscribe.ts';
+import { createDeliveryPipeline } from '../../messaging/deliveries/pipeline.ts';
+import { smsProviderFromConfig } from '../../messaging/sms/provider.ts';
 import { createMailSink, type MailSink } from '../../messaging/smtp/sink.ts';
 import { createMailTransport, type MailTransport } from '../../messaging/smtp/transport.ts';
 import { loadConfig } from '../../platform/config.ts';
 import { KizunaError } from '../../platform/errors.ts';
 import { createWorker } from '../../platform/jobs/worker.ts';
-import { drainDueScoreChecks } from '../../scoring/checks.ts';
-import { SCORE_REBUILD_JOB, scoreRebuildHandler } from '../../scoring/models.ts';
-import { drainDueSegmentChecks } from '../../segments/membership.ts';
-import { SEGMENT_REBUILD_JOB, segmentRebuildHandler } from '../../segments/segments.ts';
 import { createApp } from '../../server/app.ts';
-import { drainDueWebhooks } from '../../webhooks/deliver.ts';
+import { backgroundWork } from '../../server/background.ts';
 import { bootstrap } from '../../workspaces/bootstrap.ts';
 import { openRuntime, type Runtime } from '../runtime.ts';
 
@@ -64,7 +63,8 @@ async function run(mode: Mode, options: { port?: string; host?: string; mailMode
     process.stdout.write(`\n  Admin API key (shown once, keep it safe):\n\n    ${boot.generatedAdminKey}\n\n`);
   }
   const mail = await startMail(runtime, mode);
-  const worker = mode === 'api' ? undefined : startWorker(runtime);
+  const worker = mode === 'api' ? undefined : startWorker(runtime, mail.transport);
+  const bounces = mode === 'api' ? undefined : await startBounces(runtime);
   const server =
     mode === 'worker'
       ? undefined
@@ -92,6 +92,7 @@ async function run(mode: Mode, options: { port?: string; host?: string; mailMode
     logger.info({ signal }, 'shutting down');
     await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
     await worker?.stop();
+    await bounces?.stop();
     mail.transport?.close();
     await mail.sink?.stop();
     await database.close();
@@ -126,25 +127,35 @@ async function startMail({ config, logger, clock }: Runtime, mode: Mode): Promis
   return { sink, transport: createMailTransport({ config, sink: address }) };
 }
 
-function startWorker({ database, clock, logger, config }: Runtime) {
-  const worker = createWorker({
-    db: database.db,
-    clock,
-    logger,
-    pollMs: config.workerPollMs,
-    handlers: {
-      [IMPORT_JOB]: importJobHandler({ db: database.db, clock, logger }),
-      [SEGMENT_REBUILD_JOB]: segmentRebuildHandler({ db: database.db, clock, logger }),
-      [SCORE_REBUILD_JOB]: scoreRebuildHandler({ db: database.db, clock, logger }),
-    },
-    ticks: [
-      () => drainDueScoreChecks(database.db, clock),
-      () => drainDueSegmentChecks(database.db, clock),
-      () => drainDueHandoffs(database.db, clock),
-      () => drainDueWebhooks(database.db, clock),
-      () => recycleDueHandoffs(database.db, clock),
-    ],
-  });
+function startWorker({ database, clock, logger, config }: Runtime, mailer: MailTransport | undefined) {
+  const db = database.db;
+  const pipeline = mailer ? createDeliveryPipeline({ db, clock, config, mailer, sms: smsProviderFromConfig(config), logger }) : undefined;
+  const worker = createWorker({ db, clock, logger, pollMs: config.workerPollMs, ...backgroundWork({ db, clock, logger, pipeline }) });
   worker.start();
   return worker;
+}
+
+/**
+ * The inbound SMTP listener for bounces (DSN) and complaints (ARF). Several workers on one host
+ * share one listener: a process that finds the port taken leaves it to the one that has it.
+ */
+async function startBounces({ database, clock, logger, config }: Runtime): Promise<BounceReceiver | undefined> {
+  const receiver = createBounceReceiver({
+    db: database.db,
+    clock,
+    partitions: createPartitionCache(),
+    host: config.inboundSmtpHost,
+    port: config.inboundSmtpPort,
+    domain: config.bounceDomain ?? mailDomainOf(config.mailFrom),
+    logger,
+  });
+  try {
+    const address = await receiver.start();
+    logger.info(`bounces and complaints received on smtp://${address.host}:${address.port} (KIZUNA_INBOUND_SMTP_PORT)`);
+    return receiver;
+  } catch (error) {
+    if ((error as { code?: string }).code !== 'EADDRINUSE') throw error;
+    logger.warn(`inbound SMTP port ${config.inboundSmtpPort} is taken: another process receives bounces on this host`);
+    return undefined;
+  }
 }

@@ -1,0 +1,49 @@
+import type { Kysely } from 'kysely';
+import { IMPORT_JOB, importJobHandler } from '../imports/imports.ts';
+import { drainDueHandoffs, recycleDueHandoffs } from '../lifecycle/handoff.ts';
+import { advanceDueCampaigns } from '../messaging/campaigns/campaigns.ts';
+import type { DeliveryPipeline } from '../messaging/deliveries/pipeline.ts';
+import type { Clock } from '../platform/clock.ts';
+import type { DB } from '../platform/db/schema.ts';
+import type { JobHandler } from '../platform/jobs/worker.ts';
+import type { Logger } from '../platform/logger.ts';
+import { drainDueScoreChecks } from '../scoring/checks.ts';
+import { SCORE_REBUILD_JOB, scoreRebuildHandler } from '../scoring/models.ts';
+import { drainDueSegmentChecks } from '../segments/membership.ts';
+import { SEGMENT_REBUILD_JOB, segmentRebuildHandler } from '../segments/segments.ts';
+import { drainDueWebhooks } from '../webhooks/deliver.ts';
+
+/**
+ * The background work of a worker process (`kizuna start`, `kizuna worker`) and of the test app:
+ * queued jobs by kind, and the due-row ticks run on every poll. One list, so tests drive exactly
+ * what production runs.
+ */
+export function backgroundWork({
+  db,
+  clock,
+  logger,
+  pipeline,
+}: {
+  db: Kysely<DB>;
+  clock: Clock;
+  logger?: Logger;
+  /** Absent in a process that sends no messages: queued deliveries wait for one that does. */
+  pipeline?: DeliveryPipeline;
+}): { handlers: Record<string, JobHandler>; ticks: (() => Promise<number>)[] } {
+  return {
+    handlers: {
+      [IMPORT_JOB]: importJobHandler({ db, clock, logger }),
+      [SEGMENT_REBUILD_JOB]: segmentRebuildHandler({ db, clock, logger }),
+      [SCORE_REBUILD_JOB]: scoreRebuildHandler({ db, clock, logger }),
+    },
+    ticks: [
+      () => drainDueScoreChecks(db, clock),
+      () => drainDueSegmentChecks(db, clock),
+      () => drainDueHandoffs(db, clock),
+      () => drainDueWebhooks(db, clock),
+      () => recycleDueHandoffs(db, clock),
+      () => advanceDueCampaigns(db, clock),
+      ...(pipeline ? [() => pipeline.drain()] : []),
+    ],
+  };
+}
