@@ -4,6 +4,7 @@ import type { Clock } from '../../platform/clock.ts';
 import { noteContactChange } from '../../platform/db/contact-changes.ts';
 import type { DB } from '../../platform/db/schema.ts';
 import { invalidInput, notFound } from '../../platform/errors.ts';
+import { enqueueDeliveries } from '../deliveries/deliveries.ts';
 import { type ComplianceDeps, complianceUnitOfWork, recordComplianceEvent } from './compliance-event.ts';
 import { getPreferences, setTopic } from './preferences.ts';
 import { liftUnsubscribes } from './suppression.ts';
@@ -74,7 +75,58 @@ export async function requestOptIn(
     { purpose: 'confirm', workspaceId: request.workspaceId, contactId: request.contactId, email: prefs.email, confirmationId: id },
     links.secret,
   );
-  return { confirmationId: id, confirmUrl: `${links.publicUrl.replace(/\/+$/, '')}/confirm/${token}`, expiresAt: expiresAt.toISOString() };
+  const confirmUrl = `${links.publicUrl.replace(/\/+$/, '')}/confirm/${token}`;
+  // The confirmation mail goes through the pipeline like any message: transactional (an
+  // unsubscribed person must still be able to come back), never to a bounced or complaining address.
+  await enqueueDeliveries(
+    db,
+    [
+      {
+        workspaceId: request.workspaceId,
+        contactId: request.contactId,
+        channel: 'email',
+        kind: 'transactional',
+        source: 'system:opt-in',
+        dedupeKey: `opt-in:${id}`,
+        priority: 100,
+        content: confirmationMail(prefs.locale, confirmUrl, request.wording ?? DEFAULT_OPT_IN_WORDING[prefs.locale]),
+        dueAt: now,
+      },
+    ],
+    now,
+  );
+  return { confirmationId: id, confirmUrl, expiresAt: expiresAt.toISOString() };
+}
+
+const CONFIRMATION_TEXT = {
+  ja: {
+    subject: 'メール配信のご確認',
+    intro:
+      'メール配信の再開（登録）のお申し込みを受け付けました。下のボタンから確認ページを開き、内容をご確認のうえ「確認する」を押してください。',
+    button: '確認ページを開く',
+    ignore: 'お心当たりがない場合は、このメールを破棄してください。確認されるまで配信は再開されません。',
+  },
+  en: {
+    subject: 'Please confirm your subscription',
+    intro:
+      'We received a request to (re)subscribe this address. Open the confirmation page below and press “Confirm” to start receiving our email.',
+    button: 'Open the confirmation page',
+    ignore: 'If you did not ask for this, ignore this message: nothing is sent until you confirm.',
+  },
+} as const;
+
+/** The double opt-in mail in the contact's language: the wording asked, and the confirm page's link. */
+function confirmationMail(locale: 'ja' | 'en', confirmUrl: string, wording: string) {
+  const t = CONFIRMATION_TEXT[locale];
+  const escape = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+  return {
+    subject: t.subject,
+    html: `<!doctype html><html lang="${locale}"><head><meta charset="utf-8"><meta name="color-scheme" content="light dark"></head><body style="font-family:sans-serif;line-height:1.6">
+<p>${escape(t.intro)}</p><blockquote>${escape(wording)}</blockquote>
+<p><a href="${escape(confirmUrl)}" style="display:inline-block;padding:10px 18px;background:#1a56db;color:#fff;border-radius:4px;text-decoration:none">${escape(t.button)}</a></p>
+<p style="font-size:12px;color:#666">${escape(t.ignore)}</p></body></html>`,
+    text: `${t.intro}\n\n${wording}\n\n${t.button}: ${confirmUrl}\n\n${t.ignore}\n`,
+  };
 }
 
 export type ConfirmOutcome = 'confirmed' | 'already_confirmed' | 'expired';

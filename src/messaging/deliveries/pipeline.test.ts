@@ -9,7 +9,9 @@ import { useTestDatabase } from '../../platform/db/test-database.ts';
 import { instanceSecret } from '../../platform/instance-secret.ts';
 import { createTestApp, createTestWorkspace } from '../../server/test-app.ts';
 import { BOUNCE_SECRET, parseReturnPath } from '../bounces/verp.ts';
+import { resubscribe } from '../compliance/opt-in.ts';
 import { activeSuppressions, suppress } from '../compliance/suppression.ts';
+import { COMPLIANCE_SECRET } from '../compliance/unsubscribe-token.ts';
 import { createMailSink, type MailSink } from '../smtp/sink.ts';
 import { createMailTransport, type MailTransport } from '../smtp/transport.ts';
 import { createTemplateRenderer } from '../templates/render.ts';
@@ -318,7 +320,7 @@ describe('the email pipeline', () => {
   });
 
   it('marks the delivery opened and clicked by a person (machine opens apart) and unsubscribed from its one-click link', async () => {
-    const { db, workspaceId, pipeline, contact, queue } = await setup();
+    const { db, clock, workspaceId, pipeline, contact, queue } = await setup();
     const app = createTestApp(database.current);
     app.clock.set(new Date('2026-06-01T02:00:00Z'));
     const c = await contact('engaged@example.jp');
@@ -344,5 +346,31 @@ describe('the email pipeline', () => {
     expect(seen.status).toBe('unsubscribed');
     expect(seen.clickedAt).not.toBeNull();
     expect(seen.unsubscribedAt).not.toBeNull();
+
+    // The next marketing send skips the contact.
+    await queue(c.id);
+    await pipeline.drain({ workspaceId });
+    const next = await db
+      .selectFrom('deliveries')
+      .select(['status', 'reason'])
+      .where('contact_id', '=', c.id)
+      .orderBy('created_at', 'desc')
+      .executeTakeFirst();
+    expect(next).toEqual({ status: 'skipped', reason: 'unsubscribe' });
+    // Coming back is a double opt-in: the confirmation mail goes out (transactional, untracked) with the confirm link.
+    const secret = await instanceSecret(db, COMPLIANCE_SECRET, createVirtualClock());
+    const result = await resubscribe(
+      db,
+      { workspaceId, contactId: c.id, source: 'test' },
+      { publicUrl: config.publicUrl, secret },
+      { clock, partitions: createPartitionCache() },
+    );
+    expect(result.status).toBe('pending');
+    await pipeline.drain({ workspaceId });
+    const confirmation = (await sink.waitFor(2, { workspaceId }))[1]!;
+    expect(confirmation.subject).toBe('メール配信のご確認');
+    expect(confirmation.html).toContain(`href="${(result as { confirmUrl: string }).confirmUrl}"`);
+    expect(confirmation.text).toContain((result as { confirmUrl: string }).confirmUrl);
+    expect(confirmation.headers['list-unsubscribe']).toBeUndefined();
   });
 });

@@ -321,6 +321,19 @@ export function createDeliveryPipeline(deps: PipelineDeps): DeliveryPipeline {
         ? renderTemplate(template, r, contact, company, workspace, links, variant?.subject)
         : inlineMessage(r.content as unknown as InlineEmail | null);
       const sentAt = now.getTime();
+      // System mail (a double opt-in confirmation) is not tracked: its link must work as written.
+      if (r.source.startsWith('system:'))
+        return {
+          workspaceId,
+          to: email,
+          from: config.mailFrom,
+          subject: message.subject,
+          html: message.html,
+          text: message.text,
+          headers: { 'X-Kizuna-Delivery': r.id },
+          messageId: `<${r.id}@${mailDomain}>`,
+          envelope: { from: returnPath({ deliveryId: r.id, domain: bounceDomain, secret: bounce }), to: [email] },
+        };
       const track = (url: string, linkIndex: number) =>
         `${config.publicUrl}/c/${signTrackingToken({ workspaceId, contactId: contact.id, deliveryId: r.id, linkIndex, url, sentAt }, tracking)}`;
       const rewritten = rewriteLinks(message.html, {
