@@ -62,6 +62,39 @@ export const ZConfig = z
     smtpPoolSize: z.coerce.number().int().positive().max(100).default(5),
     /** Per-sender rate limit; unset: as fast as the pool goes. */
     smtpMaxMessagesPerSecond: z.coerce.number().int().positive().optional(),
+    /**
+     * Several senders: mail From one of these domains goes through its own SMTP server, pool and
+     * rate limit (per process); any other From uses KIZUNA_SMTP_HOST. JSON in the environment.
+     */
+    smtpSenders: z
+      .preprocess(
+        (value, ctx) => {
+          if (typeof value !== 'string') return value;
+          try {
+            return JSON.parse(value);
+          } catch {
+            ctx.addIssue({ code: 'custom', message: 'expected a JSON array of senders: [{"domain": …, "host": …}]' });
+            return z.NEVER;
+          }
+        },
+        z
+          .array(
+            z
+              .object({
+                domain: z.string().regex(/^[a-z0-9.-]+\.[a-z]{2,}$/i, 'expected a sender domain such as news.example.com'),
+                host: z.string().min(1),
+                port: z.number().int().min(1).max(65535).default(587),
+                secure: z.boolean().default(false),
+                user: z.string().min(1).optional(),
+                password: z.string().min(1).optional(),
+                poolSize: z.number().int().positive().max(100).default(5),
+                maxMessagesPerSecond: z.number().int().positive().optional(),
+              })
+              .strict(),
+          )
+          .max(50),
+      )
+      .default([]),
     /** The domain of VERP return paths (bounces+…@domain); its MX must reach the inbound SMTP listener. Defaults to mailFrom's domain. */
     bounceDomain: z
       .string()
@@ -120,6 +153,7 @@ export const ENV_NAMES: Record<keyof Config, string> = {
   smtpPassword: 'KIZUNA_SMTP_PASSWORD',
   smtpPoolSize: 'KIZUNA_SMTP_POOL_SIZE',
   smtpMaxMessagesPerSecond: 'KIZUNA_SMTP_MAX_MESSAGES_PER_SECOND',
+  smtpSenders: 'KIZUNA_SMTP_SENDERS',
   bounceDomain: 'KIZUNA_BOUNCE_DOMAIN',
   inboundSmtpPort: 'KIZUNA_INBOUND_SMTP_PORT',
   inboundSmtpHost: 'KIZUNA_INBOUND_SMTP_HOST',

@@ -397,6 +397,13 @@ const CASES: Case[] = [
     expect: 'not_found',
   },
   { method: 'POST', route: '/api/templates/{id}/lint', path: (a) => `/api/templates/${a.templateId}/lint`, expect: 'not_found' },
+  {
+    method: 'POST',
+    route: '/api/templates/{id}/test-send',
+    path: (a) => `/api/templates/${a.templateId}/test-send`,
+    json: () => ({ to: ['b-team@example.com'] }),
+    expect: 'not_found',
+  },
   { method: 'GET', route: '/api/suppressions', path: () => '/api/suppressions?email=a-secret@example.com', expect: 'invisible' },
   {
     method: 'POST',

@@ -51,9 +51,7 @@ describe('a broadcast to 1,000 contacts over real SMTP', () => {
     await sql`
       INSERT INTO companies (id, workspace_id, name, name_key, created_at, updated_at)
       SELECT gen_random_uuid(), ${ws.workspaceId}, '株式会社テスト' || n, 'テスト' || n, ${app.clock.now()}, ${app.clock.now()}
-      FROM generate_series(1, 100) AS n`.execute(
-      db,
-    );
+      FROM generate_series(1, 100) AS n`.execute(db);
     await sql`
       INSERT INTO contacts (id, workspace_id, email, last_name, first_name, company_id, created_at, updated_at)
       SELECT gen_random_uuid(), ${ws.workspaceId}, 'person' || n || '@example.jp',

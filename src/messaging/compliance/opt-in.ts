@@ -118,13 +118,13 @@ const CONFIRMATION_TEXT = {
 /** The double opt-in mail in the contact's language: the wording asked, and the confirm page's link. */
 function confirmationMail(locale: 'ja' | 'en', confirmUrl: string, wording: string) {
   const t = CONFIRMATION_TEXT[locale];
-  const escape = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+  const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
   return {
     subject: t.subject,
     html: `<!doctype html><html lang="${locale}"><head><meta charset="utf-8"><meta name="color-scheme" content="light dark"></head><body style="font-family:sans-serif;line-height:1.6">
-<p>${escape(t.intro)}</p><blockquote>${escape(wording)}</blockquote>
-<p><a href="${escape(confirmUrl)}" style="display:inline-block;padding:10px 18px;background:#1a56db;color:#fff;border-radius:4px;text-decoration:none">${escape(t.button)}</a></p>
-<p style="font-size:12px;color:#666">${escape(t.ignore)}</p></body></html>`,
+<p>${escapeHtml(t.intro)}</p><blockquote>${escapeHtml(wording)}</blockquote>
+<p><a href="${escapeHtml(confirmUrl)}" style="display:inline-block;padding:10px 18px;background:#1a56db;color:#fff;border-radius:4px;text-decoration:none">${escapeHtml(t.button)}</a></p>
+<p style="font-size:12px;color:#666">${escapeHtml(t.ignore)}</p></body></html>`,
     text: `${t.intro}\n\n${wording}\n\n${t.button}: ${confirmUrl}\n\n${t.ignore}\n`,
   };
 }

@@ -88,6 +88,56 @@ describe('the pooled transport into the dev sink', () => {
   });
 });
 
+describe('several senders', () => {
+  it('sends mail From a configured sender domain through that sender’s own SMTP server, the rest through the default', async () => {
+    const main = createMailSink({ port: 0 });
+    const news = createMailSink({ port: 0 });
+    const [mainAddress, newsAddress] = [await main.start(), await news.start()];
+    const transport = createMailTransport({
+      config: loadConfig({
+        env: {
+          KIZUNA_MAIL_MODE: 'smtp',
+          KIZUNA_SMTP_HOST: mainAddress.host,
+          KIZUNA_SMTP_PORT: String(mainAddress.port),
+          KIZUNA_SMTP_SENDERS: JSON.stringify([
+            { domain: 'news.example.com', host: newsAddress.host, port: newsAddress.port, maxMessagesPerSecond: 50 },
+          ]),
+        },
+        flags: { logLevel: 'silent' },
+      }),
+    });
+    try {
+      await transport.sendMail({
+        workspaceId: 'w',
+        from: 'News <hello@News.example.com>',
+        to: 'a@example.com',
+        subject: 'news',
+        text: '.',
+      });
+      await transport.sendMail({
+        workspaceId: 'w',
+        from: 'Support <help@example.com>',
+        to: 'a@example.com',
+        subject: 'support',
+        text: '.',
+      });
+      expect((await news.waitFor(1)).map((m) => m.subject)).toEqual(['news']);
+      expect((await main.waitFor(1)).map((m) => m.subject)).toEqual(['support']);
+    } finally {
+      transport.close();
+      await main.stop();
+      await news.stop();
+    }
+  });
+
+  it('names KIZUNA_SMTP_SENDERS when it is not a JSON array of senders', () => {
+    expect(() => loadConfig({ env: { KIZUNA_SMTP_SENDERS: '{oops' } })).toThrow(/KIZUNA_SMTP_SENDERS: expected a JSON array of senders/);
+    expect(() => loadConfig({ env: { KIZUNA_SMTP_SENDERS: '[{"domain":"x","host":"h"}]' } })).toThrow(
+      /KIZUNA_SMTP_SENDERS: expected a sender domain/,
+    );
+  });
+});
+
 describe('the dev sink', () => {
   it('keeps the newest messages and drops the oldest beyond its bound', async () => {
     const sink = createMailSink({ port: 0, maxMessages: 3 });

@@ -48,6 +48,7 @@ export type MailTransportConfig = Pick<
   | 'smtpPassword'
   | 'smtpPoolSize'
   | 'smtpMaxMessagesPerSecond'
+  | 'smtpSenders'
 >;
 
 /**
@@ -56,9 +57,26 @@ export type MailTransportConfig = Pick<
  * @example const transport = createMailTransport({ config, sink: sink.address() })
  */
 export function createMailTransport({ config, sink }: { config: MailTransportConfig; sink?: SinkAddress }): MailTransport {
-  const transporter = nodemailer.createTransport(poolOptions(config, sink));
+  const fallback = nodemailer.createTransport(poolOptions(config, sink));
+  // Several senders (smtp mode): one pool and rate limit per sending domain; the sink takes everything.
+  const bySender = new Map(
+    (config.mailMode === 'smtp' ? (config.smtpSenders ?? []) : []).map((sender) => [
+      sender.domain.toLowerCase(),
+      nodemailer.createTransport({
+        pool: true,
+        maxConnections: sender.poolSize,
+        host: sender.host,
+        port: sender.port,
+        secure: sender.secure,
+        auth: sender.user ? { user: sender.user, pass: sender.password } : undefined,
+        ...(sender.maxMessagesPerSecond ? { rateDelta: 1000, rateLimit: sender.maxMessagesPerSecond } : {}),
+      }),
+    ]),
+  );
+  const transporterFor = (from: string) => bySender.get(/@([^\s@<>]+)>?\s*$/.exec(from)?.[1]?.toLowerCase() ?? '') ?? fallback;
   return {
     sendMail: async (mail) => {
+      const transporter = transporterFor(mail.from ?? config.mailFrom);
       if (!/^[A-Za-z0-9_-]+$/.test(mail.workspaceId))
         throw new KizunaError('internal', `mail must name the workspace it is sent for, got "${mail.workspaceId}"`);
       const headers = Object.fromEntries(
@@ -84,7 +102,10 @@ export function createMailTransport({ config, sink }: { config: MailTransportCon
         return { messageId: refused.messageId ?? '', accepted: [], rejected: strings(refused.rejected), response: refused.response ?? '' };
       }
     },
-    close: () => transporter.close(),
+    close: () => {
+      fallback.close();
+      for (const transporter of bySender.values()) transporter.close();
+    },
   };
 }
 

@@ -4,8 +4,9 @@ import type { Company } from '../../companies/company-schema.ts';
 import type { Contact } from '../../contacts/contact-schema.ts';
 import type { Clock } from '../../platform/clock.ts';
 import type { DB } from '../../platform/db/schema.ts';
-import { notFound } from '../../platform/errors.ts';
+import { KizunaError, notFound } from '../../platform/errors.ts';
 import { parseInput } from '../../platform/parse-input.ts';
+import type { MailTransport } from '../smtp/transport.ts';
 import { lintTemplate } from './lint.ts';
 import { chooseBlocks, loadRecipients, loadWorkspaceData } from './recipients.ts';
 import type { TemplateRenderer } from './render.ts';
@@ -127,4 +128,58 @@ function sampleRecipient(now: Date): { contact: Contact; company: Company } {
     updatedAt: at,
   };
   return { contact, company };
+}
+
+export const ZTestSendInput = ZPreviewInput.extend({
+  to: z
+    .array(z.email({ error: 'expected an email address' }))
+    .min(1)
+    .max(10)
+    .openapi({ description: 'Where to send the test (your team, seed accounts); up to 10 addresses.' }),
+})
+  .strict()
+  .openapi('TemplateTestSendInput');
+
+export const ZTestSendResult = z
+  .object({
+    subject: z.string(),
+    sent: z.array(z.object({ to: z.string(), messageId: z.string(), accepted: z.boolean(), response: z.string() })),
+    warnings: z.array(ZTemplateWarning),
+  })
+  .openapi('TemplateTestSendResult');
+
+/**
+ * Sends the preview (draft or a version, for a contact or sample data) to the given addresses now,
+ * subject prefixed "[TEST]". It bypasses the queue and the send policy on purpose — the
+ * addresses are the team's, not contacts — and its links point to the preview placeholders, so a
+ * test can never unsubscribe or count as engagement.
+ */
+export async function testSendTemplate(
+  db: Kysely<DB>,
+  workspaceId: string,
+  id: string,
+  input: unknown,
+  { clock, renderer, mailer }: { clock: Clock; renderer: TemplateRenderer; mailer: MailTransport | undefined },
+): Promise<z.infer<typeof ZTestSendResult>> {
+  const { to, ...preview } = parseInput(ZTestSendInput, input ?? {});
+  if (!mailer)
+    throw new KizunaError(
+      'conflict',
+      'this process sends no mail (kizuna serve in sink mode): send the test from kizuna start or with KIZUNA_MAIL_MODE=smtp',
+    );
+  const message = await previewTemplate(db, workspaceId, id, preview, { clock, renderer });
+  const subject = `[TEST] ${message.subject}`;
+  const sent = [];
+  for (const address of to) {
+    const result = await mailer.sendMail({
+      workspaceId,
+      to: address,
+      subject,
+      html: message.html,
+      text: message.text,
+      headers: { 'X-Kizuna-Test': 'yes' },
+    });
+    sent.push({ to: address, messageId: result.messageId, accepted: result.accepted.length > 0, response: result.response });
+  }
+  return { subject, sent, warnings: message.warnings };
 }

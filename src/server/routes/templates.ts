@@ -1,5 +1,12 @@
 import { OpenAPIHono, z } from '@hono/zod-openapi';
-import { previewTemplate, ZPreview, ZPreviewInput } from '../../messaging/templates/preview-template.ts';
+import {
+  previewTemplate,
+  testSendTemplate,
+  ZPreview,
+  ZPreviewInput,
+  ZTestSendInput,
+  ZTestSendResult,
+} from '../../messaging/templates/preview-template.ts';
 import { createTemplateRenderer } from '../../messaging/templates/render.ts';
 import { ZTemplateWarning } from '../../messaging/templates/template.ts';
 import {
@@ -103,6 +110,21 @@ export function templateRoutes(deps: ServerDeps) {
       responses: { 200: jsonResponse(ZPreview, 'The rendered message; nothing is sent or written') },
     }),
     async (c) => c.json(await previewTemplate(deps.db, ws(c), c.req.valid('param').id, c.req.valid('json'), options), 200),
+  );
+  app.openapi(
+    jsonRoute({
+      method: 'post',
+      path: '/{id}/test-send',
+      summary: 'Send the rendered draft or version now to up to 10 addresses, subject prefixed [TEST] (no queue, no tracking)',
+      tags,
+      request: { params: ZId, ...jsonBody(ZTestSendInput) },
+      responses: { 200: jsonResponse(ZTestSendResult, 'What the SMTP server answered per address') },
+    }),
+    async (c) =>
+      c.json(
+        await testSendTemplate(deps.db, ws(c), c.req.valid('param').id, c.req.valid('json'), { ...options, mailer: deps.mailer }),
+        200,
+      ),
   );
   app.openapi(
     jsonRoute({
