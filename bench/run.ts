@@ -3,6 +3,7 @@ import type { Engine } from '../src/platform/db/database.ts';
 import { BENCH_DATABASE } from './bench-database.ts';
 import { benchImport } from './import.ts';
 import { benchIngest } from './ingest.ts';
+import { benchJourneys } from './journeys.ts';
 import { benchScoring } from './scoring.ts';
 import { benchSegments } from './segments.ts';
 import { benchSend } from './send.ts';
@@ -21,6 +22,7 @@ const BENCHMARKS: Record<string, (context: BenchContext) => Promise<string[]>> =
   segments: benchSegments,
   scoring: benchScoring,
   send: benchSend,
+  journeys: benchJourneys,
 };
 
 const USAGE = `usage: npm run bench -- [${Object.keys(BENCHMARKS).join('|')} …] [--rows N] [--engine pglite|postgres|both]

@@ -3,6 +3,23 @@
 --
 
 --
+-- Name: journey_inbox_fan_in(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.journey_inbox_fan_in() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+  INSERT INTO journey_inbox (workspace_id, contact_id, event_id, event_key, type, name, properties, occurred_at)
+  SELECT n.workspace_id, n.contact_id, n.id, k.event_key, n.type, n.name, n.properties, n.occurred_at
+  FROM new_rows n
+  JOIN LATERAL (SELECT CASE WHEN n.type = 'track' THEN 'event:track:' || n.name ELSE 'event:' || n.type END AS event_key) k ON true
+  WHERE n.contact_id IS NOT NULL
+    AND EXISTS (SELECT 1 FROM journey_event_keys j WHERE j.workspace_id = n.workspace_id AND j.event_key = k.event_key);
+  RETURN NULL;
+END $$;
+
+--
 -- Name: webhook_fan_out(); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -436,6 +453,124 @@ ALTER TABLE public.jobs ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
     NO MINVALUE
     NO MAXVALUE
     CACHE 1
+);
+
+--
+-- Name: journey_enrolments; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.journey_enrolments (
+    id uuid NOT NULL,
+    workspace_id uuid NOT NULL,
+    journey_id uuid NOT NULL,
+    version integer NOT NULL,
+    contact_id uuid NOT NULL,
+    status text NOT NULL,
+    node_id text NOT NULL,
+    wake_at timestamp with time zone,
+    waiting_for text,
+    event_key text,
+    context jsonb DEFAULT '{}'::jsonb NOT NULL,
+    steps integer DEFAULT 0 NOT NULL,
+    entered_at timestamp with time zone NOT NULL,
+    ended_at timestamp with time zone,
+    end_reason text,
+    CONSTRAINT journey_enrolments_status_check CHECK ((status = ANY (ARRAY['active'::text, 'completed'::text, 'exited'::text, 'converted'::text, 'failed'::text])))
+);
+
+--
+-- Name: journey_event_keys; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.journey_event_keys (
+    workspace_id uuid NOT NULL,
+    journey_id uuid NOT NULL,
+    event_key text NOT NULL
+);
+
+--
+-- Name: journey_inbox; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.journey_inbox (
+    id bigint NOT NULL,
+    workspace_id uuid NOT NULL,
+    contact_id uuid NOT NULL,
+    event_id uuid NOT NULL,
+    event_key text NOT NULL,
+    type text NOT NULL,
+    name text,
+    properties jsonb NOT NULL,
+    occurred_at timestamp with time zone NOT NULL
+);
+
+--
+-- Name: journey_inbox_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.journey_inbox ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.journey_inbox_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
+-- Name: journey_steps; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.journey_steps (
+    id bigint NOT NULL,
+    workspace_id uuid NOT NULL,
+    enrolment_id uuid NOT NULL,
+    journey_id uuid NOT NULL,
+    node_id text NOT NULL,
+    outcome text NOT NULL,
+    detail jsonb DEFAULT '{}'::jsonb NOT NULL,
+    at timestamp with time zone NOT NULL
+);
+
+--
+-- Name: journey_steps_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.journey_steps ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.journey_steps_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
+-- Name: journey_versions; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.journey_versions (
+    journey_id uuid NOT NULL,
+    version integer NOT NULL,
+    definition jsonb NOT NULL,
+    published_at timestamp with time zone NOT NULL
+);
+
+--
+-- Name: journeys; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.journeys (
+    id uuid NOT NULL,
+    workspace_id uuid NOT NULL,
+    name text NOT NULL,
+    description text,
+    status text NOT NULL,
+    draft jsonb NOT NULL,
+    published_version integer,
+    created_at timestamp with time zone NOT NULL,
+    updated_at timestamp with time zone NOT NULL,
+    CONSTRAINT journeys_status_check CHECK ((status = ANY (ARRAY['draft'::text, 'active'::text, 'paused'::text, 'archived'::text])))
 );
 
 --
@@ -1048,6 +1183,48 @@ ALTER TABLE ONLY public.jobs
     ADD CONSTRAINT jobs_pkey PRIMARY KEY (id);
 
 --
+-- Name: journey_enrolments journey_enrolments_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.journey_enrolments
+    ADD CONSTRAINT journey_enrolments_pkey PRIMARY KEY (id);
+
+--
+-- Name: journey_event_keys journey_event_keys_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.journey_event_keys
+    ADD CONSTRAINT journey_event_keys_pkey PRIMARY KEY (workspace_id, event_key, journey_id);
+
+--
+-- Name: journey_inbox journey_inbox_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.journey_inbox
+    ADD CONSTRAINT journey_inbox_pkey PRIMARY KEY (id);
+
+--
+-- Name: journey_steps journey_steps_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.journey_steps
+    ADD CONSTRAINT journey_steps_pkey PRIMARY KEY (id);
+
+--
+-- Name: journey_versions journey_versions_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.journey_versions
+    ADD CONSTRAINT journey_versions_pkey PRIMARY KEY (journey_id, version);
+
+--
+-- Name: journeys journeys_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.journeys
+    ADD CONSTRAINT journeys_pkey PRIMARY KEY (id);
+
+--
 -- Name: lifecycle_settings lifecycle_settings_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -1466,6 +1643,48 @@ CREATE INDEX imports_workspace ON public.imports USING btree (workspace_id, crea
 CREATE INDEX jobs_due ON public.jobs USING btree (run_at) WHERE (status = ANY (ARRAY['pending'::text, 'running'::text]));
 
 --
+-- Name: journey_enrolments_contact; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX journey_enrolments_contact ON public.journey_enrolments USING btree (contact_id, journey_id);
+
+--
+-- Name: journey_enrolments_due; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX journey_enrolments_due ON public.journey_enrolments USING btree (wake_at) WHERE (status = 'active'::text);
+
+--
+-- Name: journey_enrolments_journey; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX journey_enrolments_journey ON public.journey_enrolments USING btree (journey_id, status);
+
+--
+-- Name: journey_enrolments_key; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE UNIQUE INDEX journey_enrolments_key ON public.journey_enrolments USING btree (journey_id, contact_id, event_key) WHERE (event_key IS NOT NULL);
+
+--
+-- Name: journey_steps_enrolment; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX journey_steps_enrolment ON public.journey_steps USING btree (enrolment_id, id);
+
+--
+-- Name: journey_steps_node; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX journey_steps_node ON public.journey_steps USING btree (journey_id, node_id, outcome);
+
+--
+-- Name: journeys_workspace; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX journeys_workspace ON public.journeys USING btree (workspace_id, created_at, id);
+
+--
 -- Name: lifecycle_transitions_contact; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -1632,6 +1851,12 @@ CREATE INDEX webhook_endpoints_active ON public.webhook_endpoints USING btree (w
 --
 
 CREATE INDEX webhook_endpoints_workspace ON public.webhook_endpoints USING btree (workspace_id, created_at, id);
+
+--
+-- Name: events journey_inbox_fan_in; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER journey_inbox_fan_in AFTER INSERT ON public.events REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.journey_inbox_fan_in();
 
 --
 -- Name: signals signals_webhook_fan_out; Type: TRIGGER; Schema: public; Owner: -
@@ -1862,6 +2087,69 @@ ALTER TABLE ONLY public.imports
 
 ALTER TABLE ONLY public.jobs
     ADD CONSTRAINT jobs_workspace_id_fkey FOREIGN KEY (workspace_id) REFERENCES public.workspaces(id) ON DELETE CASCADE;
+
+--
+-- Name: journey_enrolments journey_enrolments_contact_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.journey_enrolments
+    ADD CONSTRAINT journey_enrolments_contact_id_fkey FOREIGN KEY (contact_id) REFERENCES public.contacts(id) ON DELETE CASCADE;
+
+--
+-- Name: journey_enrolments journey_enrolments_journey_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.journey_enrolments
+    ADD CONSTRAINT journey_enrolments_journey_id_fkey FOREIGN KEY (journey_id) REFERENCES public.journeys(id) ON DELETE CASCADE;
+
+--
+-- Name: journey_enrolments journey_enrolments_workspace_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.journey_enrolments
+    ADD CONSTRAINT journey_enrolments_workspace_id_fkey FOREIGN KEY (workspace_id) REFERENCES public.workspaces(id) ON DELETE CASCADE;
+
+--
+-- Name: journey_event_keys journey_event_keys_journey_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.journey_event_keys
+    ADD CONSTRAINT journey_event_keys_journey_id_fkey FOREIGN KEY (journey_id) REFERENCES public.journeys(id) ON DELETE CASCADE;
+
+--
+-- Name: journey_event_keys journey_event_keys_workspace_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.journey_event_keys
+    ADD CONSTRAINT journey_event_keys_workspace_id_fkey FOREIGN KEY (workspace_id) REFERENCES public.workspaces(id) ON DELETE CASCADE;
+
+--
+-- Name: journey_steps journey_steps_enrolment_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.journey_steps
+    ADD CONSTRAINT journey_steps_enrolment_id_fkey FOREIGN KEY (enrolment_id) REFERENCES public.journey_enrolments(id) ON DELETE CASCADE;
+
+--
+-- Name: journey_steps journey_steps_workspace_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.journey_steps
+    ADD CONSTRAINT journey_steps_workspace_id_fkey FOREIGN KEY (workspace_id) REFERENCES public.workspaces(id) ON DELETE CASCADE;
+
+--
+-- Name: journey_versions journey_versions_journey_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.journey_versions
+    ADD CONSTRAINT journey_versions_journey_id_fkey FOREIGN KEY (journey_id) REFERENCES public.journeys(id) ON DELETE CASCADE;
+
+--
+-- Name: journeys journeys_workspace_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.journeys
+    ADD CONSTRAINT journeys_workspace_id_fkey FOREIGN KEY (workspace_id) REFERENCES public.workspaces(id) ON DELETE CASCADE;
 
 --
 -- Name: lifecycle_settings lifecycle_settings_workspace_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -

@@ -19,6 +19,8 @@ import { emailTrackingRoutes } from './routes/email-tracking.ts';
 import { formRoutes } from './routes/forms.ts';
 import { importRoutes, importUploadLimit } from './routes/imports.ts';
 import { documentIngestRoutes, ingestRoutes } from './routes/ingest.ts';
+import { contactJourneyRoutes, journeyRuntimeRoutes } from './routes/journey-runtime.ts';
+import { journeyRoutes } from './routes/journeys.ts';
 import { contactStageRoutes, lifecycleRoutes, reportRoutes } from './routes/lifecycle.ts';
 import { LIST_MEMBERS_CSV_PATH, listRoutes } from './routes/lists.ts';
 import { publicComplianceRoutes } from './routes/public-compliance.ts';
@@ -139,6 +141,9 @@ export function createApp(deps: ServerDeps): OpenAPIHono<AppEnv> {
   api.route('/sms/opt-outs', smsOptOutRoutes(deps));
   api.route('/topics', topicRoutes(deps));
   api.route('/contacts', contactPreferenceRoutes(deps));
+  api.route('/journeys', journeyRuntimeRoutes(deps));
+  api.route('/contacts', contactJourneyRoutes(deps));
+  api.route('/journeys', journeyRoutes(deps));
   api.route('/campaigns', campaignRoutes(deps));
   api.route('/deliveries', deliveryRoutes(deps));
   api.route('/sending-settings', sendingSettingsRoutes(deps));

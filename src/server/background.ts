@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import { IMPORT_JOB, importJobHandler } from '../imports/imports.ts';
+import { advanceDueEnrolments, processJourneyInbox } from '../journeys/runtime.ts';
 import { drainDueHandoffs, recycleDueHandoffs } from '../lifecycle/handoff.ts';
 import { advanceDueCampaigns } from '../messaging/campaigns/campaigns.ts';
 import type { DeliveryPipeline } from '../messaging/deliveries/pipeline.ts';
@@ -43,6 +44,8 @@ export function backgroundWork({
       () => drainDueWebhooks(db, clock),
       () => recycleDueHandoffs(db, clock),
       () => advanceDueCampaigns(db, clock),
+      () => processJourneyInbox(db, clock),
+      () => advanceDueEnrolments(db, clock),
       ...(pipeline ? [() => pipeline.drain()] : []),
     ],
   };

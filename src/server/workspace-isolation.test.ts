@@ -51,6 +51,7 @@ interface AIds {
   suppressionId: string;
   campaignId: string;
   deliveryId: string;
+  journeyId: string;
   workspaceId: string;
 }
 
@@ -495,7 +496,49 @@ const CASES: Case[] = [
     json: () => ({ frequency: 'monthly' }),
     expect: 'not_found',
   },
+  { method: 'GET', route: '/api/journeys', path: () => '/api/journeys?archived=true', expect: 'invisible' },
+  {
+    method: 'POST',
+    route: '/api/journeys',
+    path: () => '/api/journeys',
+    json: (a) => ({ name: 'B on A', definition: journeyDefinition(a.templateId, a.formId) }),
+    expect: 'invisible',
+  },
+  { method: 'GET', route: '/api/journeys/{id}', path: (a) => `/api/journeys/${a.journeyId}`, expect: 'not_found' },
+  {
+    method: 'PUT',
+    route: '/api/journeys/{id}',
+    path: (a) => `/api/journeys/${a.journeyId}`,
+    json: (a) => ({ name: 'Hijacked', definition: journeyDefinition(a.templateId, a.formId) }),
+    expect: 'not_found',
+  },
+  { method: 'DELETE', route: '/api/journeys/{id}', path: (a) => `/api/journeys/${a.journeyId}`, expect: 'not_found' },
+  {
+    method: 'POST',
+    route: '/api/journeys/{id}/enrolments',
+    path: (a) => `/api/journeys/${a.journeyId}/enrolments`,
+    json: (a) => ({ contactIds: [a.contactId] }),
+    expect: 'not_found',
+  },
+  { method: 'GET', route: '/api/journeys/{id}/stats', path: (a) => `/api/journeys/${a.journeyId}/stats`, expect: 'not_found' },
+  { method: 'GET', route: '/api/contacts/{id}/journeys', path: (a) => `/api/contacts/${a.contactId}/journeys`, expect: 'not_found' },
+  { method: 'POST', route: '/api/journeys/{id}/validate', path: (a) => `/api/journeys/${a.journeyId}/validate`, expect: 'not_found' },
+  { method: 'POST', route: '/api/journeys/{id}/publish', path: (a) => `/api/journeys/${a.journeyId}/publish`, expect: 'not_found' },
+  { method: 'POST', route: '/api/journeys/{id}/pause', path: (a) => `/api/journeys/${a.journeyId}/pause`, expect: 'not_found' },
+  { method: 'POST', route: '/api/journeys/{id}/resume', path: (a) => `/api/journeys/${a.journeyId}/resume`, expect: 'not_found' },
 ];
+
+/** A journey on a form's submissions that sends one email under the a-secret-topic topic. */
+function journeyDefinition(templateId: string, formId: string) {
+  return {
+    trigger: { type: 'form_submitted', formId },
+    start: 'hello',
+    nodes: [
+      { id: 'hello', type: 'send', templateId, topic: 'a-secret-topic', next: 'bye' },
+      { id: 'bye', type: 'exit' },
+    ],
+  };
+}
 
 function isolationTemplate(blocks: unknown[] = []) {
   const body = '<p>{{ contact.lastName }} <a href="{{ unsubscribe_url }}">stop</a></p>';
@@ -568,6 +611,8 @@ describe('workspace isolation', () => {
       ids.deliveryId,
       'a-secret-delivery',
       '22:11',
+      ids.journeyId,
+      'a-secret-journey',
     ]) {
       if (!sent.includes(secret)) expect(text).not.toContain(secret);
     }
@@ -607,6 +652,24 @@ describe('workspace isolation', () => {
     });
     expect(patched.status).toBe(400);
     expect((await patched.json()).errors.map((e: { path: string }) => e.path)).toEqual(['definition.condition.segmentId']);
+  });
+
+  it('B’s journeys cannot send A’s templates, start on A’s forms or name A’s topics', async () => {
+    const app = createTestApp(database.current);
+    const a = await createTestWorkspace(database.current, app.clock, 'A');
+    const b = await createTestWorkspace(database.current, app.clock, 'B');
+    const ids = await seedWorkspaceA(app, a.adminKey, a.writeKey, a.workspaceId);
+    expect(await (await app.request(`/api/journeys/${ids.journeyId}`, { key: a.adminKey })).json()).toMatchObject({ status: 'active' });
+
+    const definition = journeyDefinition(ids.templateId, ids.formId);
+    const journey = await (await app.request('/api/journeys', { key: b.adminKey, json: { name: 'B journey', definition } })).json();
+    const published = await app.request(`/api/journeys/${journey.id}/publish`, { key: b.adminKey, method: 'POST' });
+    expect(published.status).toBe(400);
+    expect((await published.json()).errors.map((e: { path: string }) => e.path)).toEqual([
+      'draft.trigger.formId',
+      'draft.nodes.0.templateId',
+      'draft.nodes.0.topic',
+    ]);
   });
 });
 
@@ -671,6 +734,10 @@ async function seedWorkspaceA(app: ReturnType<typeof createTestApp>, key: string
     })
   ).json();
   await app.request('/api/sending-settings', { key, method: 'PUT', json: { quietHours: { start: '22:11', end: '07:13' } } });
+  const journey = await (
+    await app.request('/api/journeys', { key, json: { name: 'a-secret-journey', definition: journeyDefinition(template.id, form.id) } })
+  ).json();
+  await app.request(`/api/journeys/${journey.id}/publish`, { key, method: 'POST' });
   await enqueueDeliveries(
     database.current.db,
     [
@@ -712,6 +779,7 @@ async function seedWorkspaceA(app: ReturnType<typeof createTestApp>, key: string
     suppressionId: suppression.id,
     campaignId: campaign.id,
     deliveryId: delivery.id,
+    journeyId: journey.id,
     workspaceId,
   };
 }
@@ -747,7 +815,10 @@ async function snapshotA(workspaceId: string) {
       | 'sms_opt_outs'
       | 'campaigns'
       | 'deliveries'
-      | 'sending_settings',
+      | 'sending_settings'
+      | 'journeys'
+      | 'journey_event_keys'
+      | 'journey_enrolments',
   ) => (await sql<Record<string, unknown>>`SELECT * FROM ${sql.table(table)} WHERE workspace_id = ${workspaceId}`.execute(db)).rows;
   const strip = (rows: Record<string, unknown>[]) =>
     rows.map(({ last_used_at: _, ...row }) => row).sort((x, y) => String(x.id ?? x.key).localeCompare(String(y.id ?? y.key)));
@@ -780,6 +851,9 @@ async function snapshotA(workspaceId: string) {
     campaigns: strip(await of('campaigns')),
     deliveries: strip(await of('deliveries')),
     sendingSettings: (await of('sending_settings')).map((row) => JSON.stringify(row)),
+    journeys: strip(await of('journeys')),
+    journeyEventKeys: (await of('journey_event_keys')).map((row) => JSON.stringify(row)).sort(),
+    journeyEnrolments: strip(await of('journey_enrolments')),
     mail: sink.list({ workspaceId }).map((m) => m.id),
   };
 }

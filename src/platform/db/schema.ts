@@ -45,6 +45,12 @@ export interface DB {
   deliveries: DeliveriesTable;
   sending_settings: SendingSettingsTable;
   sms_opt_outs: SmsOptOutsTable;
+  journeys: JourneysTable;
+  journey_versions: JourneyVersionsTable;
+  journey_enrolments: JourneyEnrolmentsTable;
+  journey_steps: JourneyStepsTable;
+  journey_event_keys: JourneyEventKeysTable;
+  journey_inbox: JourneyInboxTable;
   subscription_topics: SubscriptionTopicsTable;
   topic_preferences: TopicPreferencesTable;
   contact_preferences: ContactPreferencesTable;
@@ -654,6 +660,76 @@ export interface SmsOptOutsTable {
   created_at: Date;
   lifted_at: Date | null;
   lifted_by: string | null;
+}
+
+export type JourneyStatus = 'draft' | 'active' | 'paused' | 'archived';
+
+export interface JourneysTable {
+  id: string;
+  workspace_id: string;
+  name: string;
+  description: string | null;
+  status: JourneyStatus;
+  draft: Json;
+  published_version: number | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export interface JourneyVersionsTable {
+  journey_id: string;
+  version: number;
+  definition: Json;
+  published_at: Date;
+}
+
+export type EnrolmentStatus = 'active' | 'completed' | 'exited' | 'converted' | 'failed';
+
+export interface JourneyEnrolmentsTable {
+  id: string;
+  workspace_id: string;
+  journey_id: string;
+  version: number;
+  contact_id: string;
+  status: EnrolmentStatus;
+  node_id: string;
+  wake_at: Date | null;
+  waiting_for: string | null;
+  event_key: string | null;
+  context: Generated<Record<string, unknown>> | Json;
+  steps: Generated<number>;
+  entered_at: Date;
+  ended_at: Date | null;
+  end_reason: string | null;
+}
+
+export interface JourneyStepsTable {
+  id: Generated<string>;
+  workspace_id: string;
+  enrolment_id: string;
+  journey_id: string;
+  node_id: string;
+  outcome: string;
+  detail: Json;
+  at: Date;
+}
+
+export interface JourneyEventKeysTable {
+  workspace_id: string;
+  journey_id: string;
+  event_key: string;
+}
+
+export interface JourneyInboxTable {
+  id: Generated<string>;
+  workspace_id: string;
+  contact_id: string;
+  event_id: string;
+  event_key: string;
+  type: string;
+  name: string | null;
+  properties: Json;
+  occurred_at: Date;
 }
 
 export interface SchemaMigrationsTable {

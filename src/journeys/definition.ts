@@ -1,0 +1,197 @@
+import { z } from '@hono/zod-openapi';
+import { ZCondition, ZPropertyFilter } from '../segments/condition.ts';
+
+/**
+ * A journey document: a trigger, a graph of nodes with stable ids, goals and exit criteria, and a
+ * re-entry policy. Each node names the node(s) after it; a node without `next` ends the journey
+ * (completed). Waits are the only nodes that let time pass.
+ */
+
+const ZNodeId = z.string().regex(/^[a-z][a-z0-9_-]{0,62}$/, 'expected a node id such as welcome_mail');
+const ZNext = ZNodeId.optional().openapi({ description: 'The node after this one; none: the journey ends here (completed).' });
+const ZTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected a time of day HH:MM such as 09:00');
+
+/** An event the journey reacts to: a track call by name, or a page/screen view, with property filters. */
+export const ZEventSelector = z
+  .object({
+    event: z.string().min(1).max(200).optional().openapi({ example: 'Order Completed' }),
+    call: z.enum(['track', 'page', 'screen']).default('track'),
+    where: z.array(ZPropertyFilter).max(20).default([]),
+  })
+  .strict()
+  .refine((s) => s.call !== 'track' || s.event, { message: 'a track event needs its name', path: ['event'] });
+export type EventSelector = z.infer<typeof ZEventSelector>;
+
+export const ZDuration = z
+  .object({
+    days: z.number().int().min(0).max(3650).default(0),
+    hours: z
+      .number()
+      .int()
+      .min(0)
+      .max(24 * 365)
+      .default(0),
+    minutes: z
+      .number()
+      .int()
+      .min(0)
+      .max(60 * 24 * 365)
+      .default(0),
+    seconds: z.number().int().min(0).max(86_400).default(0),
+  })
+  .strict()
+  .refine((d) => d.days + d.hours + d.minutes + d.seconds > 0, { message: 'a duration must be longer than zero' });
+export type Duration = z.infer<typeof ZDuration>;
+
+export const ZTrigger = z
+  .discriminatedUnion('type', [
+    z.object({ type: z.literal('event'), selector: ZEventSelector }).strict(),
+    z.object({ type: z.literal('form_submitted'), formId: z.uuid() }).strict(),
+    z
+      .object({ type: z.literal('manual') })
+      .strict()
+      .openapi({ description: 'Enrolled by the API or a CSV of contacts only.' }),
+  ])
+  .openapi('JourneyTrigger');
+
+const base = { id: ZNodeId, label: z.string().max(200).optional() };
+
+export const ZSendNode = z
+  .object({
+    ...base,
+    type: z.literal('send'),
+    channel: z.enum(['email', 'sms', 'webhook']).default('email'),
+    /** email: the template (its current published version when the step runs). */
+    templateId: z.uuid().optional(),
+    /** Marketing (every policy applies) or transactional (only hard bounces and complaints stop it). */
+    kind: z.enum(['marketing', 'transactional']).default('marketing'),
+    topic: z.string().min(1).max(100).optional(),
+    /** sms: the Liquid text. */
+    body: z.string().min(1).max(1600).optional(),
+    /** webhook: where to POST, signed with `secret` (whsec_…). */
+    url: z.url({ protocol: /^https?$/ }).optional(),
+    secret: z
+      .string()
+      .regex(/^whsec_[A-Za-z0-9+/=]{16,}$/, 'expected a whsec_… signing secret')
+      .optional(),
+    payload: z.record(z.string(), z.unknown()).optional(),
+    next: ZNext,
+  })
+  .strict();
+
+export const ZWaitNode = z
+  .object({
+    ...base,
+    type: z.literal('wait'),
+    /** Wait this long, or */
+    duration: ZDuration.optional(),
+    /** until the next time of day in the contact's time zone (weekdays 1 = Monday … 7), or */
+    until: z
+      .object({ time: ZTime, weekdays: z.array(z.number().int().min(1).max(7)).min(1).max(7).optional() })
+      .strict()
+      .optional(),
+    /** until a date field of the contact, shifted by `offsetDays`, at `time` local. */
+    untilDate: z
+      .object({
+        field: z.string().min(1).max(200),
+        offsetDays: z.number().int().min(-3650).max(3650).default(0),
+        time: ZTime.default('09:00'),
+      })
+      .strict()
+      .optional(),
+    next: ZNext,
+  })
+  .strict();
+
+export const ZWaitForNode = z
+  .object({
+    ...base,
+    type: z.literal('wait_for'),
+    selector: ZEventSelector,
+    timeout: ZDuration,
+    /** happened: the event came within the timeout; timedOut: it did not. */
+    next: z.object({ happened: ZNodeId.optional(), timedOut: ZNodeId.optional() }).strict(),
+  })
+  .strict();
+
+export const ZBranchNode = z
+  .object({
+    ...base,
+    type: z.literal('branch'),
+    /** The first branch whose condition holds is taken; none: `else`. */
+    branches: z
+      .array(z.object({ condition: ZCondition, next: ZNext }).strict())
+      .min(1)
+      .max(20),
+    else: ZNext,
+  })
+  .strict();
+
+export const ZSplitNode = z
+  .object({
+    ...base,
+    type: z.literal('split'),
+    /** Random paths by weight; a path without `next` is a holdout (the contact leaves, completed). */
+    paths: z
+      .array(z.object({ key: z.string().regex(/^[A-Za-z0-9_-]{1,20}$/), weight: z.number().positive().max(100), next: ZNext }).strict())
+      .min(2)
+      .max(10),
+  })
+  .strict();
+
+export const ZTagNode = z
+  .object({
+    ...base,
+    type: z.literal('tag'),
+    add: z.array(z.string().min(1).max(100)).max(20).default([]),
+    remove: z.array(z.string().min(1).max(100)).max(20).default([]),
+    next: ZNext,
+  })
+  .strict();
+
+export const ZExitNode = z.object({ ...base, type: z.literal('exit') }).strict();
+
+export const ZJourneyNode = z.discriminatedUnion('type', [
+  ZSendNode,
+  ZWaitNode,
+  ZWaitForNode,
+  ZBranchNode,
+  ZSplitNode,
+  ZTagNode,
+  ZExitNode,
+]);
+export type JourneyNode = z.infer<typeof ZJourneyNode>;
+
+export const ZJourneyDefinition = z
+  .object({
+    schemaVersion: z.literal(1).default(1),
+    trigger: ZTrigger,
+    /** The first node. */
+    start: ZNodeId,
+    nodes: z.array(ZJourneyNode).min(1).max(200),
+    /** A goal event: the contact leaves at once, converted. */
+    goals: z
+      .array(z.object({ name: z.string().min(1).max(100), selector: ZEventSelector }).strict())
+      .max(10)
+      .default([]),
+    /** An exit event: the contact leaves at once. */
+    exitOn: z.array(ZEventSelector).max(10).default([]),
+    reentry: z
+      .object({
+        /** once: never again; after_exit: again once the last enrolment ended; every_time: each trigger (up to maxConcurrent at once). */
+        policy: z.enum(['once', 'after_exit', 'every_time']).default('after_exit'),
+        /** every_time: a property of the trigger event that tells enrolments apart (a cart id); the same key never enrols twice. */
+        eventKey: z.string().min(1).max(200).optional(),
+        maxConcurrent: z.number().int().min(1).max(100).default(1),
+      })
+      .strict()
+      .default({ policy: 'after_exit', maxConcurrent: 1 }),
+  })
+  .strict()
+  .openapi('JourneyDefinition');
+export type JourneyDefinition = z.infer<typeof ZJourneyDefinition>;
+
+/** The milliseconds of a duration. */
+export function durationMs(d: Duration): number {
+  return (((d.days * 24 + d.hours) * 60 + d.minutes) * 60 + d.seconds) * 1000;
+}

@@ -1,0 +1,223 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createMailSink, type MailSink } from '../messaging/smtp/sink.ts';
+import { createMailTransport, type MailTransport } from '../messaging/smtp/transport.ts';
+import { loadConfig } from '../platform/config.ts';
+import { useTestDatabase } from '../platform/db/test-database.ts';
+import { createTestApp, createTestWorkspace } from '../server/test-app.ts';
+import { nextLocalTime } from './runtime.ts';
+
+const database = useTestDatabase();
+let sink: MailSink;
+let transport: MailTransport;
+beforeAll(async () => {
+  sink = createMailSink({ port: 0, maxMessages: 5000 });
+  transport = createMailTransport({ config: loadConfig({ env: {}, flags: { logLevel: 'silent' } }), sink: await sink.start() });
+});
+afterAll(async () => {
+  transport.close();
+  await sink.stop();
+});
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+
+/** A workspace with templates named by subject, quiet hours off, and helpers to track events and run the workers. */
+async function setup(subjects: string[]) {
+  const app = createTestApp(database.current, { mail: { mailer: transport } });
+  // 2026-04-01 10:00 in Tokyo.
+  app.clock.set(new Date('2026-04-01T01:00:00Z'));
+  const ws = await createTestWorkspace(database.current, app.clock);
+  const api = async (path: string, init: { method?: string; json?: unknown } = {}) => {
+    const res = await app.request(path, { key: ws.adminKey, ...init });
+    return { status: res.status, body: res.status === 204 ? null : await res.json() };
+  };
+  await api('/api/sending-settings', { method: 'PUT', json: { quietHours: null, frequencyCaps: { perDay: null, perWeek: null } } });
+  const templates: Record<string, string> = {};
+  for (const subject of subjects) {
+    const body = `<p>{{ contact.lastName }} 様</p><p>${subject}</p><p><a href="{{ unsubscribe_url }}">配信停止</a></p>`;
+    const t = (
+      await api('/api/templates', {
+        json: { name: subject, definition: { format: 'html', defaultLocale: 'ja', locales: { ja: { subject, body } } } },
+      })
+    ).body;
+    await api(`/api/templates/${t.id}/publish`, { method: 'POST' });
+    templates[subject] = t.id;
+  }
+  const run = async () => {
+    while ((await app.drainJobs()) > 0) {}
+  };
+  const track = async (email: string, event: string, properties: Record<string, unknown> = {}) => {
+    const res = await app.request('/v1/track', {
+      key: ws.writeKey,
+      json: { userId: email, event, properties, context: { traits: { email } } },
+    });
+    expect(res.status).toBe(200);
+  };
+  const identify = async (email: string, traits: Record<string, unknown> = {}) => {
+    await app.request('/v1/identify', { key: ws.writeKey, json: { userId: email, traits: { email, lastName: '山田', ...traits } } });
+    const contacts = (await api(`/api/contacts?email=${encodeURIComponent(email)}`)).body;
+    return contacts.items[0].id as string;
+  };
+  const publish = async (definition: unknown) => {
+    const created = await api('/api/journeys', { json: { name: 'Journey', definition } });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const published = await api(`/api/journeys/${created.body.id}/publish`, { method: 'POST' });
+    expect(published.status, JSON.stringify(published.body)).toBe(200);
+    return created.body.id as string;
+  };
+  /** Advances the virtual clock and runs the workers: what a running worker would have done by then. */
+  const advance = async (ms: number) => {
+    app.clock.advance(ms);
+    await run();
+  };
+  const mails = (to: string) =>
+    sink
+      .list({ workspaceId: ws.workspaceId, limit: 5000 })
+      .filter((m) => m.to === to)
+      .map((m) => m.subject)
+      .reverse();
+  return { app, ws, api, templates, run, track, identify, publish, advance, mails };
+}
+
+const send = (id: string, templateId: string, next?: string) => ({ id, type: 'send', templateId, ...(next ? { next } : {}) });
+const wait = (id: string, duration: Record<string, number>, next?: string) => ({ id, type: 'wait', duration, ...(next ? { next } : {}) });
+
+describe('the journey runtime', () => {
+  it('cart abandonment: 1 h reminder, 24 h coupon, 3 days last chance — a shopper who buys after the reminder gets nothing more', async () => {
+    const { templates, track, identify, publish, advance, run, mails, api } = await setup(['リマインダー', 'クーポン', '最後のご案内']);
+    const journeyId = await publish({
+      trigger: { type: 'event', selector: { event: 'Cart Abandoned' } },
+      start: 'wait_1h',
+      nodes: [
+        wait('wait_1h', { hours: 1 }, 'reminder'),
+        send('reminder', templates['リマインダー']!, 'wait_24h'),
+        wait('wait_24h', { hours: 23 }, 'coupon'),
+        send('coupon', templates['クーポン']!, 'wait_3d'),
+        wait('wait_3d', { days: 2 }, 'last'),
+        send('last', templates['最後のご案内']!),
+      ],
+      goals: [{ name: 'purchase', selector: { event: 'Order Completed' } }],
+      reentry: { policy: 'every_time', eventKey: 'cartId', maxConcurrent: 3 },
+    });
+    const buyer = await identify('buyer@example.jp');
+    const browser = await identify('browser@example.jp');
+    await track('buyer@example.jp', 'Cart Abandoned', { cartId: 'c-1' });
+    await track('browser@example.jp', 'Cart Abandoned', { cartId: 'c-2' });
+    await run();
+    await advance(HOUR);
+    expect(mails('buyer@example.jp')).toEqual(['リマインダー']);
+    expect(mails('browser@example.jp')).toEqual(['リマインダー']);
+    // The buyer orders in the middle of the 23-hour wait: converted at once, not when the wait ends.
+    await advance(2 * HOUR);
+    await track('buyer@example.jp', 'Order Completed', { orderId: 'o-1' });
+    await run();
+    const trace = (await api(`/api/contacts/${buyer}/journeys`)).body.items;
+    expect(trace[0]).toMatchObject({ status: 'converted', endReason: 'goal purchase', nodeId: 'wait_24h' });
+    await advance(21 * HOUR); // 24 h after abandonment
+    await advance(2 * DAY); // 3 days
+    expect(mails('buyer@example.jp')).toEqual(['リマインダー']);
+    expect(mails('browser@example.jp')).toEqual(['リマインダー', 'クーポン', '最後のご案内']);
+    // Exact times: the reminder an hour after the abandonment, the coupon a day after, the last one three days after.
+    const browserTrace = (await api(`/api/contacts/${browser}/journeys`)).body.items[0];
+    const sent = browserTrace.steps.filter((s: { outcome: string }) => s.outcome === 'sent').map((s: { at: string }) => s.at);
+    expect(sent).toEqual(['2026-04-01T02:00:00.000Z', '2026-04-02T01:00:00.000Z', '2026-04-04T01:00:00.000Z']);
+    expect(browserTrace.status).toBe('completed');
+    // The same cart again does not enrol twice; a new cart does.
+    await track('browser@example.jp', 'Cart Abandoned', { cartId: 'c-2' });
+    await track('browser@example.jp', 'Cart Abandoned', { cartId: 'c-3' });
+    await run();
+    expect((await api(`/api/contacts/${browser}/journeys`)).body.items).toHaveLength(2);
+    const stats = (await api(`/api/journeys/${journeyId}/stats`)).body;
+    expect(stats.enrolments).toEqual({ active: 1, completed: 1, converted: 1 });
+  });
+
+  it('webinar: attendees get the thank-you, no-shows the recording (wait for an event with a timeout)', async () => {
+    const { templates, track, identify, publish, advance, run, mails } = await setup([
+      '参加登録ありがとうございます',
+      'ご参加ありがとうございました',
+      '録画のご案内',
+    ]);
+    await publish({
+      trigger: { type: 'event', selector: { event: 'Webinar Registered' } },
+      start: 'confirm',
+      nodes: [
+        send('confirm', templates['参加登録ありがとうございます']!, 'attended'),
+        {
+          id: 'attended',
+          type: 'wait_for',
+          selector: { event: 'Webinar Attended', where: [{ property: 'webinarId', operator: 'eq', value: 'w-12' }] },
+          timeout: { days: 1 },
+          next: { happened: 'thanks', timedOut: 'recording' },
+        },
+        send('thanks', templates['ご参加ありがとうございました']!),
+        send('recording', templates['録画のご案内']!),
+      ],
+    });
+    await identify('attendee@example.jp');
+    await identify('noshow@example.jp');
+    await track('attendee@example.jp', 'Webinar Registered', { webinarId: 'w-12' });
+    await track('noshow@example.jp', 'Webinar Registered', { webinarId: 'w-12' });
+    await run();
+    await advance(3 * HOUR);
+    // Attending another webinar is not this one.
+    await track('noshow@example.jp', 'Webinar Attended', { webinarId: 'w-99' });
+    await track('attendee@example.jp', 'Webinar Attended', { webinarId: 'w-12' });
+    await run();
+    expect(mails('attendee@example.jp')).toEqual(['参加登録ありがとうございます', 'ご参加ありがとうございました']);
+    expect(mails('noshow@example.jp')).toEqual(['参加登録ありがとうございます']);
+    await advance(DAY);
+    expect(mails('noshow@example.jp')).toEqual(['参加登録ありがとうございます', '録画のご案内']);
+    expect(mails('attendee@example.jp')).toEqual(['参加登録ありがとうございます', 'ご参加ありがとうございました']);
+  });
+
+  it('re-entry: once never again, after_exit only after the last enrolment ended, every_time up to maxConcurrent', async () => {
+    const { templates, identify, publish, api, run, advance } = await setup(['hello']);
+    const journey = (policy: string) =>
+      publish({
+        trigger: { type: 'manual' },
+        start: 'hello',
+        nodes: [send('hello', templates.hello!, 'pause'), wait('pause', { days: 1 })],
+        reentry: { policy, maxConcurrent: 2 },
+      });
+    const contact = await identify('again@example.jp');
+    const enrol = async (id: string) => (await api(`/api/journeys/${id}/enrolments`, { json: { contactIds: [contact] } })).body;
+    const once = await journey('once');
+    const afterExit = await journey('after_exit');
+    const everyTime = await journey('every_time');
+    expect((await enrol(once)).enrolled).toHaveLength(1);
+    expect((await enrol(afterExit)).enrolled).toHaveLength(1);
+    expect((await enrol(everyTime)).enrolled).toHaveLength(1);
+    await run();
+    expect((await enrol(afterExit)).skipped).toEqual([{ contactId: contact, reason: 'still in the journey (re-entry: after exit)' }]);
+    expect((await enrol(everyTime)).enrolled).toHaveLength(1);
+    expect((await enrol(everyTime)).skipped[0].reason).toMatch(/maxConcurrent 2/);
+    await advance(DAY); // every enrolment ends
+    expect((await enrol(once)).skipped).toEqual([{ contactId: contact, reason: 'already enrolled once (re-entry: once)' }]);
+    expect((await enrol(afterExit)).enrolled).toHaveLength(1);
+  });
+
+  it('waits until a time of day in the contact’s zone across a DST change (America/New_York)', async () => {
+    // Saturday 2026-03-07 12:00 in New York (EST); clocks go forward on Sunday at 02:00.
+    const saturdayNoon = new Date('2026-03-07T17:00:00Z');
+    // Sunday 09:00 is EDT (UTC−4): 13:00Z, not 14:00Z.
+    expect(nextLocalTime(saturdayNoon, 'America/New_York', '09:00').toISOString()).toBe('2026-03-08T13:00:00.000Z');
+    // Weekdays only: Monday 09:00 EDT.
+    expect(nextLocalTime(saturdayNoon, 'America/New_York', '09:00', [1, 2, 3, 4, 5]).toISOString()).toBe('2026-03-09T13:00:00.000Z');
+    // Tokyo has no DST: 09:00 JST is 00:00Z.
+    expect(nextLocalTime(new Date('2026-03-07T03:00:00Z'), 'Asia/Tokyo', '09:00').toISOString()).toBe('2026-03-08T00:00:00.000Z');
+
+    const { app, templates, identify, publish, api, run } = await setup(['朝のご案内']);
+    app.clock.set(saturdayNoon);
+    await publish({
+      trigger: { type: 'manual' },
+      start: 'morning',
+      nodes: [{ id: 'morning', type: 'wait', until: { time: '09:00' }, next: 'mail' }, send('mail', templates['朝のご案内']!)],
+    });
+    const contact = await identify('ny@example.com', { timezone: 'America/New_York' });
+    const journeyId = (await api('/api/journeys')).body.items[0].id;
+    await api(`/api/journeys/${journeyId}/enrolments`, { json: { contactIds: [contact] } });
+    await run();
+    const trace = (await api(`/api/contacts/${contact}/journeys`)).body.items[0];
+    expect(trace).toMatchObject({ status: 'active', nodeId: 'morning', wakeAt: '2026-03-08T13:00:00.000Z' });
+  });
+});

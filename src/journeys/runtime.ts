@@ -1,0 +1,660 @@
+import { createHash } from 'node:crypto';
+import { type Kysely, type Selectable, sql } from 'kysely';
+import { listCustomFields } from '../contacts/custom-fields.ts';
+import { enqueueDeliveries, type NewDelivery } from '../messaging/deliveries/deliveries.ts';
+import type { Clock } from '../platform/clock.ts';
+import { noteContactChange } from '../platform/db/contact-changes.ts';
+import type { DB, JourneyEnrolmentsTable } from '../platform/db/schema.ts';
+import { KizunaError, notFound } from '../platform/errors.ts';
+import { localDate, startOfLocalDay } from '../platform/time-zone.ts';
+import { eventSelectorPredicate, matchesQuery } from '../segments/compile.ts';
+import { FieldCatalog } from '../segments/fields.ts';
+import { unitOfWork } from '../segments/membership.ts';
+import { durationMs, type EventSelector, type JourneyDefinition, type JourneyNode } from './definition.ts';
+import { loadJourneyVersion } from './journeys.ts';
+
+type Enrolment = Selectable<JourneyEnrolmentsTable>;
+/** Nodes one enrolment may run in one go before it must wait (a guard; validation forbids cycles without waits). */
+const MAX_STEPS_AT_ONCE = 100;
+
+interface Step {
+  enrolmentId: string;
+  journeyId: string;
+  nodeId: string;
+  outcome: string;
+  detail?: Record<string, unknown>;
+}
+
+/** What a batch of enrolments writes, flushed in a few statements at the end. */
+class Batch {
+  steps: Step[] = [];
+  deliveries: NewDelivery[] = [];
+  constructor(
+    readonly tx: Kysely<DB>,
+    readonly workspaceId: string,
+    readonly now: Date,
+  ) {}
+  step(e: Pick<Enrolment, 'id' | 'journey_id'>, nodeId: string, outcome: string, detail?: Record<string, unknown>) {
+    this.steps.push({ enrolmentId: e.id, journeyId: e.journey_id, nodeId, outcome, detail });
+  }
+  async flush(): Promise<void> {
+    if (this.deliveries.length) await enqueueDeliveries(this.tx, this.deliveries, this.now);
+    // One parameter for all the steps: a multi-row VALUES of thousands of parameters parses slowly.
+    if (this.steps.length)
+      await sql`
+        INSERT INTO journey_steps (workspace_id, enrolment_id, journey_id, node_id, outcome, detail, at)
+        SELECT ${this.workspaceId}, s.enrolment_id, s.journey_id, s.node_id, s.outcome, coalesce(s.detail, '{}'), ${this.now}
+        FROM jsonb_to_recordset(${JSON.stringify(
+          this.steps.map((s) => ({
+            enrolment_id: s.enrolmentId,
+            journey_id: s.journeyId,
+            node_id: s.nodeId,
+            outcome: s.outcome,
+            detail: s.detail,
+          })),
+        )}::jsonb) AS s(enrolment_id uuid, journey_id uuid, node_id text, outcome text, detail jsonb)`.execute(this.tx);
+    this.steps = [];
+    this.deliveries = [];
+  }
+}
+
+/**
+ * Enrols contacts in a published, active journey under its re-entry policy: `once` never again,
+ * `after_exit` when no enrolment of theirs is active, `every_time` up to `maxConcurrent` at once
+ * (and once per event key). New enrolments start at the start node now.
+ * @returns the enrolment ids created, and why the others were not enrolled.
+ */
+export async function enrolContacts(
+  tx: Kysely<DB>,
+  {
+    workspaceId,
+    journeyId,
+    contactIds,
+    eventKey,
+    context = {},
+    now,
+    source,
+  }: {
+    workspaceId: string;
+    journeyId: string;
+    contactIds: readonly string[];
+    eventKey?: string | null;
+    context?: Record<string, unknown>;
+    now: Date;
+    source: string;
+  },
+): Promise<{ enrolled: { contactId: string; enrolmentId: string }[]; skipped: { contactId: string; reason: string }[] }> {
+  const journey = await tx
+    .selectFrom('journeys')
+    .select(['id', 'status', 'published_version'])
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '=', journeyId)
+    .executeTakeFirst();
+  if (!journey) throw notFound('journey', journeyId);
+  if (journey.status !== 'active' || journey.published_version === null)
+    throw new KizunaError('conflict', `journey ${journeyId} is ${journey.status}: only an active journey enrols contacts`);
+  const definition = await loadJourneyVersion(tx, journeyId, journey.published_version);
+  const { policy, maxConcurrent } = definition.reentry;
+  const existing = await tx
+    .selectFrom('journey_enrolments')
+    .select(['contact_id', 'status', 'event_key'])
+    .where('journey_id', '=', journeyId)
+    .where('contact_id', 'in', contactIds.length ? [...contactIds] : ['00000000-0000-0000-0000-000000000000'])
+    .execute();
+  const known = new Set(
+    (
+      await tx
+        .selectFrom('contacts')
+        .select('id')
+        .where('workspace_id', '=', workspaceId)
+        .where('id', 'in', contactIds.length ? [...contactIds] : ['00000000-0000-0000-0000-000000000000'])
+        .execute()
+    ).map((r) => r.id),
+  );
+  const enrolled: { contactId: string; enrolmentId: string }[] = [];
+  const skipped: { contactId: string; reason: string }[] = [];
+  const batch = new Batch(tx, workspaceId, now);
+  const rows = [];
+  for (const contactId of new Set(contactIds)) {
+    if (!known.has(contactId)) {
+      skipped.push({ contactId, reason: 'no such contact' });
+      continue;
+    }
+    const mine = existing.filter((e) => e.contact_id === contactId);
+    const active = mine.filter((e) => e.status === 'active').length;
+    const reason =
+      policy === 'once' && mine.length > 0
+        ? 'already enrolled once (re-entry: once)'
+        : policy === 'after_exit' && active > 0
+          ? 'still in the journey (re-entry: after exit)'
+          : policy === 'every_time' && active >= maxConcurrent
+            ? `already in the journey ${active} time(s) (maxConcurrent ${maxConcurrent})`
+            : policy === 'every_time' && eventKey && mine.some((e) => e.event_key === eventKey)
+              ? `already enrolled for ${eventKey}`
+              : undefined;
+    if (reason) {
+      skipped.push({ contactId, reason });
+      continue;
+    }
+    const id = crypto.randomUUID();
+    rows.push({
+      id,
+      workspace_id: workspaceId,
+      journey_id: journeyId,
+      version: journey.published_version,
+      contact_id: contactId,
+      status: 'active' as const,
+      node_id: definition.start,
+      wake_at: now,
+      event_key: policy === 'every_time' ? (eventKey ?? null) : null,
+      context: JSON.stringify(context),
+      entered_at: now,
+    });
+    enrolled.push({ contactId, enrolmentId: id });
+    batch.step({ id, journey_id: journeyId }, definition.start, 'entered', { source });
+  }
+  if (rows.length) await tx.insertInto('journey_enrolments').values(rows).execute();
+  await batch.flush();
+  return { enrolled, skipped };
+}
+
+/**
+ * Runs every enrolment that is due: from its node on, executes nodes until one makes it wait
+ * (wait, wait_for) or it ends. Claimed with FOR UPDATE SKIP LOCKED and run in one unit of work,
+ * so several workers share the work and a step's side effects (a queued message, a tag) commit
+ * together with the move: a crash before the commit repeats the step with the same delivery key,
+ * which queues nothing twice.
+ * @returns how many enrolments were run.
+ */
+export async function advanceDueEnrolments(
+  db: Kysely<DB>,
+  clock: Clock,
+  { workspaceId, limit = 200 }: { workspaceId?: string; limit?: number } = {},
+): Promise<number> {
+  return unitOfWork(db, clock, async (tx) => {
+    const now = clock.now();
+    // One JSON document for the batch: PGlite hands rows back one by one, slower than it runs the query.
+    const { rows: docs } = await sql<{ doc: (Omit<Enrolment, 'wake_at' | 'entered_at' | 'ended_at'> & { wake_at: string })[] | null }>`
+      SELECT json_agg(to_jsonb(e)) AS doc FROM (
+        SELECT * FROM journey_enrolments
+        WHERE status = 'active' AND wake_at <= ${now} ${workspaceId ? sql`AND workspace_id = ${workspaceId}` : sql``}
+        ORDER BY wake_at LIMIT ${limit}
+        FOR UPDATE SKIP LOCKED) e`.execute(tx);
+    const rows = (docs[0]?.doc ?? []).map((e) => ({ ...e, wake_at: new Date(e.wake_at) }) as unknown as Enrolment);
+    const byWorkspace = new Map<string, Enrolment[]>();
+    for (const row of rows) byWorkspace.set(row.workspace_id, [...(byWorkspace.get(row.workspace_id) ?? []), row]);
+    for (const [ws, enrolments] of byWorkspace) await runEnrolments(tx, ws, enrolments, now);
+    return rows.length;
+  });
+}
+
+async function runEnrolments(tx: Kysely<DB>, workspaceId: string, enrolments: Enrolment[], now: Date): Promise<void> {
+  const batch = new Batch(tx, workspaceId, now);
+  const ctx = await workspaceContext(tx, workspaceId, enrolments);
+  const cursors: Cursor[] = [];
+  for (const e of enrolments) {
+    const definition = await loadJourneyVersion(tx, e.journey_id, e.version);
+    cursors.push({
+      e,
+      nodes: new Map(definition.nodes.map((n) => [n.id, n])),
+      nodeId: e.node_id,
+      last: e.node_id,
+      waitingFor: e.waiting_for,
+      steps: e.steps,
+    });
+  }
+  // Round by round, every enrolment at the same node of the same version runs that node together:
+  // one query for a branch, one statement for a tag, whatever the batch size.
+  let live = cursors;
+  for (let round = 0; round < MAX_STEPS_AT_ONCE && live.length > 0; round++) {
+    const groups = new Map<string, Cursor[]>();
+    for (const c of live) {
+      if (c.nodeId === undefined) {
+        finish(batch, c, 'completed', 'end of journey');
+        continue;
+      }
+      const node = c.nodes.get(c.nodeId);
+      if (!node) {
+        finish(batch, c, 'failed', `node ${c.nodeId} is not in version ${c.e.version}`);
+        continue;
+      }
+      c.last = node.id;
+      c.steps++;
+      // Woken at the node it was parked on: the wait is over (a wait_for's timeout).
+      if (c.waitingFor === node.id) {
+        c.waitingFor = null;
+        batch.step(c.e, node.id, node.type === 'wait_for' ? 'timed_out' : 'passed');
+        c.nodeId = node.type === 'wait_for' ? node.next.timedOut : node.type === 'wait' ? node.next : undefined;
+        continue;
+      }
+      const key = `${c.e.journey_id}:${c.e.version}:${node.id}`;
+      groups.set(key, [...(groups.get(key) ?? []), c]);
+    }
+    for (const group of groups.values()) await runNode(batch, ctx, group, group[0]!.nodes.get(group[0]!.nodeId!)!);
+    live = live.filter((c) => !c.done);
+  }
+  for (const c of live) finish(batch, c, 'failed', `more than ${MAX_STEPS_AT_ONCE} steps without a wait`);
+  await writeStates(tx, cursors, now);
+  await batch.flush();
+}
+
+/** One enrolment while it runs: where it is, and how it stopped (parked at a wait, or ended). */
+interface Cursor {
+  e: Enrolment;
+  nodes: Map<string, JourneyNode>;
+  /** The next node to run; undefined: the journey ends (completed). */
+  nodeId: string | undefined;
+  last: string;
+  waitingFor: string | null;
+  steps: number;
+  done?: { status: 'completed' | 'exited' | 'failed'; reason: string } | { status: 'active'; wakeAt: Date };
+}
+
+function finish(batch: Batch, c: Cursor, status: 'completed' | 'exited' | 'failed', reason: string): void {
+  batch.step(c.e, c.last, status, { reason });
+  c.done = { status, reason };
+}
+
+function park(c: Cursor, nodeId: string, wakeAt: Date): void {
+  c.waitingFor = nodeId;
+  c.nodeId = nodeId;
+  c.done = { status: 'active', wakeAt };
+}
+
+/** Every enrolment's new state in one statement. */
+async function writeStates(tx: Kysely<DB>, cursors: Cursor[], now: Date): Promise<void> {
+  if (cursors.length === 0) return;
+  const rows = cursors.map((c) => {
+    const done = c.done!;
+    const active = done.status === 'active';
+    return {
+      id: c.e.id,
+      status: done.status,
+      node_id: active ? c.nodeId : c.last,
+      wake_at: active ? done.wakeAt.toISOString() : null,
+      waiting_for: active ? c.waitingFor : null,
+      steps: c.steps,
+      ended_at: active ? null : now.toISOString(),
+      end_reason: active ? null : done.reason,
+    };
+  });
+  await sql`
+    UPDATE journey_enrolments j SET status = u.status, node_id = u.node_id, wake_at = u.wake_at, waiting_for = u.waiting_for,
+      steps = u.steps, ended_at = u.ended_at, end_reason = u.end_reason
+    FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS u(
+      id uuid, status text, node_id text, wake_at timestamptz, waiting_for text, steps int, ended_at timestamptz, end_reason text)
+    WHERE j.id = u.id`.execute(tx);
+}
+
+interface WorkspaceContext {
+  timeZone: string;
+  catalog: FieldCatalog;
+  templates: Map<string, number | null>;
+  contacts: () => Promise<Map<string, Record<string, unknown>>>;
+}
+
+async function workspaceContext(tx: Kysely<DB>, workspaceId: string, enrolments: Enrolment[]): Promise<WorkspaceContext> {
+  const ws = await tx.selectFrom('workspaces').select('timezone').where('id', '=', workspaceId).executeTakeFirstOrThrow();
+  const ids = [...new Set(enrolments.map((e) => e.contact_id))];
+  let contacts: Promise<Map<string, Record<string, unknown>>> | undefined;
+  return {
+    timeZone: ws.timezone,
+    catalog: new FieldCatalog(await listCustomFields(tx, workspaceId)),
+    templates: new Map(),
+    // Time zones and date fields for time-of-day and date waits: the whole batch in one query, when first needed.
+    contacts: () => {
+      contacts ??= sql<{ doc: Record<string, unknown>[] | null }>`
+        SELECT json_agg(to_jsonb(c)) AS doc FROM contacts c WHERE c.id = ANY(${ids}::uuid[])`
+        .execute(tx)
+        .then(({ rows }) => new Map((rows[0]?.doc ?? []).map((c) => [String(c.id), c])));
+      return contacts;
+    },
+  };
+}
+
+/** Runs one node for every enrolment of `group` (all at that node of the same journey version). */
+async function runNode(batch: Batch, ctx: WorkspaceContext, group: Cursor[], node: JourneyNode): Promise<void> {
+  const { tx, now } = batch;
+  switch (node.type) {
+    case 'send': {
+      const version = node.channel === 'email' ? await templateVersion(batch, ctx, node.templateId!) : null;
+      for (const c of group) {
+        const delivery = sendStep(batch, node, c, version);
+        if (typeof delivery === 'string') batch.step(c.e, node.id, 'skipped', { reason: delivery });
+        else batch.step(c.e, node.id, 'sent', { channel: node.channel, dedupeKey: delivery.dedupeKey });
+        c.nodeId = node.next;
+      }
+      return;
+    }
+    case 'wait': {
+      const contacts = node.duration ? new Map<string, Record<string, unknown>>() : await ctx.contacts();
+      for (const c of group) {
+        const wakeAt = waitUntil(ctx.timeZone, contacts, node, c.e.contact_id, now);
+        if (wakeAt === null || wakeAt <= now) {
+          batch.step(c.e, node.id, 'passed', { reason: wakeAt === null ? 'no date to wait for' : 'already past' });
+          c.nodeId = node.next;
+        } else {
+          batch.step(c.e, node.id, 'waiting', { until: wakeAt.toISOString() });
+          park(c, node.id, wakeAt);
+        }
+      }
+      return;
+    }
+    case 'wait_for': {
+      const wakeAt = new Date(now.getTime() + durationMs(node.timeout));
+      for (const c of group) {
+        batch.step(c.e, node.id, 'waiting', { until: wakeAt.toISOString() });
+        park(c, node.id, wakeAt);
+      }
+      return;
+    }
+    case 'branch': {
+      const { rows } = await matchesQuery(
+        node.branches.map((b) => b.condition),
+        { workspaceId: batch.workspaceId, timeZone: ctx.timeZone, catalog: ctx.catalog, now, contactIds: group.map((c) => c.e.contact_id) },
+      ).execute(tx);
+      const matches = new Map(rows.map((r) => [r.id, r.matches]));
+      for (const c of group) {
+        const m = matches.get(c.e.contact_id) ?? '';
+        const taken = node.branches.findIndex((_, index) => m[index] === '1');
+        batch.step(c.e, node.id, 'branch', { taken: taken === -1 ? 'else' : taken });
+        c.nodeId = taken === -1 ? node.else : node.branches[taken]!.next;
+      }
+      return;
+    }
+    case 'split':
+      for (const c of group) {
+        const path = pickPath(node.paths, `${c.e.id}:${node.id}`);
+        batch.step(c.e, node.id, 'split', { path: path.key });
+        if (path.next) c.nodeId = path.next;
+        else finish(batch, c, 'completed', `holdout ${path.key}`);
+      }
+      return;
+    case 'tag': {
+      const ids = [...new Set(group.map((c) => c.e.contact_id))];
+      await sql`
+        UPDATE contacts SET tags = ARRAY(
+          SELECT DISTINCT t FROM unnest(tags || ${node.add}::text[]) AS t WHERE NOT (t = ANY(${node.remove}::text[])) ORDER BY t),
+          updated_at = ${now}
+        WHERE id = ANY(${ids}::uuid[])`.execute(tx);
+      for (const c of group) {
+        noteContactChange(tx, batch.workspaceId, c.e.contact_id, ['field:tags']);
+        batch.step(c.e, node.id, 'tagged', { add: node.add, remove: node.remove });
+        c.nodeId = node.next;
+      }
+      return;
+    }
+    case 'exit':
+      for (const c of group) finish(batch, c, 'exited', 'exit node');
+      return;
+  }
+}
+
+/** The template's current published version (once per batch); null when it has none. */
+async function templateVersion(batch: Batch, ctx: WorkspaceContext, templateId: string): Promise<number | null> {
+  let version = ctx.templates.get(templateId);
+  if (version === undefined) {
+    const row = await batch.tx
+      .selectFrom('templates')
+      .select('published_version')
+      .where('workspace_id', '=', batch.workspaceId)
+      .where('id', '=', templateId)
+      .executeTakeFirst();
+    version = row?.published_version ?? null;
+    ctx.templates.set(templateId, version);
+  }
+  return version;
+}
+
+/**
+ * Queues the node's message. The dedupe key is enrolment × node × step number: running the same
+ * step again (after a crash before commit) queues nothing twice; a loop back through the node later
+ * is a new step and a new message.
+ * @returns the delivery, or why none was queued.
+ */
+function sendStep(batch: Batch, node: Extract<JourneyNode, { type: 'send' }>, c: Cursor, version: number | null): NewDelivery | string {
+  const enrolment = c.e;
+  const base = {
+    workspaceId: batch.workspaceId,
+    contactId: enrolment.contact_id,
+    kind: node.kind,
+    source: `journey:${enrolment.journey_id}`,
+    dedupeKey: `journey:${enrolment.id}:${node.id}:${c.steps}`,
+    topic: node.topic,
+    dueAt: batch.now,
+    // Liquid sees the trigger event as {{ event.… }} and the journey as {{ journey.… }}.
+    context: {
+      event: ((enrolment.context ?? {}) as { event?: Record<string, unknown> }).event ?? {},
+      journey: { id: enrolment.journey_id, enrolmentId: enrolment.id, node: node.id },
+    },
+  };
+  let delivery: NewDelivery;
+  if (node.channel === 'email') {
+    if (version === null) return 'the template has no published version';
+    delivery = { ...base, channel: 'email', templateId: node.templateId, templateVersion: version };
+  } else if (node.channel === 'sms') delivery = { ...base, channel: 'sms', content: { body: node.body } };
+  else delivery = { ...base, channel: 'webhook', content: { url: node.url, secret: node.secret, payload: node.payload ?? {} } };
+  batch.deliveries.push(delivery);
+  return delivery;
+}
+
+/** When a wait node ends for this contact (its time zone; the workspace's when it has none); null: nothing to wait for. */
+function waitUntil(
+  workspaceTimeZone: string,
+  contacts: Map<string, Record<string, unknown>>,
+  node: Extract<JourneyNode, { type: 'wait' }>,
+  contactId: string,
+  now: Date,
+): Date | null {
+  if (node.duration) return new Date(now.getTime() + durationMs(node.duration));
+  const contact = contacts.get(contactId) ?? {};
+  const timeZone = (contact.timezone as string | null) ?? workspaceTimeZone;
+  if (node.until) return nextLocalTime(now, timeZone, node.until.time, node.until.weekdays);
+  const { field, offsetDays, time } = node.untilDate!;
+  const raw = field.startsWith('custom.')
+    ? (contact.custom as Record<string, unknown> | undefined)?.[field.slice(7)]
+    : contact[field.replace(/[A-Z]/g, (ch) => `_${ch.toLowerCase()}`)];
+  if (raw === null || raw === undefined || raw === '') return null;
+  const value = String(raw);
+  const date = /^\d{4}-\d{2}-\d{2}$/.test(value) ? value : Number.isNaN(Date.parse(value)) ? '' : localDate(new Date(value), timeZone);
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) return null;
+  const shifted = new Date(Date.parse(`${date}T00:00:00Z`) + offsetDays * 86_400_000).toISOString().slice(0, 10);
+  return atLocalTime(shifted, time, timeZone);
+}
+
+/** The instant a local date and time-of-day names in a time zone (DST-safe: from the local midnight). */
+function atLocalTime(date: string, time: string, timeZone: string): Date {
+  const midnight = startOfLocalDay(date, timeZone);
+  const [h, m] = time.split(':').map(Number) as [number, number];
+  // Walk forward from midnight so a DST change before `time` is counted (the wall clock is what matters).
+  const guess = new Date(midnight.getTime() + (h * 60 + m) * 60_000);
+  const wall = new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', hour: '2-digit', minute: '2-digit' })
+    .format(guess)
+    .split(':')
+    .map(Number) as [number, number];
+  const drift = (wall[0] * 60 + wall[1] - (h * 60 + m)) * 60_000;
+  return new Date(guess.getTime() - drift);
+}
+
+/** The next instant after `now` when the local time in `timeZone` is `time` on one of `weekdays` (1 = Monday). */
+export function nextLocalTime(now: Date, timeZone: string, time: string, weekdays?: number[]): Date {
+  let date = localDate(now, timeZone);
+  for (let i = 0; i < 9; i++) {
+    const at = atLocalTime(date, time, timeZone);
+    const weekday = ((new Date(`${date}T00:00:00Z`).getUTCDay() + 6) % 7) + 1;
+    if (at > now && (!weekdays || weekdays.includes(weekday))) return at;
+    date = new Date(Date.parse(`${date}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+  }
+  throw new Error(`no ${time} on weekdays ${weekdays?.join(',')} within a week`);
+}
+
+/** A path by weight, decided by a hash of the enrolment and node: the same enrolment always takes the same path. */
+function pickPath<T extends { weight: number }>(paths: readonly T[], seed: string): T {
+  const total = paths.reduce((n, p) => n + p.weight, 0);
+  const x = (createHash('sha256').update(seed).digest().readUInt32BE(0) / 2 ** 32) * total;
+  let acc = 0;
+  for (const path of paths) {
+    acc += path.weight;
+    if (x < acc) return path;
+  }
+  return paths[paths.length - 1]!;
+}
+
+/**
+ * Acts on the events journeys wait for, in the events' order: an enrolled contact's goal event
+ * converts it and an exit event ends it at once (not when its wait ends); the event a wait_for
+ * waits on moves it on; a trigger enrols. The inbox rows are deleted in the same unit of work, so
+ * each event acts once.
+ * @returns how many events were taken.
+ */
+export async function processJourneyInbox(
+  db: Kysely<DB>,
+  clock: Clock,
+  { workspaceId, limit = 500 }: { workspaceId?: string; limit?: number } = {},
+): Promise<number> {
+  return unitOfWork(db, clock, async (tx) => {
+    const now = clock.now();
+    const { rows } = await sql<{
+      id: string;
+      workspace_id: string;
+      contact_id: string;
+      event_key: string;
+      properties: Record<string, unknown>;
+    }>`
+      SELECT id, workspace_id, contact_id, event_key, properties FROM journey_inbox
+      ${workspaceId ? sql`WHERE workspace_id = ${workspaceId}` : sql``}
+      ORDER BY id LIMIT ${limit} FOR UPDATE SKIP LOCKED`.execute(tx);
+    if (rows.length === 0) return 0;
+    const byWorkspace = new Map<string, typeof rows>();
+    for (const row of rows) byWorkspace.set(row.workspace_id, [...(byWorkspace.get(row.workspace_id) ?? []), row]);
+    for (const [ws, events] of byWorkspace) await actOnEvents(tx, ws, events, now);
+    await sql`DELETE FROM journey_inbox WHERE id = ANY(${rows.map((r) => r.id)}::bigint[])`.execute(tx);
+    return rows.length;
+  });
+}
+
+interface LiveJourney {
+  id: string;
+  status: string;
+  version: number;
+  definition: JourneyDefinition;
+}
+
+async function actOnEvents(
+  tx: Kysely<DB>,
+  workspaceId: string,
+  events: { id: string; contact_id: string; event_key: string; properties: Record<string, unknown> }[],
+  now: Date,
+): Promise<void> {
+  const contactIds = [...new Set(events.map((e) => e.contact_id))];
+  const enrolments = await tx
+    .selectFrom('journey_enrolments')
+    .selectAll()
+    .where('workspace_id', '=', workspaceId)
+    .where('status', '=', 'active')
+    .where('contact_id', 'in', contactIds)
+    .forUpdate()
+    .execute();
+  const journeys: LiveJourney[] = [];
+  for (const j of await tx
+    .selectFrom('journeys')
+    .select(['id', 'status', 'published_version'])
+    .where('workspace_id', '=', workspaceId)
+    .where('status', 'in', ['active', 'paused'])
+    .where('published_version', 'is not', null)
+    .execute())
+    journeys.push({
+      id: j.id,
+      status: j.status,
+      version: j.published_version!,
+      definition: await loadJourneyVersion(tx, j.id, j.published_version!),
+    });
+  // Every selector that could apply, compiled once and evaluated on the inbox rows in one query.
+  const versions = new Map<string, JourneyDefinition>();
+  for (const e of enrolments) versions.set(`${e.journey_id}:${e.version}`, await loadJourneyVersion(tx, e.journey_id, e.version));
+  const selectors: EventSelector[] = [];
+  const index = new Map<EventSelector, number>();
+  const add = (s: EventSelector) => {
+    if (!index.has(s)) index.set(s, selectors.push(s) - 1);
+  };
+  for (const d of versions.values()) {
+    for (const g of d.goals) add(g.selector);
+    for (const x of d.exitOn) add(x);
+    for (const n of d.nodes) if (n.type === 'wait_for') add(n.selector);
+  }
+  for (const j of journeys) if (j.status === 'active' && j.definition.trigger.type === 'event') add(j.definition.trigger.selector);
+  const formTrigger: EventSelector = { call: 'track', event: 'Form Submitted', where: [] };
+  add(formTrigger);
+  const catalog = new FieldCatalog(await listCustomFields(tx, workspaceId));
+  const ws = await tx.selectFrom('workspaces').select('timezone').where('id', '=', workspaceId).executeTakeFirstOrThrow();
+  const compileContext = { workspaceId, now, timeZone: ws.timezone, catalog };
+  const columns = selectors.map((s) => sql`${eventSelectorPredicate(s, compileContext)}::int::text`);
+  const { rows: matched } = await sql<{ id: string; matches: string }>`
+    SELECT e.id, ${sql.join(columns, sql` || `)} AS matches FROM journey_inbox e WHERE e.id = ANY(${events.map((e) => e.id)}::bigint[])`.execute(
+    tx,
+  );
+  const matchesOf = new Map(matched.map((m) => [String(m.id), m.matches]));
+  const holds = (event: { id: string }, s: EventSelector) => matchesOf.get(String(event.id))?.[index.get(s)!] === '1';
+
+  const batch = new Batch(tx, workspaceId, now);
+  const ended = new Set<string>();
+  for (const event of events) {
+    // 1. The contact's enrolments: goals, exits, then a wait_for waiting on this event.
+    for (const e of enrolments) {
+      if (e.contact_id !== event.contact_id || ended.has(e.id)) continue;
+      const d = versions.get(`${e.journey_id}:${e.version}`)!;
+      const goal = d.goals.find((g) => holds(event, g.selector));
+      const exit = !goal && d.exitOn.some((x) => holds(event, x));
+      if (goal || exit) {
+        ended.add(e.id);
+        const status = goal ? 'converted' : 'exited';
+        const reason = goal ? `goal ${goal.name}` : 'exit event';
+        batch.step(e, e.node_id, status, { reason, event: event.event_key });
+        await tx
+          .updateTable('journey_enrolments')
+          .set({ status, ended_at: now, end_reason: reason, wake_at: null, waiting_for: null })
+          .where('id', '=', e.id)
+          .execute();
+        continue;
+      }
+      const node = e.waiting_for ? d.nodes.find((n) => n.id === e.waiting_for) : undefined;
+      if (node?.type === 'wait_for' && holds(event, node.selector)) {
+        batch.step(e, node.id, 'happened', { event: event.event_key });
+        const next = node.next.happened;
+        e.waiting_for = null;
+        await tx
+          .updateTable('journey_enrolments')
+          .set(
+            next
+              ? { node_id: next, waiting_for: null, wake_at: now }
+              : { status: 'completed', ended_at: now, end_reason: 'end of journey', wake_at: null, waiting_for: null },
+          )
+          .where('id', '=', e.id)
+          .execute();
+        if (!next) ended.add(e.id);
+      }
+    }
+    // 2. Triggers.
+    for (const j of journeys) {
+      if (j.status !== 'active') continue;
+      const trigger = j.definition.trigger;
+      const fires =
+        (trigger.type === 'event' && holds(event, trigger.selector)) ||
+        (trigger.type === 'form_submitted' && holds(event, formTrigger) && event.properties.formId === trigger.formId);
+      if (!fires) continue;
+      const keyProperty = j.definition.reentry.eventKey;
+      const eventKey = keyProperty ? String(event.properties[keyProperty] ?? '') || null : null;
+      await batch.flush();
+      await enrolContacts(tx, {
+        workspaceId,
+        journeyId: j.id,
+        contactIds: [event.contact_id],
+        eventKey,
+        context: { event: event.properties },
+        now,
+        source: event.event_key,
+      });
+    }
+  }
+  await batch.flush();
+}
