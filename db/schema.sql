@@ -20,6 +20,22 @@ BEGIN
 END $$;
 
 --
+-- Name: journey_inbox_signals(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.journey_inbox_signals() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+  INSERT INTO journey_inbox (workspace_id, contact_id, event_id, event_key, type, name, properties, occurred_at)
+  SELECT n.workspace_id, n.contact_id, gen_random_uuid(), 'signal:' || n.kind, 'signal', n.kind,
+    n.data || jsonb_build_object('subjectId', n.subject_id), n.occurred_at
+  FROM new_rows n
+  WHERE EXISTS (SELECT 1 FROM journey_event_keys j WHERE j.workspace_id = n.workspace_id AND j.event_key = 'signal:' || n.kind);
+  RETURN NULL;
+END $$;
+
+--
 -- Name: webhook_fan_out(); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -1857,6 +1873,12 @@ CREATE INDEX webhook_endpoints_workspace ON public.webhook_endpoints USING btree
 --
 
 CREATE TRIGGER journey_inbox_fan_in AFTER INSERT ON public.events REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.journey_inbox_fan_in();
+
+--
+-- Name: signals journey_inbox_signals; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER journey_inbox_signals AFTER INSERT ON public.signals REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.journey_inbox_signals();
 
 --
 -- Name: signals signals_webhook_fan_out; Type: TRIGGER; Schema: public; Owner: -

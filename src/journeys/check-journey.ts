@@ -116,6 +116,14 @@ export function checkJourneyReferences(definition: JourneyDefinition, context: J
   const { trigger } = definition;
   if (trigger.type === 'form_submitted' && !context.forms.has(trigger.formId))
     at(['trigger', 'formId'], `no form ${trigger.formId} in this workspace`);
+  if ((trigger.type === 'segment_entered' || trigger.type === 'segment_exited') && !context.conditions.segments.has(trigger.segmentId))
+    at(['trigger', 'segmentId'], `no segment ${trigger.segmentId} in this workspace`);
+  if (trigger.type === 'score_band') {
+    const bands = context.conditions.models?.get(trigger.modelId);
+    if (!bands) at(['trigger', 'modelId'], `no published scoring model ${trigger.modelId} in this workspace`);
+    else if (!bands.includes(trigger.band))
+      at(['trigger', 'band'], `the model has no band "${trigger.band}" (its bands: ${bands.join(', ')})`);
+  }
   const selectors: [EventSelector, Path][] = [
     ...(trigger.type === 'event' ? [[trigger.selector, ['trigger', 'selector']] as [EventSelector, Path]] : []),
     ...definition.goals.map((goal, i): [EventSelector, Path] => [goal.selector, ['goals', i, 'selector']]),

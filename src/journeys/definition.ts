@@ -51,6 +51,21 @@ export const ZTrigger = z
       .object({ type: z.literal('manual') })
       .strict()
       .openapi({ description: 'Enrolled by the API or a CSV of contacts only.' }),
+    z.object({ type: z.literal('segment_entered'), segmentId: z.uuid() }).strict(),
+    z.object({ type: z.literal('segment_exited'), segmentId: z.uuid() }).strict(),
+    z
+      .object({ type: z.literal('stage_changed'), to: z.string().min(1).max(100), from: z.string().min(1).max(100).optional() })
+      .strict()
+      .openapi({ description: 'The lifecycle stage became `to` (from `from`, when given).' }),
+    z
+      .object({
+        type: z.literal('score_band'),
+        modelId: z.uuid(),
+        band: z.string().min(1).max(100),
+        direction: z.enum(['up', 'down']).optional(),
+      })
+      .strict()
+      .openapi({ description: 'A scoring model put the contact in `band` (moving up or down, when given).' }),
   ])
   .openapi('JourneyTrigger');
 

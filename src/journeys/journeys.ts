@@ -171,6 +171,11 @@ export function eventKeysOf(definition: JourneyDefinition, { triggers }: { trigg
   if (triggers && trigger.type === 'event') keys.push(eventKeyOf(trigger.selector));
   // Form submissions are recorded as a `Form Submitted` track event (see submit-form.ts).
   if (triggers && trigger.type === 'form_submitted') keys.push('event:track:Form Submitted');
+  // Signals of the decide stage (segment, stage and band changes) come through the same inbox.
+  if (triggers && (trigger.type === 'segment_entered' || trigger.type === 'segment_exited'))
+    keys.push(trigger.type === 'segment_entered' ? 'signal:segment.entered' : 'signal:segment.exited');
+  if (triggers && trigger.type === 'stage_changed') keys.push('signal:lifecycle.stage_changed');
+  if (triggers && trigger.type === 'score_band') keys.push('signal:score.band_changed');
   return [...new Set(keys)].sort();
 }
 

@@ -196,6 +196,44 @@ describe('the journey runtime', () => {
     expect((await enrol(afterExit)).enrolled).toHaveLength(1);
   });
 
+  it('enrols on a segment entry (a signal of the decide stage) in the same way as on an event', async () => {
+    const { templates, identify, publish, run, mails, api } = await setup(['佐藤様へのご案内']);
+    const segment = (
+      await api('/api/segments', {
+        json: { name: '佐藤さん', definition: { condition: { type: 'field', field: 'lastName', operator: 'eq', value: '佐藤' } } },
+      })
+    ).body;
+    await api(`/api/segments/${segment.id}/publish`, { method: 'POST' });
+    await run();
+    await publish({
+      trigger: { type: 'segment_entered', segmentId: segment.id },
+      start: 'hello',
+      nodes: [send('hello', templates['佐藤様へのご案内']!)],
+    });
+    await identify('yamada@example.jp');
+    const sato = await identify('sato@example.jp', { lastName: '佐藤' });
+    await run();
+    expect(mails('sato@example.jp')).toEqual(['佐藤様へのご案内']);
+    expect(mails('yamada@example.jp')).toEqual([]);
+    const trace = (await api(`/api/contacts/${sato}/journeys`)).body.items[0];
+    expect(trace.steps.map((s: { outcome: string }) => s.outcome)).toEqual(['entered', 'sent', 'completed']);
+    expect(trace.steps[0].detail).toEqual({ source: 'signal:segment.entered' });
+    // A trigger naming a segment of no workspace is refused on publish, naming the field.
+    const bad = await api('/api/journeys', {
+      json: {
+        name: 'bad',
+        definition: {
+          trigger: { type: 'segment_entered', segmentId: '00000000-0000-4000-8000-000000000000' },
+          start: 'x',
+          nodes: [{ id: 'x', type: 'exit' }],
+        },
+      },
+    });
+    const refused = await api(`/api/journeys/${bad.body.id}/publish`, { method: 'POST' });
+    expect(refused.status).toBe(400);
+    expect(refused.body.errors.map((e: { path: string }) => e.path)).toEqual(['draft.trigger.segmentId']);
+  });
+
   it('waits until a time of day in the contact’s zone across a DST change (America/New_York)', async () => {
     // Saturday 2026-03-07 12:00 in New York (EST); clocks go forward on Sunday at 02:00.
     const saturdayNoon = new Date('2026-03-07T17:00:00Z');

@@ -640,7 +640,8 @@ async function actOnEvents(
       const trigger = j.definition.trigger;
       const fires =
         (trigger.type === 'event' && holds(event, trigger.selector)) ||
-        (trigger.type === 'form_submitted' && holds(event, formTrigger) && event.properties.formId === trigger.formId);
+        (trigger.type === 'form_submitted' && holds(event, formTrigger) && event.properties.formId === trigger.formId) ||
+        signalFires(trigger, event);
       if (!fires) continue;
       const keyProperty = j.definition.reentry.eventKey;
       const eventKey = keyProperty ? String(event.properties[keyProperty] ?? '') || null : null;
@@ -650,11 +651,33 @@ async function actOnEvents(
         journeyId: j.id,
         contactIds: [event.contact_id],
         eventKey,
-        context: { event: event.properties },
+        context: event.event_key.startsWith('signal:') ? { signal: event.properties } : { event: event.properties },
         now,
         source: event.event_key,
       });
     }
   }
   await batch.flush();
+}
+
+/** Whether a signal in the inbox (segment entered/exited, stage or band changed) is what the trigger waits for. */
+function signalFires(trigger: JourneyDefinition['trigger'], event: { event_key: string; properties: Record<string, unknown> }): boolean {
+  const p = event.properties;
+  switch (trigger.type) {
+    case 'segment_entered':
+      return event.event_key === 'signal:segment.entered' && p.subjectId === trigger.segmentId;
+    case 'segment_exited':
+      return event.event_key === 'signal:segment.exited' && p.subjectId === trigger.segmentId;
+    case 'stage_changed':
+      return event.event_key === 'signal:lifecycle.stage_changed' && p.to === trigger.to && (!trigger.from || p.from === trigger.from);
+    case 'score_band':
+      return (
+        event.event_key === 'signal:score.band_changed' &&
+        p.subjectId === trigger.modelId &&
+        p.to === trigger.band &&
+        (!trigger.direction || p.direction === trigger.direction)
+      );
+    default:
+      return false;
+  }
 }

@@ -51,17 +51,15 @@ describe('journeys across worker processes', () => {
       await publishJourney(db, workspaceId, journey.id, systemClock);
       const ids = (await db.selectFrom('contacts').select('id').where('workspace_id', '=', workspaceId).execute()).map((r) => r.id);
       for (let i = 0; i < ids.length; i += 2000)
-        await db
-          .transaction()
-          .execute((tx) =>
-            enrolContacts(tx, {
-              workspaceId,
-              journeyId: journey.id,
-              contactIds: ids.slice(i, i + 2000),
-              now: systemClock.now(),
-              source: 'test',
-            }),
-          );
+        await db.transaction().execute((tx) =>
+          enrolContacts(tx, {
+            workspaceId,
+            journeyId: journey.id,
+            contactIds: ids.slice(i, i + 2000),
+            now: systemClock.now(),
+            source: 'test',
+          }),
+        );
 
       const env = {
         ...process.env,
