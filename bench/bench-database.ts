@@ -25,8 +25,8 @@ export async function openBenchDatabase(engine: Engine, serverUrl?: string): Pro
 
 /** Empties every workspace's rows (and so every business table) and creates one new workspace. */
 export async function freshWorkspace(database: Database): Promise<Workspace> {
-  // score_ledger has no foreign key (see migration 0011): it is emptied by name.
-  await sql`TRUNCATE workspaces, score_ledger CASCADE`.execute(database.db);
+  // score_ledger and journey_steps have no foreign key (migrations 0011, 0019): they are emptied by name.
+  await sql`TRUNCATE workspaces, score_ledger, journey_steps CASCADE`.execute(database.db);
   return createWorkspace(database.db, { name: 'bench' }, systemClock);
 }
 

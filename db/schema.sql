@@ -36,6 +36,18 @@ BEGIN
 END $$;
 
 --
+-- Name: journey_steps_follow_enrolments(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.journey_steps_follow_enrolments() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+  DELETE FROM journey_steps s USING old_rows o WHERE s.enrolment_id = o.id;
+  RETURN NULL;
+END $$;
+
+--
 -- Name: webhook_fan_out(); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -1881,6 +1893,12 @@ CREATE TRIGGER journey_inbox_fan_in AFTER INSERT ON public.events REFERENCING NE
 CREATE TRIGGER journey_inbox_signals AFTER INSERT ON public.signals REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.journey_inbox_signals();
 
 --
+-- Name: journey_enrolments journey_steps_follow_enrolments; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER journey_steps_follow_enrolments AFTER DELETE ON public.journey_enrolments REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION public.journey_steps_follow_enrolments();
+
+--
 -- Name: signals signals_webhook_fan_out; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -2144,20 +2162,6 @@ ALTER TABLE ONLY public.journey_event_keys
 
 ALTER TABLE ONLY public.journey_event_keys
     ADD CONSTRAINT journey_event_keys_workspace_id_fkey FOREIGN KEY (workspace_id) REFERENCES public.workspaces(id) ON DELETE CASCADE;
-
---
--- Name: journey_steps journey_steps_enrolment_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
---
-
-ALTER TABLE ONLY public.journey_steps
-    ADD CONSTRAINT journey_steps_enrolment_id_fkey FOREIGN KEY (enrolment_id) REFERENCES public.journey_enrolments(id) ON DELETE CASCADE;
-
---
--- Name: journey_steps journey_steps_workspace_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
---
-
-ALTER TABLE ONLY public.journey_steps
-    ADD CONSTRAINT journey_steps_workspace_id_fkey FOREIGN KEY (workspace_id) REFERENCES public.workspaces(id) ON DELETE CASCADE;
 
 --
 -- Name: journey_versions journey_versions_journey_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -

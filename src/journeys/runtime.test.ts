@@ -171,7 +171,7 @@ describe('the journey runtime', () => {
   });
 
   it('re-entry: once never again, after_exit only after the last enrolment ended, every_time up to maxConcurrent', async () => {
-    const { templates, identify, publish, api, run, advance } = await setup(['hello']);
+    const { app, ws, templates, identify, publish, api, run, advance } = await setup(['hello']);
     const journey = (policy: string) =>
       publish({
         trigger: { type: 'manual' },
@@ -194,6 +194,11 @@ describe('the journey runtime', () => {
     await advance(DAY); // every enrolment ends
     expect((await enrol(once)).skipped).toEqual([{ contactId: contact, reason: 'already enrolled once (re-entry: once)' }]);
     expect((await enrol(afterExit)).enrolled).toHaveLength(1);
+    // Erasing the contact erases its journey history too (steps follow their enrolments).
+    expect((await app.request(`/api/contacts/${contact}`, { key: ws.adminKey, method: 'DELETE' })).status).toBe(204);
+    const { db } = database.current;
+    const left = await db.selectFrom('journey_steps').select('id').where('workspace_id', '=', ws.workspaceId).execute();
+    expect(left).toEqual([]);
   });
 
   it('enrols on a segment entry (a signal of the decide stage) in the same way as on an event', async () => {
