@@ -41,12 +41,33 @@ export async function openTestDatabase(): Promise<Database> {
       ...database,
       close: async () => {
         await database.close();
-        await maintenance(url, (client) => client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
+        // Not WITH (FORCE): a pool client still closing would see its session killed as an error.
+        // A copy still in use after a few tries is left to the global teardown.
+        await maintenance(url, async (client) => {
+          for (let attempt = 0; attempt < 20; attempt++) {
+            try {
+              await client.query(`DROP DATABASE IF EXISTS "${name}"`);
+              return;
+            } catch (error) {
+              if (!/being accessed by other users/.test((error as Error).message)) throw error;
+              await new Promise((resolve) => setTimeout(resolve, 100));
+            }
+          }
+        });
       },
     };
   }
   const tarball = readFileSync(inject('pgliteTemplate'));
   return openDatabase({ dataDir: 'memory://', loadDataDir: new Blob([tarball]) });
+}
+
+/** Drops the per-file copies of TEST_DATABASE_URL's database that are left (the global teardown). */
+export async function dropTestDatabaseCopies(url: string): Promise<void> {
+  const base = new URL(url).pathname.slice(1);
+  await maintenance(url, async (client) => {
+    const { rows } = await client.query<{ datname: string }>('SELECT datname FROM pg_database WHERE datname LIKE $1', [`${base}\\_f%`]);
+    for (const { datname } of rows) await client.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
+  });
 }
 
 /** A session on the server's `postgres` database (never on the template, which must stay unused to be copied). */

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { openDatabase } from './database.ts';
 import { migrate } from './migrate.ts';
+import { dropTestDatabaseCopies } from './test-database.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -16,7 +17,7 @@ declare module 'vitest' {
  * Runs once per test run: migrates a PGlite template and saves it as a tarball (each test
  * file loads it in ~0.6 s instead of paying initdb), and migrates TEST_DATABASE_URL when set.
  */
-export default async function setup(project: TestProject): Promise<() => void> {
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const dir = mkdtempSync(join(tmpdir(), 'kizuna-test-'));
   const template = await openDatabase({ dataDir: 'memory://' });
   await migrate(template.db);
@@ -32,5 +33,8 @@ export default async function setup(project: TestProject): Promise<() => void> {
     await migrate(server.db);
     await server.close();
   }
-  return () => rmSync(dir, { recursive: true, force: true });
+  return async () => {
+    rmSync(dir, { recursive: true, force: true });
+    if (url) await dropTestDatabaseCopies(url);
+  };
 }
