@@ -201,6 +201,35 @@ describe('the journey runtime', () => {
     expect(left).toEqual([]);
   });
 
+  it('fails the enrolments of a node that cannot run (a branch on a field deleted since) and goes on with the rest', async () => {
+    const { templates, identify, publish, api, run, mails } = await setup(['プロ向け', 'ようこそ']);
+    await api('/api/custom-fields', { json: { key: 'plan', label: 'Plan', type: 'text' } });
+    const branching = await publish({
+      trigger: { type: 'manual' },
+      start: 'check',
+      nodes: [
+        {
+          id: 'check',
+          type: 'branch',
+          branches: [{ condition: { type: 'field', field: 'custom.plan', operator: 'eq', value: 'pro' }, next: 'pro' }],
+        },
+        send('pro', templates['プロ向け']!),
+      ],
+    });
+    const welcome = await publish({ trigger: { type: 'manual' }, start: 'hello', nodes: [send('hello', templates['ようこそ']!)] });
+    expect((await api('/api/custom-fields/contact/plan', { method: 'DELETE' })).status).toBe(204);
+    const a = await identify('a@example.jp');
+    await api(`/api/journeys/${branching}/enrolments`, { json: { contactIds: [a] } });
+    await api(`/api/journeys/${welcome}/enrolments`, { json: { contactIds: [a] } });
+    await run();
+    const traces = (await api(`/api/contacts/${a}/journeys`)).body.items;
+    const failed = traces.find((t: { journeyId: string }) => t.journeyId === branching);
+    expect(failed).toMatchObject({ status: 'failed', nodeId: 'check' });
+    expect(failed.endReason).toMatch(/^node check: .*plan/);
+    expect(traces.find((t: { journeyId: string }) => t.journeyId === welcome)).toMatchObject({ status: 'completed' });
+    expect(mails('a@example.jp')).toEqual(['ようこそ']);
+  });
+
   it('enrols on a segment entry (a signal of the decide stage) in the same way as on an event', async () => {
     const { templates, identify, publish, run, mails, api } = await setup(['佐藤様へのご案内']);
     const segment = (

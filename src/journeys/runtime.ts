@@ -95,6 +95,10 @@ export async function enrolContacts(
     throw new KizunaError('conflict', `journey ${journeyId} is ${journey.status}: only an active journey enrols contacts`);
   const definition = await loadJourneyVersion(tx, journeyId, journey.published_version);
   const { policy, maxConcurrent } = definition.reentry;
+  // Two enrolments of one contact at once (two inbox workers, a worker and the API) would both
+  // see none and both enrol: the re-entry check holds a lock per journey and contact, in order.
+  for (const contactId of [...new Set(contactIds)].sort())
+    await sql`SELECT pg_advisory_xact_lock(hashtext(${`journey:${journeyId}`}), hashtext(${contactId}))`.execute(tx);
   const existing = await tx
     .selectFrom('journey_enrolments')
     .select(['contact_id', 'status', 'event_key'])
@@ -230,7 +234,22 @@ async function runEnrolments(tx: Kysely<DB>, workspaceId: string, enrolments: En
       const key = `${c.e.journey_id}:${c.e.version}:${node.id}`;
       groups.set(key, [...(groups.get(key) ?? []), c]);
     }
-    for (const group of groups.values()) await runNode(batch, ctx, group, group[0]!.nodes.get(group[0]!.nodeId!)!);
+    for (const group of groups.values()) {
+      const node = group[0]!.nodes.get(group[0]!.nodeId!)!;
+      // A node that fails (a branch on a field deleted since) fails its enrolments, not the batch:
+      // otherwise the same oldest rows would be claimed and fail again on every tick.
+      const marks = { steps: batch.steps.length, deliveries: batch.deliveries.length };
+      await sql`SAVEPOINT journey_node`.execute(tx);
+      try {
+        await runNode(batch, ctx, group, node);
+        await sql`RELEASE SAVEPOINT journey_node`.execute(tx);
+      } catch (error) {
+        await sql`ROLLBACK TO SAVEPOINT journey_node`.execute(tx);
+        batch.steps.length = marks.steps;
+        batch.deliveries.length = marks.deliveries;
+        for (const c of group) finish(batch, c, 'failed', `node ${node.id}: ${(error as Error).message}`.slice(0, 500));
+      }
+    }
     live = live.filter((c) => !c.done);
   }
   for (const c of live) finish(batch, c, 'failed', `more than ${MAX_STEPS_AT_ONCE} steps without a wait`);
@@ -582,7 +601,13 @@ async function actOnEvents(
     for (const x of d.exitOn) add(x);
     for (const n of d.nodes) if (n.type === 'wait_for') add(n.selector);
   }
-  for (const j of journeys) if (j.status === 'active' && j.definition.trigger.type === 'event') add(j.definition.trigger.selector);
+  for (const j of journeys) {
+    if (j.status === 'active' && j.definition.trigger.type === 'event') add(j.definition.trigger.selector);
+    // Enrolments this batch creates are checked against the rest of the batch too.
+    for (const g of j.definition.goals) add(g.selector);
+    for (const x of j.definition.exitOn) add(x);
+    for (const n of j.definition.nodes) if (n.type === 'wait_for') add(n.selector);
+  }
   const formTrigger: EventSelector = { call: 'track', event: 'Form Submitted', where: [] };
   add(formTrigger);
   const catalog = new FieldCatalog(await listCustomFields(tx, workspaceId));
@@ -646,7 +671,7 @@ async function actOnEvents(
       const keyProperty = j.definition.reentry.eventKey;
       const eventKey = keyProperty ? String(event.properties[keyProperty] ?? '') || null : null;
       await batch.flush();
-      await enrolContacts(tx, {
+      const created = await enrolContacts(tx, {
         workspaceId,
         journeyId: j.id,
         contactIds: [event.contact_id],
@@ -655,6 +680,20 @@ async function actOnEvents(
         now,
         source: event.event_key,
       });
+      // A goal or exit event later in this batch must see the enrolment this one created.
+      if (created.enrolled.length) {
+        const rows = await tx
+          .selectFrom('journey_enrolments')
+          .selectAll()
+          .where(
+            'id',
+            'in',
+            created.enrolled.map((e) => e.enrolmentId),
+          )
+          .execute();
+        enrolments.push(...rows);
+        for (const row of rows) versions.set(`${row.journey_id}:${row.version}`, await loadJourneyVersion(tx, row.journey_id, row.version));
+      }
     }
   }
   await batch.flush();

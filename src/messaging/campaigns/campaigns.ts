@@ -95,6 +95,7 @@ export async function updateCampaign(db: Kysely<DB>, workspaceId: string, id: st
       ...(patch.definition ? { definition: JSON.stringify(patch.definition) } : {}),
       updated_at: clock.now(),
     })
+    .where('workspace_id', '=', workspaceId)
     .where('id', '=', id)
     .where('status', 'in', ['draft', 'scheduled'])
     .returningAll()
@@ -146,10 +147,12 @@ export async function scheduleCampaign(db: Kysely<DB>, workspaceId: string, id: 
   const row = await db
     .updateTable('campaigns')
     .set({ status: 'scheduled', scheduled_at: start, next_step_at: start, updated_at: clock.now() })
+    .where('workspace_id', '=', workspaceId)
     .where('id', '=', id)
     .where('status', 'in', ['draft', 'scheduled'])
     .returningAll()
-    .executeTakeFirstOrThrow();
+    .executeTakeFirst();
+  if (!row) throw new KizunaError('conflict', `campaign ${id} started or was cancelled meanwhile`);
   return toCampaign(row);
 }
 
@@ -325,7 +328,8 @@ async function queueAudience(
   { variant, templateId, version, remainder = false }: { variant?: string; templateId: string; version: number; remainder?: boolean },
 ): Promise<void> {
   if (contactIds.length === 0) return;
-  const start = remainder ? now : (campaign.scheduled_at ?? now);
+  // A campaign picked up late starts now: its throttle spreads from here, not from a past hour.
+  const start = remainder || !campaign.scheduled_at || campaign.scheduled_at < now ? now : campaign.scheduled_at;
   const best = definition.sendTimeOptimization ? await bestHours(tx, campaign.workspace_id, contactIds, now) : undefined;
   const fallbackHour = definition.sendTimeOptimization ? (await getSendingSettings(tx, campaign.workspace_id)).fallbackSendHour : 0;
   const spacing = definition.throttlePerHour ? HOUR_MS / definition.throttlePerHour : 0;

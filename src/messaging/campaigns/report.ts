@@ -93,7 +93,8 @@ export async function campaignReport(db: Kysely<DB>, workspaceId: string, id: st
     SELECT d.variant, d.remainder,
       count(*)::int AS queued,
       count(*) FILTER (WHERE d.status IN ('queued', 'deferred', 'sending'))::int AS pending,
-      count(*) FILTER (WHERE d.sent_at IS NOT NULL)::int AS sent,
+      -- Handed to SMTP: sent, or refused at RCPT (a bounce without a sent time).
+      count(*) FILTER (WHERE d.sent_at IS NOT NULL OR d.bounced_at IS NOT NULL)::int AS sent,
       count(*) FILTER (WHERE d.status = 'failed')::int AS failed,
       count(*) FILTER (WHERE d.status = 'bounced')::int AS hard,
       count(*) FILTER (WHERE d.status = 'soft_bounced')::int AS soft,

@@ -40,6 +40,20 @@ export const LEASE_MS = 5 * 60_000;
 /** Waits after the nth transient failure (SMTP 4xx, connection lost); after the last, the message has failed. */
 export const RETRY_DELAYS_MS: readonly number[] = [60_000, 5 * 60_000, 15 * 60_000, 3_600_000, 4 * 3_600_000, 12 * 3_600_000];
 export const MAX_ATTEMPTS = RETRY_DELAYS_MS.length + 1;
+/** nodemailer's names of the SMTP stages before the message is handed over: a failure there sent nothing. */
+const BEFORE_DATA: ReadonlySet<string> = new Set([
+  'CONN',
+  'EHLO',
+  'HELO',
+  'LHLO',
+  'STARTTLS',
+  'AUTH PLAIN',
+  'AUTH LOGIN',
+  'AUTH XOAUTH2',
+  'AUTH CRAM-MD5',
+  'MAIL FROM',
+  'RCPT TO',
+]);
 const DAY_MS = 86_400_000;
 
 type Claimed = Selectable<DeliveriesTable>;
@@ -93,6 +107,7 @@ export function createDeliveryPipeline(deps: PipelineDeps): DeliveryPipeline {
   const partitions = createPartitionCache();
   let secrets: Promise<Secrets> | undefined;
   const subjects = new Map<string, Template[]>();
+
   const smsBodies = new Map<string, Template[]>();
 
   /**
@@ -130,7 +145,7 @@ export function createDeliveryPipeline(deps: PipelineDeps): DeliveryPipeline {
   };
 
   /** SMS: quiet hours and caps as for email, then the SMS policy and the provider (sendSmsBatch). */
-  async function sendTexts(workspaceId: string, rows: Claimed[], now: Date): Promise<Outcome[]> {
+  async function sendTexts(workspaceId: string, rows: Claimed[], now: Date, batchIds: ReadonlySet<string>): Promise<Outcome[]> {
     const outcomes: Outcome[] = [];
     if (rows.length === 0) return outcomes;
     const [settings, workspace, recipients, campaigns] = await Promise.all([
@@ -145,7 +160,14 @@ export function createDeliveryPipeline(deps: PipelineDeps): DeliveryPipeline {
       return false;
     });
     const timed = timing(live, { recipients, workspace, settings, campaigns }, outcomes, now);
-    const capped = await applyFrequencyCaps(db, timed, new Map(timed.map((r) => [r.id, { frequency: 'all' as const }])), settings, now);
+    const capped = await applyFrequencyCaps(
+      db,
+      timed,
+      new Map(timed.map((r) => [r.id, { frequency: 'all' as const }])),
+      settings,
+      now,
+      batchIds,
+    );
     for (const r of capped.skipped) outcomes.push({ id: r.id, status: 'skipped', reason: 'frequency_cap' });
     const items: SmsItem[] = [];
     for (const r of capped.sendable) {
@@ -216,7 +238,7 @@ export function createDeliveryPipeline(deps: PipelineDeps): DeliveryPipeline {
     return parsed;
   };
 
-  async function sendEmails(workspaceId: string, rows: Claimed[], now: Date): Promise<Outcome[]> {
+  async function sendEmails(workspaceId: string, rows: Claimed[], now: Date, batchIds: ReadonlySet<string>): Promise<Outcome[]> {
     const outcomes: Outcome[] = [];
     if (rows.length === 0) return outcomes;
     secrets ??= loadSecrets(db, clock);
@@ -261,7 +283,7 @@ export function createDeliveryPipeline(deps: PipelineDeps): DeliveryPipeline {
     // 2. Governance, marketing only: quiet hours and send windows defer; frequency caps skip.
     const allowed = live.filter((r) => decisions.has(r.id));
     const timed = timing(allowed, { recipients, workspace, settings, campaigns }, outcomes, now);
-    const capped = await applyFrequencyCaps(db, timed, decisions, settings, now);
+    const capped = await applyFrequencyCaps(db, timed, decisions, settings, now, batchIds);
     for (const r of capped.skipped) outcomes.push({ id: r.id, status: 'skipped', reason: 'frequency_cap', to: decisions.get(r.id)!.email });
 
     // 3. Render, track and send.
@@ -401,10 +423,18 @@ export function createDeliveryPipeline(deps: PipelineDeps): DeliveryPipeline {
       if (code >= 500) return { id: r.id, status: 'bounced', error: result.response || 'recipient refused', to: email };
       return retryOrFail(r.id, attempts, now, `recipient refused: ${result.response || 'no reply'}`, email);
     } catch (error) {
-      const failure = error as { responseCode?: number; response?: string; code?: string; message: string };
+      const failure = error as { responseCode?: number; response?: string; code?: string; command?: string; message: string };
       const text = failure.response ?? `${failure.code ?? 'error'}: ${failure.message}`;
       // A 5xx to the message itself (content rejected, too large) will not change by retrying.
       if (failure.responseCode && failure.responseCode >= 500) return { id: r.id, status: 'failed', error: text, to: email };
+      // Lost during or after DATA without an answer: the server may have taken it, so no retry.
+      if (!failure.responseCode && !BEFORE_DATA.has(failure.command ?? 'CONN'))
+        return {
+          id: r.id,
+          status: 'failed',
+          error: `${text} (during ${failure.command}; may have been delivered, not retried)`,
+          to: email,
+        };
       return retryOrFail(r.id, attempts, now, text, email);
     }
   }
@@ -415,29 +445,25 @@ export function createDeliveryPipeline(deps: PipelineDeps): DeliveryPipeline {
       const now = clock.now();
       await recoverInterrupted(db, now, workspaceId);
       const claimed = await claimDue(db, now, { workspaceId, limit });
+      // Frequency caps count other workers' sends in progress, not this batch's.
+      const batch: ReadonlySet<string> = new Set(claimed.map((r) => r.id));
       for (const [ws, rows] of groupBy(claimed, (r) => r.workspace_id)) {
-        let outcomes: Outcome[];
-        try {
-          outcomes = [
-            ...(await sendEmails(
-              ws,
-              rows.filter((r) => r.channel === 'email'),
-              now,
-            )),
-            ...(await sendTexts(
-              ws,
-              rows.filter((r) => r.channel === 'sms'),
-              now,
-            )),
-            ...(await sendWebhooks(
-              rows.filter((r) => r.channel === 'webhook'),
-              now,
-            )),
-          ];
-        } catch (error) {
-          // A system fault (the database went away mid-batch): every row of the batch waits and retries.
-          deps.logger?.error({ err: error, workspaceId: ws }, 'delivery batch failed; retrying later');
-          outcomes = rows.map((r) => retryOrFail(r.id, r.attempts, now, `system: ${(error as Error).message}`, null));
+        // Each channel on its own: a fault in one never turns another's sent messages into retries.
+        const outcomes: Outcome[] = [];
+        for (const [channel, send] of [
+          ['email', sendEmails],
+          ['sms', sendTexts],
+          ['webhook', (_ws: string, r: Claimed[], at: Date, _batch: ReadonlySet<string>) => sendWebhooks(r, at)],
+        ] as const) {
+          const mine = rows.filter((r) => r.channel === channel);
+          if (mine.length === 0) continue;
+          try {
+            outcomes.push(...(await send(ws, mine, now, batch)));
+          } catch (error) {
+            // A system fault (the database went away mid-batch): this channel's rows wait and retry.
+            deps.logger?.error({ err: error, workspaceId: ws, channel }, 'delivery batch failed; retrying later');
+            outcomes.push(...mine.map((r) => retryOrFail(r.id, r.attempts, now, `system: ${(error as Error).message}`, null)));
+          }
         }
         await recordOutcomes(db, outcomes, now);
         // A refusal at RCPT is a bounce now rather than a DSN later: classified and suppressed the same way.
@@ -589,6 +615,8 @@ async function applyFrequencyCaps(
   decisions: Map<string, { frequency: Frequency }>,
   settings: SendingSettings,
   now: Date,
+  /** Every row of the claimed batch: being sent by this worker, not by another. */
+  batch: ReadonlySet<string>,
 ): Promise<{ sendable: Claimed[]; skipped: Claimed[] }> {
   const marketing = rows.filter((r) => r.kind === 'marketing');
   const { perDay, perWeek } = settings.frequencyCaps;
@@ -597,11 +625,13 @@ async function applyFrequencyCaps(
   const ids = unique(marketing.map((r) => r.contact_id!));
   const { rows: counts } = await sql<{ contact_id: string; day: number; week: number; month: number }>`
     SELECT contact_id,
-      count(*) FILTER (WHERE sent_at > ${new Date(now.getTime() - DAY_MS)})::int AS day,
-      count(*) FILTER (WHERE sent_at > ${new Date(now.getTime() - 7 * DAY_MS)})::int AS week,
+      count(*) FILTER (WHERE status = 'sending' OR sent_at > ${new Date(now.getTime() - DAY_MS)})::int AS day,
+      count(*) FILTER (WHERE status = 'sending' OR sent_at > ${new Date(now.getTime() - 7 * DAY_MS)})::int AS week,
       count(*)::int AS month
     FROM deliveries
-    WHERE contact_id = ANY(${ids}::uuid[]) AND kind = 'marketing' AND sent_at > ${new Date(now.getTime() - 30 * DAY_MS)}
+    WHERE contact_id = ANY(${ids}::uuid[]) AND kind = 'marketing'
+      -- Also what other workers are sending right now (claimed, not yet recorded); not this batch.
+      AND (sent_at > ${new Date(now.getTime() - 30 * DAY_MS)} OR (status = 'sending' AND NOT id = ANY(${[...batch]}::uuid[])))
     GROUP BY contact_id`.execute(db);
   const used = new Map(counts.map((c) => [c.contact_id, { ...c }]));
   const skipped = new Set<Claimed>();
