@@ -239,12 +239,24 @@ async function changeStatus(
   return getJourney(db, workspaceId, id);
 }
 
-async function writeEventKeys(tx: Transaction<DB>, workspaceId: string, journeyId: string, keys: string[]): Promise<void> {
+async function writeEventKeys(tx: Transaction<DB>, workspaceId: string, journeyId: string, current: string[]): Promise<void> {
+  // Contacts in flight stay on the version they entered: its wait-for, goal and exit events must
+  // keep reaching them after a new version is published, the journey paused or archived.
+  const keys = new Set(current);
+  const live = await tx
+    .selectFrom('journey_enrolments')
+    .select('version')
+    .distinct()
+    .where('journey_id', '=', journeyId)
+    .where('status', '=', 'active')
+    .execute();
+  for (const { version } of live)
+    for (const key of eventKeysOf(await loadJourneyVersion(tx, journeyId, version), { triggers: false })) keys.add(key);
   await tx.deleteFrom('journey_event_keys').where('journey_id', '=', journeyId).execute();
-  if (keys.length)
+  if (keys.size)
     await tx
       .insertInto('journey_event_keys')
-      .values(keys.map((event_key) => ({ workspace_id: workspaceId, journey_id: journeyId, event_key })))
+      .values([...keys].sort().map((event_key) => ({ workspace_id: workspaceId, journey_id: journeyId, event_key })))
       .execute();
 }
 

@@ -131,6 +131,37 @@ describe('the journey runtime', () => {
     expect(stats.enrolments).toEqual({ active: 1, completed: 1, converted: 1 });
   });
 
+  it('contacts in flight keep their version: a goal dropped by v2 still converts a contact who entered v1', async () => {
+    const { templates, track, identify, publish, run, api, advance, mails } = await setup(['v1 reminder', 'v2 reminder']);
+    const journeyId = await publish({
+      trigger: { type: 'event', selector: { event: 'Cart Abandoned' } },
+      start: 'pause',
+      nodes: [wait('pause', { hours: 1 }, 'remind'), send('remind', templates['v1 reminder']!)],
+      goals: [{ name: 'purchase', selector: { event: 'Order Completed' } }],
+    });
+    const shopper = await identify('v1@example.jp');
+    await track('v1@example.jp', 'Cart Abandoned');
+    await run();
+    // v2: another reminder and no goal; the shopper stays on v1 and its goal.
+    await api(`/api/journeys/${journeyId}`, {
+      method: 'PUT',
+      json: {
+        name: 'Journey',
+        definition: {
+          trigger: { type: 'event', selector: { event: 'Cart Abandoned' } },
+          start: 'pause',
+          nodes: [wait('pause', { hours: 1 }, 'remind'), send('remind', templates['v2 reminder']!)],
+        },
+      },
+    });
+    expect((await api(`/api/journeys/${journeyId}/publish`, { method: 'POST' })).status).toBe(200);
+    await track('v1@example.jp', 'Order Completed');
+    await run();
+    await advance(2 * HOUR);
+    expect(mails('v1@example.jp')).toEqual([]);
+    expect((await api(`/api/contacts/${shopper}/journeys`)).body.items[0]).toMatchObject({ version: 1, status: 'converted' });
+  });
+
   it('webinar: attendees get the thank-you, no-shows the recording (wait for an event with a timeout)', async () => {
     const { templates, track, identify, publish, advance, run, mails } = await setup([
       '参加登録ありがとうございます',
