@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import { type SelectQueryBuilder, sql } from 'kysely';
 import { invalidInput } from './errors.ts';
 
 /** Keyset pagination: a cursor is the sort value and id of the last row seen, opaque to clients. */
@@ -39,4 +40,29 @@ export interface Page<T> {
 
 export function pageSchema<T extends z.ZodType>(item: T, name: string) {
   return z.object({ items: z.array(item), nextCursor: z.string().nullable() }).openapi(name);
+}
+
+/**
+ * A page of rows newest first by (created_at, id), the listing order of logs such as deliveries,
+ * suppressions and opt-outs: the keyset condition, order, limit and next cursor in one place.
+ * @example const page = await newestFirst(select, { limit: 50, cursor }, toDelivery)
+ */
+export async function newestFirst<D, T extends keyof D, R extends { created_at: Date; id: string }, Out>(
+  select: SelectQueryBuilder<D, T, R>,
+  { limit, cursor }: { limit: number; cursor?: string },
+  map: (row: R) => Out,
+): Promise<Page<Out>> {
+  const after = decodeCursor(cursor);
+  const scoped = after ? select.where(sql<boolean>`(created_at, id) < (${new Date(String(after.value))}, ${after.id})`) : select;
+  const rows = await scoped
+    .orderBy(sql`created_at`, 'desc')
+    .orderBy(sql`id`, 'desc')
+    .limit(limit + 1)
+    .execute();
+  const page = rows.slice(0, limit);
+  const last = page.at(-1);
+  return {
+    items: page.map(map),
+    nextCursor: rows.length > limit && last ? encodeCursor({ value: last.created_at.toISOString(), id: last.id }) : null,
+  };
 }

@@ -3,7 +3,7 @@ import { z } from '@hono/zod-openapi';
 import { type Kysely, type Selectable, sql } from 'kysely';
 import type { DB, Frequency, SuppressionReason, SuppressionsTable } from '../../platform/db/schema.ts';
 import { invalidInput, notFound } from '../../platform/errors.ts';
-import { decodeCursor, encodeCursor, type Page } from '../../platform/pagination.ts';
+import { newestFirst, type Page } from '../../platform/pagination.ts';
 import { parseInput } from '../../platform/parse-input.ts';
 import { type ComplianceDeps, complianceUnitOfWork, recordComplianceEvent } from './compliance-event.ts';
 
@@ -236,26 +236,11 @@ export async function activeSuppressions(
 /** Suppressions newest first, by address, reason and whether lifted. */
 export async function listSuppressions(db: Kysely<DB>, workspaceId: string, query: unknown): Promise<Page<Suppression>> {
   const q = parseInput(ZSuppressionQuery, query);
-  const cursor = decodeCursor(q.cursor);
   let select = db.selectFrom('suppressions').selectAll().where('workspace_id', '=', workspaceId);
   if (q.email) select = select.where('email', '=', q.email.trim().toLowerCase());
   if (q.reason) select = select.where('reason', '=', q.reason);
   if (q.active) select = select.where('lifted_at', q.active === 'true' ? 'is' : 'is not', null);
-  if (cursor) {
-    const at = new Date(String(cursor.value));
-    select = select.where((eb) => eb.or([eb('created_at', '<', at), eb.and([eb('created_at', '=', at), eb('id', '<', cursor.id)])]));
-  }
-  const rows = await select
-    .orderBy('created_at', 'desc')
-    .orderBy('id', 'desc')
-    .limit(q.limit + 1)
-    .execute();
-  const page = rows.slice(0, q.limit);
-  const last = page.at(-1);
-  return {
-    items: page.map(toSuppression),
-    nextCursor: rows.length > q.limit && last ? encodeCursor({ value: last.created_at.toISOString(), id: last.id }) : null,
-  };
+  return newestFirst(select, q, toSuppression);
 }
 
 /** Suppresses an address from the admin API. */

@@ -2,7 +2,7 @@ import { z } from '@hono/zod-openapi';
 import { type Kysely, type Selectable, sql } from 'kysely';
 import type { DB, DeliveriesTable, DeliveryChannel } from '../../platform/db/schema.ts';
 import { notFound } from '../../platform/errors.ts';
-import { decodeCursor, encodeCursor, type Page } from '../../platform/pagination.ts';
+import { newestFirst, type Page } from '../../platform/pagination.ts';
 import { parseInput } from '../../platform/parse-input.ts';
 import type { SendKind } from '../compliance/suppression.ts';
 
@@ -130,27 +130,12 @@ export const ZDeliveryQuery = z.object({
 /** Deliveries newest first, by contact, campaign, status or channel. */
 export async function listDeliveries(db: Kysely<DB>, workspaceId: string, query: unknown): Promise<Page<Delivery>> {
   const q = parseInput(ZDeliveryQuery, query);
-  const cursor = decodeCursor(q.cursor);
   let select = db.selectFrom('deliveries').selectAll().where('workspace_id', '=', workspaceId);
   if (q.contactId) select = select.where('contact_id', '=', q.contactId);
   if (q.campaignId) select = select.where('campaign_id', '=', q.campaignId);
   if (q.status) select = select.where('status', '=', q.status);
   if (q.channel) select = select.where('channel', '=', q.channel);
-  if (cursor) {
-    const at = new Date(String(cursor.value));
-    select = select.where((eb) => eb.or([eb('created_at', '<', at), eb.and([eb('created_at', '=', at), eb('id', '<', cursor.id)])]));
-  }
-  const rows = await select
-    .orderBy('created_at', 'desc')
-    .orderBy('id', 'desc')
-    .limit(q.limit + 1)
-    .execute();
-  const page = rows.slice(0, q.limit);
-  const last = page.at(-1);
-  return {
-    items: page.map(toDelivery),
-    nextCursor: rows.length > q.limit && last ? encodeCursor({ value: last.created_at.toISOString(), id: last.id }) : null,
-  };
+  return newestFirst(select, q, toDelivery);
 }
 
 export async function getDelivery(db: Kysely<DB>, workspaceId: string, id: string): Promise<Delivery> {

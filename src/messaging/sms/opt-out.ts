@@ -3,7 +3,7 @@ import { z } from '@hono/zod-openapi';
 import type { Kysely, Selectable } from 'kysely';
 import type { DB } from '../../platform/db/schema.ts';
 import { invalidInput, KizunaError, notFound } from '../../platform/errors.ts';
-import { decodeCursor, encodeCursor, type Page } from '../../platform/pagination.ts';
+import { newestFirst, type Page } from '../../platform/pagination.ts';
 import { parseInput } from '../../platform/parse-input.ts';
 import { type ComplianceDeps, complianceUnitOfWork } from '../compliance/compliance-event.ts';
 import { recordSmsEvent } from './sms-event.ts';
@@ -156,25 +156,10 @@ export async function deleteSmsOptOut(
 /** Opt-outs newest first, by number and whether lifted. */
 export async function listSmsOptOuts(db: Kysely<DB>, workspaceId: string, query: unknown): Promise<Page<SmsOptOut>> {
   const q = parseInput(ZSmsOptOutQuery, query);
-  const cursor = decodeCursor(q.cursor);
   let select = db.selectFrom('sms_opt_outs').selectAll().where('workspace_id', '=', workspaceId);
   if (q.phone) select = select.where('phone', '=', await phoneOf(db, workspaceId, q.phone, 'phone'));
   if (q.active) select = select.where('lifted_at', q.active === 'true' ? 'is' : 'is not', null);
-  if (cursor) {
-    const at = new Date(String(cursor.value));
-    select = select.where((eb) => eb.or([eb('created_at', '<', at), eb.and([eb('created_at', '=', at), eb('id', '<', cursor.id)])]));
-  }
-  const rows = await select
-    .orderBy('created_at', 'desc')
-    .orderBy('id', 'desc')
-    .limit(q.limit + 1)
-    .execute();
-  const page = rows.slice(0, q.limit);
-  const last = page.at(-1);
-  return {
-    items: page.map(toSmsOptOut),
-    nextCursor: rows.length > q.limit && last ? encodeCursor({ value: last.created_at.toISOString(), id: last.id }) : null,
-  };
+  return newestFirst(select, q, toSmsOptOut);
 }
 
 async function activeOptOut(db: Kysely<DB>, workspaceId: string, phone: string): Promise<SmsOptOut | undefined> {
