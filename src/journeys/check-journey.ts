@@ -1,10 +1,12 @@
 import type { Kysely } from 'kysely';
+import { getLifecycle } from '../lifecycle/lifecycle.ts';
 import type { DB } from '../platform/db/schema.ts';
 import type { FieldIssue } from '../platform/errors.ts';
 import { checkCondition, type DefinitionContext } from '../segments/check-definition.ts';
 import type { Condition } from '../segments/condition.ts';
 import { definitionContext } from '../segments/segments.ts';
-import type { EventSelector, JourneyDefinition, JourneyNode } from './definition.ts';
+import { type ActionContext, checkActionNode, loadActionContext } from './actions.ts';
+import { ACTION_NODE_TYPES, type ActionNode, type EventSelector, type JourneyDefinition, type JourneyNode } from './definition.ts';
 
 type Path = (string | number)[];
 
@@ -22,6 +24,10 @@ export interface JourneyContext {
   templates: Map<string, { isPublished: boolean }>;
   topics: Set<string>;
   forms: Set<string>;
+  /** The workspace's lifecycle stages (published, else the draft or the defaults). */
+  stages: string[];
+  /** Lists, models, stages, fields and users the action nodes refer to. */
+  actions: ActionContext;
 }
 
 /** The edges leaving a node, in the order the node lists them. */
@@ -53,7 +59,7 @@ export async function checkJourney(
 
 /** Loads what `checkJourneyReferences` needs from the workspace. */
 export async function journeyContext(db: Kysely<DB>, workspaceId: string): Promise<JourneyContext> {
-  const [conditions, templates, topics, forms] = await Promise.all([
+  const [conditions, templates, topics, forms, actions, lifecycle] = await Promise.all([
     definitionContext(db, workspaceId),
     db
       .selectFrom('templates')
@@ -63,12 +69,17 @@ export async function journeyContext(db: Kysely<DB>, workspaceId: string): Promi
       .execute(),
     db.selectFrom('subscription_topics').select('key').where('workspace_id', '=', workspaceId).execute(),
     db.selectFrom('forms').select('id').where('workspace_id', '=', workspaceId).execute(),
+    loadActionContext(db, workspaceId),
+    getLifecycle(db, workspaceId),
   ]);
+  const stages = lifecycle.published ?? lifecycle.draft;
   return {
     conditions,
     templates: new Map(templates.map((t) => [t.id, { isPublished: t.published_version !== null }])),
     topics: new Set(topics.map((t) => t.key)),
     forms: new Set(forms.map((f) => f.id)),
+    stages: [...stages.stages, ...stages.offPath],
+    actions,
   };
 }
 
@@ -124,9 +135,21 @@ export function checkJourneyReferences(definition: JourneyDefinition, context: J
     else if (!bands.includes(trigger.band))
       at(['trigger', 'band'], `the model has no band "${trigger.band}" (its bands: ${bands.join(', ')})`);
   }
+  if (trigger.type === 'date') issues.push(...checkDateField(trigger.field, context, [root, 'trigger', 'field']));
+  if (trigger.type === 'stage_changed')
+    for (const key of ['to', 'from'] as const) {
+      const stage = trigger[key];
+      if (stage !== undefined && !context.stages.includes(stage))
+        at(['trigger', key], `no lifecycle stage "${stage}" (stages: ${context.stages.join(', ')})`);
+    }
+  if (definition.enrolWhen) issues.push(...checkCondition(definition.enrolWhen, context.conditions, [root, 'enrolWhen']));
+  definition.goals.forEach((goal, i) => {
+    if (goal.stage !== undefined && !context.stages.includes(goal.stage))
+      at(['goals', i, 'stage'], `no lifecycle stage "${goal.stage}" (stages: ${context.stages.join(', ')})`);
+  });
   const selectors: [EventSelector, Path][] = [
     ...(trigger.type === 'event' ? [[trigger.selector, ['trigger', 'selector']] as [EventSelector, Path]] : []),
-    ...definition.goals.map((goal, i): [EventSelector, Path] => [goal.selector, ['goals', i, 'selector']]),
+    ...definition.goals.flatMap((goal, i): [EventSelector, Path][] => (goal.selector ? [[goal.selector, ['goals', i, 'selector']]] : [])),
     ...definition.exitOn.map((selector, i): [EventSelector, Path] => [selector, ['exitOn', i]]),
   ];
   for (const [selector, path] of selectors) issues.push(...checkSelector(selector, context, [root, ...path]));
@@ -135,24 +158,30 @@ export function checkJourneyReferences(definition: JourneyDefinition, context: J
     const named = (found: FieldIssue[]) => found.map((issue) => ({ ...issue, message: `${describe(node)}: ${issue.message}` }));
     if (node.type === 'send') issues.push(...named(checkSend(node, context, path)));
     if (node.type === 'wait_for') issues.push(...named(checkSelector(node.selector, context, [...path, 'selector'])));
+    if ((ACTION_NODE_TYPES as readonly string[]).includes(node.type))
+      issues.push(...named(checkActionNode(node as ActionNode, context.actions, path)));
     if (node.type === 'branch')
       node.branches.forEach((b, j) => {
         issues.push(...named(checkCondition(b.condition, context.conditions, [...path, 'branches', j, 'condition'])));
       });
-    if (node.type === 'wait' && node.untilDate) {
-      const spec = context.conditions.catalog.get(node.untilDate.field);
-      if (!spec || spec.path.startsWith('company.') || (spec.type !== 'date' && spec.type !== 'timestamp'))
-        issues.push(
-          ...named([
-            {
-              path: [...path, 'untilDate', 'field'].join('.'),
-              message: `"${node.untilDate.field}" is not a date field of the contact; expected one of ${dateFields(context).join(', ')}`,
-            },
-          ]),
-        );
-    }
+    if (node.type === 'wait' && node.untilDate && !/^event\.[A-Za-z0-9_.-]+$/.test(node.untilDate.field))
+      issues.push(...named(checkDateField(node.untilDate.field, context, [...path, 'untilDate', 'field'])));
   });
   return issues;
+}
+
+/** A date or timestamp field of the contact (what date waits and date triggers count from). */
+function checkDateField(field: string, context: JourneyContext, path: Path): FieldIssue[] {
+  const spec = context.conditions.catalog.get(field);
+  if (spec && !spec.path.startsWith('company.') && (spec.type === 'date' || spec.type === 'timestamp')) return [];
+  return [
+    {
+      path: path.join('.'),
+      message: `"${field}" is not a date field of the contact; expected one of ${dateFields(context).join(', ')}${
+        path.includes('untilDate') ? ', or event.<property> of the trigger event' : ''
+      }`,
+    },
+  ];
 }
 
 function checkNodeShape(node: JourneyNode, at: (path: Path, message: string) => void) {
@@ -160,6 +189,11 @@ function checkNodeShape(node: JourneyNode, at: (path: Path, message: string) => 
     const given = (['duration', 'until', 'untilDate'] as const).filter((k) => node[k] !== undefined);
     if (given.length !== 1)
       at([], `a wait needs exactly one of duration, until or untilDate (got ${given.length ? given.join(' and ') : 'none'})`);
+    if (node.businessHours && !node.duration) at(['businessHours'], 'businessHours counts a duration: use it with duration');
+    if (node.businessHours && node.businessHours.start >= node.businessHours.end)
+      at(['businessHours', 'end'], `business hours end (${node.businessHours.end}) must be after they start (${node.businessHours.start})`);
+    if (node.untilDate && node.untilDate.offsetMinutes !== 0 && node.untilDate.time !== undefined)
+      at(['untilDate', 'offsetMinutes'], 'offsetMinutes shifts a timestamp taken as it is: use it without time');
   }
   if (node.type === 'wait_for' && node.next.timedOut === undefined)
     at(

@@ -66,6 +66,20 @@ export const ZTrigger = z
       })
       .strict()
       .openapi({ description: 'A scoring model put the contact in `band` (moving up or down, when given).' }),
+    z
+      .object({
+        type: z.literal('date'),
+        /** A date or timestamp field of the contact (trialEndsAt, custom.birthday). */
+        field: z.string().min(1).max(200),
+        /** Enrol this many days after the date (negative: before it; -3: three days before). */
+        offsetDays: z.number().int().min(-3650).max(3650).default(0),
+        /** At this local time of the contact (the workspace's time zone when it has none). */
+        time: ZTime.default('09:00'),
+        /** Every year on the date's month and day (a birthday, a contract anniversary). */
+        yearly: z.boolean().default(false),
+      })
+      .strict()
+      .openapi({ description: 'A date field of the contact came round: enrolled once per occurrence at `time` local.' }),
   ])
   .openapi('JourneyTrigger');
 
@@ -105,12 +119,31 @@ export const ZWaitNode = z
       .object({ time: ZTime, weekdays: z.array(z.number().int().min(1).max(7)).min(1).max(7).optional() })
       .strict()
       .optional(),
-    /** until a date field of the contact, shifted by `offsetDays`, at `time` local. */
+    /**
+     * until a date: a field of the contact, or `event.<property>` of the trigger event (a webinar's
+     * startsAt). Shifted by `offsetDays`, then at `time` local; without `time`, a timestamp is
+     * taken as it is, shifted by `offsetMinutes` too (60 minutes before: -60), and a bare date at 09:00.
+     */
     untilDate: z
       .object({
         field: z.string().min(1).max(200),
         offsetDays: z.number().int().min(-3650).max(3650).default(0),
-        time: ZTime.default('09:00'),
+        offsetMinutes: z
+          .number()
+          .int()
+          .min(-60 * 24 * 30)
+          .max(60 * 24 * 30)
+          .default(0),
+        time: ZTime.optional(),
+      })
+      .strict()
+      .optional(),
+    /** Duration waits only: count only business time (weekdays, 09:00–18:00 local unless `businessHours` says otherwise). */
+    businessHours: z
+      .object({
+        start: ZTime.default('09:00'),
+        end: ZTime.default('18:00'),
+        weekdays: z.array(z.number().int().min(1).max(7)).min(1).max(7).default([1, 2, 3, 4, 5]),
       })
       .strict()
       .optional(),
@@ -166,6 +199,72 @@ export const ZTagNode = z
 
 export const ZExitNode = z.object({ ...base, type: z.literal('exit') }).strict();
 
+/** Sets a contact field (a standard field such as jobTitle, or custom.<key>); null clears it. */
+export const ZUpdateFieldNode = z
+  .object({
+    ...base,
+    type: z.literal('update_field'),
+    field: z.string().min(1).max(200),
+    value: z.union([z.string().max(2000), z.number(), z.boolean(), z.null()]),
+    next: ZNext,
+  })
+  .strict();
+
+/** Adds the contact to static lists and/or removes it from others. */
+export const ZListNode = z
+  .object({
+    ...base,
+    type: z.literal('list'),
+    add: z.array(z.uuid()).max(20).default([]),
+    remove: z.array(z.uuid()).max(20).default([]),
+    next: ZNext,
+  })
+  .strict();
+
+/** Adjusts the contact's score in a scoring model by `points` (a ledger row with the reason). */
+export const ZScoreNode = z
+  .object({
+    ...base,
+    type: z.literal('score'),
+    modelId: z.uuid(),
+    points: z
+      .number()
+      .int()
+      .min(-1000)
+      .max(1000)
+      .refine((n) => n !== 0, { message: 'points must not be zero' }),
+    reason: z.string().min(1).max(200),
+    next: ZNext,
+  })
+  .strict();
+
+/** Moves the contact to a lifecycle stage (an explicit move: backwards allowed), logged with the journey as cause. */
+export const ZStageNode = z
+  .object({ ...base, type: z.literal('set_stage'), stage: z.string().min(1).max(100), reason: z.string().max(200).optional(), next: ZNext })
+  .strict();
+
+/** Gives the contact an owner: the account owner when its company has one, else weighted round robin over available sales users. */
+export const ZAssignOwnerNode = z.object({ ...base, type: z.literal('assign_owner'), next: ZNext }).strict();
+
+/** Notifies the contact's owner (sales): a signed webhook and an email, with a Liquid message. */
+export const ZNotifyOwnerNode = z
+  .object({ ...base, type: z.literal('notify_owner'), message: z.string().min(1).max(2000), next: ZNext })
+  .strict();
+
+/** Creates a follow-up task for the contact's owner, due after `dueIn`. */
+export const ZCreateTaskNode = z
+  .object({
+    ...base,
+    type: z.literal('create_task'),
+    title: z.string().min(1).max(200),
+    dueIn: ZDuration.optional(),
+    next: ZNext,
+  })
+  .strict();
+
+/** The nodes that change the contact or tell sales (run by actions.ts); each has one `next`. */
+export const ACTION_NODE_TYPES = ['update_field', 'list', 'score', 'set_stage', 'assign_owner', 'notify_owner', 'create_task'] as const;
+
 export const ZJourneyNode = z.discriminatedUnion('type', [
   ZSendNode,
   ZWaitNode,
@@ -174,7 +273,15 @@ export const ZJourneyNode = z.discriminatedUnion('type', [
   ZSplitNode,
   ZTagNode,
   ZExitNode,
+  ZUpdateFieldNode,
+  ZListNode,
+  ZScoreNode,
+  ZStageNode,
+  ZAssignOwnerNode,
+  ZNotifyOwnerNode,
+  ZCreateTaskNode,
 ]);
+export type ActionNode = Extract<JourneyNode, { type: (typeof ACTION_NODE_TYPES)[number] }>;
 export type JourneyNode = z.infer<typeof ZJourneyNode>;
 
 export const ZJourneyDefinition = z
@@ -184,9 +291,18 @@ export const ZJourneyDefinition = z
     /** The first node. */
     start: ZNodeId,
     nodes: z.array(ZJourneyNode).min(1).max(200),
-    /** A goal event: the contact leaves at once, converted. */
+    /** Who may enter when the trigger fires: a condition on the contact then (pricing page viewed at least 3 times in 30 days). */
+    enrolWhen: ZCondition.optional(),
+    /** A goal: an event, or the lifecycle stage reached (SQL); the contact leaves at once, converted. */
     goals: z
-      .array(z.object({ name: z.string().min(1).max(100), selector: ZEventSelector }).strict())
+      .array(
+        z
+          .object({ name: z.string().min(1).max(100), selector: ZEventSelector.optional(), stage: z.string().min(1).max(100).optional() })
+          .strict()
+          .refine((g) => (g.selector === undefined) !== (g.stage === undefined), {
+            message: 'a goal needs exactly one of selector (an event) or stage (a lifecycle stage reached)',
+          }),
+      )
       .max(10)
       .default([]),
     /** An exit event: the contact leaves at once. */

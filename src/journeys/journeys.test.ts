@@ -155,7 +155,7 @@ describe('journeys API', () => {
       ['POST', '/pause'],
       ['POST', '/resume'],
     ] as const) {
-      const res = await call(`/api/journeys/${created.id}${path}`, { method, json: { name: 'Again', definition } });
+      const res = await call(`/api/journeys/${created.id}${path}`, { method, json: path ? {} : { name: 'Again', definition } });
       expect(res.status, `${method} ${path}`).toBe(409);
     }
   });

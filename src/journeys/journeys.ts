@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { z } from '@hono/zod-openapi';
-import type { Kysely, Transaction } from 'kysely';
+import { type Kysely, sql, type Transaction } from 'kysely';
 import type { Clock } from '../platform/clock.ts';
 import type { DB, JourneyStatus } from '../platform/db/schema.ts';
 import { invalidInput, issuesFromZod, KizunaError, notFound } from '../platform/errors.ts';
 import { readDocument } from '../platform/read-document.ts';
 import { checkJourney } from './check-journey.ts';
-import { type EventSelector, type JourneyDefinition, ZJourneyDefinition } from './definition.ts';
+import { type EventSelector, type JourneyDefinition, type JourneyNode, ZJourneyDefinition } from './definition.ts';
 
 const EXAMPLE = '{"trigger": {…}, "start": "welcome", "nodes": [{"id": "welcome", "type": "send", …}]}';
 
@@ -116,17 +116,43 @@ export async function validateJourney(db: Kysely<DB>, workspaceId: string, id: s
   return { valid: issues.length === 0, issues };
 }
 
+export const ZJourneyPublishInput = z
+  .object({
+    nodeMap: z
+      .record(z.string().max(63), z.string().max(63))
+      .optional()
+      .openapi({
+        description:
+          'Move contacts in flight on earlier versions to the new one: old node id → node id of the new version. Contacts at nodes not named stay on their version until they leave (drain).',
+        example: { reminder_wait: 'reminder_wait', old_coupon: 'coupon_mail' },
+      }),
+  })
+  .strict()
+  .openapi('JourneyPublishInput');
+
 /**
  * Publishes the draft as the next version and makes the journey active, with the event keys it
  * reacts to rewritten in the same transaction. A draft with any problem publishes nothing (400).
+ * With a `nodeMap`, contacts in flight at a mapped node move to the new version's node (a wait
+ * keeps its wake time when it maps to a wait; otherwise the new node runs at once).
  */
-export async function publishJourney(db: Kysely<DB>, workspaceId: string, id: string, clock: Clock): Promise<Journey> {
+export async function publishJourney(db: Kysely<DB>, workspaceId: string, id: string, clock: Clock, input?: unknown): Promise<Journey> {
+  const { nodeMap = {} } = readDocument(ZJourneyPublishInput, input ?? {}, 'body', '{"nodeMap": {"old_node": "new_node"}}');
   await db.transaction().execute(async (tx) => {
     // Locked first, checked second: what is published is exactly what was checked.
     const row = await lockJourneyRow(tx, workspaceId, id);
     if (row.status === 'archived') throw statusConflict(row, 'publish');
     const definition = readDocument(ZJourneyDefinition, row.draft, 'draft', EXAMPLE);
     const issues = await checkJourney(tx, workspaceId, definition, 'draft');
+    const newNodes = new Map(definition.nodes.map((n) => [n.id, n]));
+    const oldNodes = new Map<string, JourneyNode>();
+    for (let v = 1; v <= (row.published_version ?? 0); v++)
+      for (const n of (await loadJourneyVersion(tx, id, v)).nodes) oldNodes.set(n.id, n);
+    for (const [from, to] of Object.entries(nodeMap)) {
+      if (!oldNodes.has(from))
+        issues.push({ path: `body.nodeMap.${from}`, message: `no published version of this journey has a node "${from}"` });
+      if (!newNodes.has(to)) issues.push({ path: `body.nodeMap.${from}`, message: `"${to}" is not a node of the draft being published` });
+    }
     if (issues.length) throw invalidInput(issues, 'the journey is invalid; see errors for each problem');
     const now = clock.now();
     const version = (row.published_version ?? 0) + 1;
@@ -135,6 +161,29 @@ export async function publishJourney(db: Kysely<DB>, workspaceId: string, id: st
       .values({ journey_id: id, version, definition: JSON.stringify(definition), published_at: now })
       .execute();
     await tx.updateTable('journeys').set({ status: 'active', published_version: version, updated_at: now }).where('id', '=', id).execute();
+    for (const [from, to] of Object.entries(nodeMap)) {
+      const isWait = (n: JourneyNode | undefined) => n?.type === 'wait' || n?.type === 'wait_for';
+      // A parked contact keeps its wake time when the new node waits too; otherwise it runs the new node now.
+      const keepsWait = isWait(oldNodes.get(from)) && isWait(newNodes.get(to));
+      const moved = await tx
+        .updateTable('journey_enrolments')
+        .set(
+          keepsWait
+            ? { version, node_id: to, waiting_for: sql`CASE WHEN waiting_for IS NULL THEN NULL ELSE ${to} END` }
+            : { version, node_id: to, waiting_for: null, wake_at: now },
+        )
+        .where('journey_id', '=', id)
+        .where('status', '=', 'active')
+        .where('version', '<', version)
+        .where('node_id', '=', from)
+        .returning(['id', 'version'])
+        .execute();
+      if (moved.length)
+        await sql`
+          INSERT INTO journey_steps (workspace_id, enrolment_id, journey_id, node_id, outcome, detail, at)
+          SELECT ${workspaceId}, m.id, ${id}, ${to}, 'migrated', jsonb_build_object('fromNode', ${from}::text, 'toVersion', ${version}::int), ${now}
+          FROM unnest(${moved.map((m) => m.id)}::uuid[]) AS m(id)`.execute(tx);
+    }
     await writeEventKeys(tx, workspaceId, id, eventKeysOf(definition, { triggers: true }));
   });
   return getJourney(db, workspaceId, id);
@@ -163,10 +212,12 @@ export async function archiveJourney(db: Kysely<DB>, workspaceId: string, id: st
 export function eventKeysOf(definition: JourneyDefinition, { triggers }: { triggers: boolean }): string[] {
   const selectors: EventSelector[] = [
     ...definition.nodes.flatMap((node) => (node.type === 'wait_for' ? [node.selector] : [])),
-    ...definition.goals.map((goal) => goal.selector),
+    ...definition.goals.flatMap((goal) => (goal.selector ? [goal.selector] : [])),
     ...definition.exitOn,
   ];
   const keys = selectors.map(eventKeyOf);
+  // A stage goal converts on the stage-change signal.
+  if (definition.goals.some((goal) => goal.stage !== undefined)) keys.push('signal:lifecycle.stage_changed');
   const { trigger } = definition;
   if (triggers && trigger.type === 'event') keys.push(eventKeyOf(trigger.selector));
   // Form submissions are recorded as a `Form Submitted` track event (see submit-form.ts).

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { type Kysely, type Selectable, sql } from 'kysely';
 import { listCustomFields } from '../contacts/custom-fields.ts';
+import { loadPublishedLifecycle, ZLifecycleDefinition } from '../lifecycle/lifecycle.ts';
 import { enqueueDeliveries, type NewDelivery } from '../messaging/deliveries/deliveries.ts';
 import type { Clock } from '../platform/clock.ts';
 import { noteContactChange } from '../platform/db/contact-changes.ts';
@@ -10,10 +11,12 @@ import { localDate, startOfLocalDay } from '../platform/time-zone.ts';
 import { eventSelectorPredicate, matchesQuery } from '../segments/compile.ts';
 import { FieldCatalog } from '../segments/fields.ts';
 import { unitOfWork } from '../segments/membership.ts';
+import { runActionNode } from './actions.ts';
 import { durationMs, type EventSelector, type JourneyDefinition, type JourneyNode } from './definition.ts';
 import { loadJourneyVersion } from './journeys.ts';
 
 type Enrolment = Selectable<JourneyEnrolmentsTable>;
+const NO_ID = '00000000-0000-0000-0000-000000000000';
 /** Nodes one enrolment may run in one go before it must wait (a guard; validation forbids cycles without waits). */
 const MAX_STEPS_AT_ONCE = 100;
 
@@ -29,11 +32,15 @@ interface Step {
 class Batch {
   steps: Step[] = [];
   deliveries: NewDelivery[] = [];
+  /** Business time for the modules actions call: the batch's moment. */
+  readonly clock: Clock;
   constructor(
     readonly tx: Kysely<DB>,
     readonly workspaceId: string,
     readonly now: Date,
-  ) {}
+  ) {
+    this.clock = { now: () => now };
+  }
   step(e: Pick<Enrolment, 'id' | 'journey_id'>, nodeId: string, outcome: string, detail?: Record<string, unknown>) {
     this.steps.push({ enrolmentId: e.id, journeyId: e.journey_id, nodeId, outcome, detail });
   }
@@ -115,6 +122,10 @@ export async function enrolContacts(
         .execute()
     ).map((r) => r.id),
   );
+  // Who may enter: the journey's condition on the contact as it is now.
+  const admitted = definition.enrolWhen ? await holdingContacts(tx, workspaceId, definition.enrolWhen, [...known], now) : known;
+  // A date trigger enrols once per occurrence whatever the policy: the occurrence is the key.
+  const keyed = policy === 'every_time' || definition.trigger.type === 'date';
   const enrolled: { contactId: string; enrolmentId: string }[] = [];
   const skipped: { contactId: string; reason: string }[] = [];
   const batch = new Batch(tx, workspaceId, now);
@@ -122,6 +133,10 @@ export async function enrolContacts(
   for (const contactId of new Set(contactIds)) {
     if (!known.has(contactId)) {
       skipped.push({ contactId, reason: 'no such contact' });
+      continue;
+    }
+    if (!admitted.has(contactId)) {
+      skipped.push({ contactId, reason: 'does not meet the enrolment condition (enrolWhen)' });
       continue;
     }
     const mine = existing.filter((e) => e.contact_id === contactId);
@@ -133,7 +148,7 @@ export async function enrolContacts(
           ? 'still in the journey (re-entry: after exit)'
           : policy === 'every_time' && active >= maxConcurrent
             ? `already in the journey ${active} time(s) (maxConcurrent ${maxConcurrent})`
-            : policy === 'every_time' && eventKey && mine.some((e) => e.event_key === eventKey)
+            : keyed && eventKey && mine.some((e) => e.event_key === eventKey)
               ? `already enrolled for ${eventKey}`
               : undefined;
     if (reason) {
@@ -150,7 +165,7 @@ export async function enrolContacts(
       status: 'active' as const,
       node_id: definition.start,
       wake_at: now,
-      event_key: policy === 'every_time' ? (eventKey ?? null) : null,
+      event_key: keyed ? (eventKey ?? null) : null,
       context: JSON.stringify(context),
       entered_at: now,
     });
@@ -160,6 +175,99 @@ export async function enrolContacts(
   if (rows.length) await tx.insertInto('journey_enrolments').values(rows).execute();
   await batch.flush();
   return { enrolled, skipped };
+}
+
+/** How often a journey with a date trigger looks for occurrences that came round. */
+export const DATE_SCAN_MS = 5 * 60_000;
+
+/**
+ * Enrols the contacts whose date came round (date triggers): every few minutes per journey, the
+ * occurrences since its last scan (at most a day back: a journey paused for a month does not
+ * greet every birthday it missed), each enrolled once, keyed by the occurrence.
+ * @returns how many contacts were enrolled.
+ */
+export async function enrolDueDates(db: Kysely<DB>, clock: Clock, options: { journeyIds?: readonly string[] } = {}): Promise<number> {
+  return unitOfWork(db, clock, (tx) => enrolDueDatesIn(tx, clock.now(), options));
+}
+
+/** `enrolDueDates` inside an open unit of work. */
+export async function enrolDueDatesIn(
+  tx: Kysely<DB>,
+  now: Date,
+  { journeyIds, every = DATE_SCAN_MS }: { journeyIds?: readonly string[]; every?: number } = {},
+): Promise<number> {
+  const { rows: due } = await sql<{ id: string; workspace_id: string; version: number; since: Date; timezone: string }>`
+    SELECT j.id, j.workspace_id, j.published_version AS version, w.timezone,
+      greatest(coalesce(j.date_scanned_at, v.published_at), ${new Date(now.getTime() - 86_400_000)}::timestamptz) AS since
+    FROM journeys j
+    JOIN journey_versions v ON v.journey_id = j.id AND v.version = j.published_version
+    JOIN workspaces w ON w.id = j.workspace_id
+    WHERE j.status = 'active' AND v.definition -> 'trigger' ->> 'type' = 'date'
+      AND (j.date_scanned_at IS NULL OR j.date_scanned_at <= ${new Date(now.getTime() - every)})
+      ${journeyIds ? sql`AND j.id = ANY(${journeyIds}::uuid[])` : sql``}
+    FOR UPDATE OF j SKIP LOCKED`.execute(tx);
+  let enrolled = 0;
+  for (const journey of due) {
+    const definition = await loadJourneyVersion(tx, journey.id, journey.version);
+    const trigger = definition.trigger;
+    if (trigger.type !== 'date') continue;
+    const since = new Date(journey.since);
+    const column = trigger.field.startsWith('custom.')
+      ? sql`c.custom ->> ${trigger.field.slice(7)}`
+      : sql.ref(`c.${trigger.field.replace(/[A-Z]/g, (ch) => `_${ch.toLowerCase()}`)}`);
+    const { rows } = await sql<{ id: string; timezone: string | null; value: string | Date }>`
+      SELECT c.id, c.timezone, ${column} AS value FROM contacts c
+      WHERE c.workspace_id = ${journey.workspace_id} AND ${column} IS NOT NULL`.execute(tx);
+    const byKey = new Map<string, string[]>();
+    for (const contact of rows) {
+      const timeZone = contact.timezone ?? journey.timezone;
+      const value = contact.value instanceof Date ? contact.value.toISOString() : String(contact.value);
+      const date =
+        /^\d{4}-\d{2}-\d{2}/.test(value) && value.length === 10
+          ? value
+          : Number.isNaN(Date.parse(value))
+            ? null
+            : localDate(new Date(value), timeZone);
+      if (!date) continue;
+      // Yearly: this year's date (and last and next year's, for offsets across the new year); Feb 29 falls on Feb 28.
+      const years = trigger.yearly ? [-1, 0, 1].map((d) => Number(localDate(now, timeZone).slice(0, 4)) + d) : [Number(date.slice(0, 4))];
+      for (const year of years) {
+        let day = `${year}${date.slice(4)}`;
+        if (day.endsWith('-02-29') && new Date(`${year}-02-29T00:00:00Z`).getUTCMonth() !== 1) day = `${year}-02-28`;
+        const at = dateOccurrence(day, { offsetDays: trigger.offsetDays, time: trigger.time }, timeZone);
+        if (at && at > since && at <= now) byKey.set(`date:${day}`, [...(byKey.get(`date:${day}`) ?? []), contact.id]);
+      }
+    }
+    for (const [eventKey, contactIds] of byKey) {
+      const result = await enrolContacts(tx, {
+        workspaceId: journey.workspace_id,
+        journeyId: journey.id,
+        contactIds,
+        eventKey,
+        context: { date: { field: trigger.field, occurrence: eventKey.slice(5) } },
+        now,
+        source: `date:${trigger.field}`,
+      });
+      enrolled += result.enrolled.length;
+    }
+    await tx.updateTable('journeys').set({ date_scanned_at: now }).where('id', '=', journey.id).execute();
+  }
+  return enrolled;
+}
+
+/** The contacts among `contactIds` for whom a condition holds at `now`. */
+async function holdingContacts(
+  tx: Kysely<DB>,
+  workspaceId: string,
+  condition: NonNullable<JourneyDefinition['enrolWhen']>,
+  contactIds: string[],
+  now: Date,
+): Promise<Set<string>> {
+  if (contactIds.length === 0) return new Set();
+  const ws = await tx.selectFrom('workspaces').select('timezone').where('id', '=', workspaceId).executeTakeFirstOrThrow();
+  const catalog = new FieldCatalog(await listCustomFields(tx, workspaceId));
+  const { rows } = await matchesQuery([condition], { workspaceId, timeZone: ws.timezone, catalog, now, contactIds }).execute(tx);
+  return new Set(rows.filter((r) => r.matches === '1').map((r) => r.id));
 }
 
 /**
@@ -173,23 +281,30 @@ export async function enrolContacts(
 export async function advanceDueEnrolments(
   db: Kysely<DB>,
   clock: Clock,
-  { workspaceId, limit = 200 }: { workspaceId?: string; limit?: number } = {},
+  options: { workspaceId?: string; limit?: number } = {},
 ): Promise<number> {
-  return unitOfWork(db, clock, async (tx) => {
-    const now = clock.now();
-    // One JSON document for the batch: PGlite hands rows back one by one, slower than it runs the query.
-    const { rows: docs } = await sql<{ doc: (Omit<Enrolment, 'wake_at' | 'entered_at' | 'ended_at'> & { wake_at: string })[] | null }>`
-      SELECT json_agg(to_jsonb(e)) AS doc FROM (
-        SELECT * FROM journey_enrolments
-        WHERE status = 'active' AND wake_at <= ${now} ${workspaceId ? sql`AND workspace_id = ${workspaceId}` : sql``}
-        ORDER BY wake_at LIMIT ${limit}
-        FOR UPDATE SKIP LOCKED) e`.execute(tx);
-    const rows = (docs[0]?.doc ?? []).map((e) => ({ ...e, wake_at: new Date(e.wake_at) }) as unknown as Enrolment);
-    const byWorkspace = new Map<string, Enrolment[]>();
-    for (const row of rows) byWorkspace.set(row.workspace_id, [...(byWorkspace.get(row.workspace_id) ?? []), row]);
-    for (const [ws, enrolments] of byWorkspace) await runEnrolments(tx, ws, enrolments, now);
-    return rows.length;
-  });
+  return unitOfWork(db, clock, (tx) => advanceDueIn(tx, clock.now(), options));
+}
+
+/** `advanceDueEnrolments` inside an open unit of work (the simulation runs it in a transaction it rolls back). */
+export async function advanceDueIn(
+  tx: Kysely<DB>,
+  now: Date,
+  { workspaceId, limit = 200, journeyIds }: { workspaceId?: string; limit?: number; journeyIds?: readonly string[] } = {},
+): Promise<number> {
+  // One JSON document for the batch: PGlite hands rows back one by one, slower than it runs the query.
+  const { rows: docs } = await sql<{ doc: (Omit<Enrolment, 'wake_at' | 'entered_at' | 'ended_at'> & { wake_at: string })[] | null }>`
+    SELECT json_agg(to_jsonb(e)) AS doc FROM (
+      SELECT * FROM journey_enrolments
+      WHERE status = 'active' AND wake_at <= ${now} ${workspaceId ? sql`AND workspace_id = ${workspaceId}` : sql``}
+        ${journeyIds ? sql`AND journey_id = ANY(${journeyIds}::uuid[])` : sql``}
+      ORDER BY wake_at LIMIT ${limit}
+      FOR UPDATE SKIP LOCKED) e`.execute(tx);
+  const rows = (docs[0]?.doc ?? []).map((e) => ({ ...e, wake_at: new Date(e.wake_at) }) as unknown as Enrolment);
+  const byWorkspace = new Map<string, Enrolment[]>();
+  for (const row of rows) byWorkspace.set(row.workspace_id, [...(byWorkspace.get(row.workspace_id) ?? []), row]);
+  for (const [ws, enrolments] of byWorkspace) await runEnrolments(tx, ws, enrolments, now);
+  return rows.length;
 }
 
 async function runEnrolments(tx: Kysely<DB>, workspaceId: string, enrolments: Enrolment[], now: Date): Promise<void> {
@@ -346,9 +461,9 @@ async function runNode(batch: Batch, ctx: WorkspaceContext, group: Cursor[], nod
       return;
     }
     case 'wait': {
-      const contacts = node.duration ? new Map<string, Record<string, unknown>>() : await ctx.contacts();
+      const contacts = node.duration && !node.businessHours ? new Map<string, Record<string, unknown>>() : await ctx.contacts();
       for (const c of group) {
-        const wakeAt = waitUntil(ctx.timeZone, contacts, node, c.e.contact_id, now);
+        const wakeAt = waitUntil(ctx.timeZone, contacts, node, c.e, now);
         if (wakeAt === null || wakeAt <= now) {
           batch.step(c.e, node.id, 'passed', { reason: wakeAt === null ? 'no date to wait for' : 'already past' });
           c.nodeId = node.next;
@@ -406,6 +521,19 @@ async function runNode(batch: Batch, ctx: WorkspaceContext, group: Cursor[], nod
     case 'exit':
       for (const c of group) finish(batch, c, 'exited', 'exit node');
       return;
+    default: {
+      const results = await runActionNode(
+        { tx, workspaceId: batch.workspaceId, now, clock: batch.clock },
+        node,
+        group.map((c) => ({ enrolmentId: c.e.id, journeyId: c.e.journey_id, contactId: c.e.contact_id })),
+      );
+      for (const c of group) {
+        const result = results.get(c.e.id) ?? { outcome: 'done' };
+        batch.step(c.e, node.id, result.outcome, result.detail);
+        c.nodeId = node.next;
+      }
+      return;
+    }
   }
 }
 
@@ -457,28 +585,85 @@ function sendStep(batch: Batch, node: Extract<JourneyNode, { type: 'send' }>, c:
   return delivery;
 }
 
-/** When a wait node ends for this contact (its time zone; the workspace's when it has none); null: nothing to wait for. */
+/** When a wait node ends for this enrolment (the contact's time zone; the workspace's when it has none); null: nothing to wait for. */
 function waitUntil(
   workspaceTimeZone: string,
   contacts: Map<string, Record<string, unknown>>,
   node: Extract<JourneyNode, { type: 'wait' }>,
-  contactId: string,
+  enrolment: Pick<Enrolment, 'contact_id' | 'context'>,
   now: Date,
 ): Date | null {
-  if (node.duration) return new Date(now.getTime() + durationMs(node.duration));
-  const contact = contacts.get(contactId) ?? {};
+  const contact = contacts.get(enrolment.contact_id) ?? {};
   const timeZone = (contact.timezone as string | null) ?? workspaceTimeZone;
+  if (node.duration)
+    return node.businessHours
+      ? addBusinessTime(now, durationMs(node.duration), timeZone, node.businessHours)
+      : new Date(now.getTime() + durationMs(node.duration));
   if (node.until) return nextLocalTime(now, timeZone, node.until.time, node.until.weekdays);
-  const { field, offsetDays, time } = node.untilDate!;
-  const raw = field.startsWith('custom.')
+  const { field, offsetDays, offsetMinutes, time } = node.untilDate!;
+  const raw = field.startsWith('event.')
+    ? propertyAt((enrolment.context as { event?: unknown } | null)?.event, field.slice(6))
+    : contactField(contact, field);
+  return dateOccurrence(raw, { offsetDays, offsetMinutes, time }, timeZone);
+}
+
+/** A contact's field by its API name (jobTitle, custom.trial_ends_at) from a contacts row. */
+export function contactField(contact: Record<string, unknown>, field: string): unknown {
+  return field.startsWith('custom.')
     ? (contact.custom as Record<string, unknown> | undefined)?.[field.slice(7)]
     : contact[field.replace(/[A-Z]/g, (ch) => `_${ch.toLowerCase()}`)];
+}
+
+/** A dotted property of a JSON object (items.0.sku). */
+function propertyAt(value: unknown, path: string): unknown {
+  let at = value;
+  for (const key of path.split('.')) at = at !== null && typeof at === 'object' ? (at as Record<string, unknown>)[key] : undefined;
+  return at;
+}
+
+/**
+ * The instant a date value names, shifted: with `time`, the local date + offsetDays at that time;
+ * without, a bare date at 09:00 local and a timestamp as it is, + offsetDays and offsetMinutes.
+ * Null when the value is not a date.
+ */
+export function dateOccurrence(
+  raw: unknown,
+  { offsetDays = 0, offsetMinutes = 0, time }: { offsetDays?: number; offsetMinutes?: number; time?: string },
+  timeZone: string,
+): Date | null {
   if (raw === null || raw === undefined || raw === '') return null;
-  const value = String(raw);
-  const date = /^\d{4}-\d{2}-\d{2}$/.test(value) ? value : Number.isNaN(Date.parse(value)) ? '' : localDate(new Date(value), timeZone);
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) return null;
-  const shifted = new Date(Date.parse(`${date}T00:00:00Z`) + offsetDays * 86_400_000).toISOString().slice(0, 10);
-  return atLocalTime(shifted, time, timeZone);
+  const value = raw instanceof Date ? raw.toISOString() : String(raw);
+  const dateOnly = /^\d{4}-\d{2}-\d{2}$/.test(value);
+  if (!dateOnly && Number.isNaN(Date.parse(value))) return null;
+  if (!dateOnly && time === undefined) return new Date(Date.parse(value) + offsetDays * 86_400_000 + offsetMinutes * 60_000);
+  const date = dateOnly ? value : localDate(new Date(value), timeZone);
+  return atLocalTime(shiftDate(date, offsetDays), time ?? '09:00', timeZone);
+}
+
+/** A YYYY-MM-DD date `days` later (earlier when negative). */
+function shiftDate(date: string, days: number): string {
+  return new Date(Date.parse(`${date}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
+}
+
+/** `now` + `ms` of business time: only the hours between start and end on the given weekdays, local. */
+export function addBusinessTime(now: Date, ms: number, timeZone: string, hours: { start: string; end: string; weekdays: number[] }): Date {
+  let at = now;
+  let left = ms;
+  let date = localDate(now, timeZone);
+  // Ten years of days at most: a duration is at most 3650 days of business time... of which a week has 5.
+  for (let i = 0; i < 366 * 30; i++, date = shiftDate(date, 1)) {
+    const weekday = ((new Date(`${date}T00:00:00Z`).getUTCDay() + 6) % 7) + 1;
+    if (!hours.weekdays.includes(weekday)) continue;
+    const open = atLocalTime(date, hours.start, timeZone);
+    const close = atLocalTime(date, hours.end, timeZone);
+    if (close <= at) continue;
+    const from = new Date(Math.max(open.getTime(), at.getTime()));
+    const room = close.getTime() - from.getTime();
+    if (left <= room) return new Date(from.getTime() + left);
+    left -= room;
+    at = close;
+  }
+  throw new Error('business-hours wait longer than thirty years');
 }
 
 /** The instant a local date and time-of-day names in a time zone (DST-safe: from the local midnight). */
@@ -552,6 +737,14 @@ export async function processJourneyInbox(
   });
 }
 
+/** An inbox row as `actOnEvents` reads it. */
+export interface InboxEvent {
+  id: string;
+  contact_id: string;
+  event_key: string;
+  properties: Record<string, unknown>;
+}
+
 interface LiveJourney {
   id: string;
   status: string;
@@ -559,11 +752,16 @@ interface LiveJourney {
   definition: JourneyDefinition;
 }
 
-async function actOnEvents(
+/**
+ * Acts on inbox rows (in `journey_inbox`, taken by the caller) at `now`: goals, exits, wait-fors,
+ * then triggers. `journeyIds` limits it to those journeys (the simulation).
+ */
+export async function actOnEvents(
   tx: Kysely<DB>,
   workspaceId: string,
-  events: { id: string; contact_id: string; event_key: string; properties: Record<string, unknown> }[],
+  events: InboxEvent[],
   now: Date,
+  { journeyIds }: { journeyIds?: readonly string[] } = {},
 ): Promise<void> {
   const contactIds = [...new Set(events.map((e) => e.contact_id))];
   const enrolments = await tx
@@ -572,6 +770,7 @@ async function actOnEvents(
     .where('workspace_id', '=', workspaceId)
     .where('status', '=', 'active')
     .where('contact_id', 'in', contactIds)
+    .$if(journeyIds !== undefined, (q) => q.where('journey_id', 'in', journeyIds!.length ? [...journeyIds!] : [NO_ID]))
     .forUpdate()
     .execute();
   const journeys: LiveJourney[] = [];
@@ -581,6 +780,7 @@ async function actOnEvents(
     .where('workspace_id', '=', workspaceId)
     .where('status', 'in', ['active', 'paused'])
     .where('published_version', 'is not', null)
+    .$if(journeyIds !== undefined, (q) => q.where('id', 'in', journeyIds!.length ? [...journeyIds!] : [NO_ID]))
     .execute())
     journeys.push({
       id: j.id,
@@ -597,14 +797,14 @@ async function actOnEvents(
     if (!index.has(s)) index.set(s, selectors.push(s) - 1);
   };
   for (const d of versions.values()) {
-    for (const g of d.goals) add(g.selector);
+    for (const g of d.goals) if (g.selector) add(g.selector);
     for (const x of d.exitOn) add(x);
     for (const n of d.nodes) if (n.type === 'wait_for') add(n.selector);
   }
   for (const j of journeys) {
     if (j.status === 'active' && j.definition.trigger.type === 'event') add(j.definition.trigger.selector);
     // Enrolments this batch creates are checked against the rest of the batch too.
-    for (const g of j.definition.goals) add(g.selector);
+    for (const g of j.definition.goals) if (g.selector) add(g.selector);
     for (const x of j.definition.exitOn) add(x);
     for (const n of j.definition.nodes) if (n.type === 'wait_for') add(n.selector);
   }
@@ -620,6 +820,16 @@ async function actOnEvents(
   );
   const matchesOf = new Map(matched.map((m) => [String(m.id), m.matches]));
   const holds = (event: { id: string }, s: EventSelector) => matchesOf.get(String(event.id))?.[index.get(s)!] === '1';
+  // A stage goal is reached by a move to that stage or one after it on the lifecycle path.
+  const path = [...versions.values(), ...journeys.map((j) => j.definition)].some((d) => d.goals.some((g) => g.stage))
+    ? ((await loadPublishedLifecycle(tx, workspaceId))?.definition ?? ZLifecycleDefinition.parse({})).stages
+    : [];
+  const reaches = (event: InboxEvent, goal: JourneyDefinition['goals'][number]) => {
+    if (goal.selector) return holds(event, goal.selector);
+    if (event.event_key !== 'signal:lifecycle.stage_changed') return false;
+    const to = String(event.properties.to);
+    return to === goal.stage || (path.includes(goal.stage!) && path.indexOf(to) >= path.indexOf(goal.stage!));
+  };
 
   const batch = new Batch(tx, workspaceId, now);
   const ended = new Set<string>();
@@ -628,7 +838,7 @@ async function actOnEvents(
     for (const e of enrolments) {
       if (e.contact_id !== event.contact_id || ended.has(e.id)) continue;
       const d = versions.get(`${e.journey_id}:${e.version}`)!;
-      const goal = d.goals.find((g) => holds(event, g.selector));
+      const goal = d.goals.find((g) => reaches(event, g));
       const exit = !goal && d.exitOn.some((x) => holds(event, x));
       if (goal || exit) {
         ended.add(e.id);

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import { IMPORT_JOB, importJobHandler } from '../imports/imports.ts';
-import { advanceDueEnrolments, processJourneyInbox } from '../journeys/runtime.ts';
+import { advanceDueEnrolments, enrolDueDates, processJourneyInbox } from '../journeys/runtime.ts';
 import { drainDueHandoffs, recycleDueHandoffs } from '../lifecycle/handoff.ts';
 import { advanceDueCampaigns } from '../messaging/campaigns/campaigns.ts';
 import type { DeliveryPipeline } from '../messaging/deliveries/pipeline.ts';
@@ -45,6 +45,7 @@ export function backgroundWork({
       () => recycleDueHandoffs(db, clock),
       () => advanceDueCampaigns(db, clock),
       () => processJourneyInbox(db, clock),
+      () => enrolDueDates(db, clock),
       () => advanceDueEnrolments(db, clock),
       ...(pipeline ? [() => pipeline.drain()] : []),
     ],

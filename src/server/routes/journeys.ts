@@ -11,6 +11,7 @@ import {
   validateJourney,
   ZJourney,
   ZJourneyInput,
+  ZJourneyPublishInput,
   ZJourneyValidateInput,
   ZJourneyValidation,
 } from '../../journeys/journeys.ts';
@@ -24,7 +25,7 @@ const tags = ['Journeys'];
 
 export function journeyRoutes(deps: ServerDeps) {
   const app = new OpenAPIHono<AppEnv>();
-  const action = (path: string, summary: string, run: typeof publishJourney) =>
+  const action = (path: string, summary: string, run: typeof pauseJourney) =>
     app.openapi(
       jsonRoute({
         method: 'post',
@@ -111,7 +112,21 @@ export function journeyRoutes(deps: ServerDeps) {
       return c.json(await validateJourney(deps.db, ws(c), c.req.valid('param').id, input.definition), 200);
     },
   );
-  action('/{id}/publish', 'Publish the draft as the next version and make the journey active; a 400 names each problem', publishJourney);
+  app.openapi(
+    jsonRoute({
+      method: 'post',
+      path: '/{id}/publish',
+      summary:
+        'Publish the draft as the next version and make the journey active; a 400 names each problem. Contacts in flight stay on their version unless nodeMap moves them',
+      tags,
+      request: {
+        params: ZId,
+        body: { required: false, content: { 'application/json': { schema: ZJourneyPublishInput } } },
+      },
+      responses: { 200: jsonResponse(ZJourney, 'The journey') },
+    }),
+    async (c) => c.json(await publishJourney(deps.db, ws(c), c.req.valid('param').id, deps.clock, c.req.valid('json') ?? {}), 200),
+  );
   action('/{id}/pause', 'Pause: nobody new enrols; people in flight go on, advance on events and leave on goals and exits', pauseJourney);
   action('/{id}/resume', 'Resume a paused journey: it enrols again', resumeJourney);
   return app;
