@@ -1,5 +1,6 @@
 import { OpenAPIHono, z } from '@hono/zod-openapi';
 import { enrolContacts } from '../../journeys/runtime.ts';
+import { simulateJourney, ZSimulationInput, ZSimulationReport } from '../../journeys/simulate.ts';
 import { contactJourneyTrace, journeyStats, ZEnrolmentTrace, ZJourneyStats } from '../../journeys/trace.ts';
 import type { AppEnv, ServerDeps } from '../deps.ts';
 import { jsonBody, jsonResponse, jsonRoute, ws, ZId } from '../openapi-helpers.ts';
@@ -38,6 +39,20 @@ export function journeyRuntimeRoutes(deps: ServerDeps) {
       deps.notifyWork?.();
       return c.json(result, 200);
     },
+  );
+  app.openapi(
+    jsonRoute({
+      method: 'post',
+      path: '/{id}/simulate',
+      summary:
+        'What the draft (or a given definition) would have done over a past window: stored events replayed on a virtual clock, nothing kept, nothing sent',
+      tags,
+      request: { params: ZId, ...jsonBody(ZSimulationInput) },
+      responses: {
+        200: jsonResponse(ZSimulationReport, 'Entries, per-node counts, conversions and the messages that would have gone out'),
+      },
+    }),
+    async (c) => c.json(await simulateJourney(deps.db, ws(c), { journeyId: c.req.valid('param').id, ...c.req.valid('json') }), 200),
   );
   app.openapi(
     jsonRoute({
