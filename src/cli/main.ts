@@ -1,6 +1,8 @@
 import { Command, CommanderError } from 'commander';
 import { exitCodeOf, KizunaError } from '../platform/errors.ts';
+import { registerApply } from './commands/apply.ts';
 import { registerImport } from './commands/import.ts';
+import { registerJourneys } from './commands/journeys.ts';
 import { registerKeys } from './commands/keys.ts';
 import { registerMigrate } from './commands/migrate.ts';
 import { registerSegments } from './commands/segments.ts';
@@ -19,6 +21,8 @@ export async function main(argv: string[]): Promise<number> {
   registerKeys(program);
   registerSegments(program);
   registerWorkspaces(program);
+  registerApply(program);
+  registerJourneys(program);
   try {
     await program.parseAsync(argv);
     return 0;
