@@ -521,6 +521,13 @@ const CASES: Case[] = [
     expect: 'not_found',
   },
   { method: 'GET', route: '/api/journeys/{id}/stats', path: (a) => `/api/journeys/${a.journeyId}/stats`, expect: 'not_found' },
+  {
+    method: 'POST',
+    route: '/api/journeys/{id}/simulate',
+    path: (a) => `/api/journeys/${a.journeyId}/simulate`,
+    json: () => ({ from: '2026-01-01T00:00:00Z', to: '2026-02-01T00:00:00Z' }),
+    expect: 'not_found',
+  },
   { method: 'GET', route: '/api/contacts/{id}/journeys', path: (a) => `/api/contacts/${a.contactId}/journeys`, expect: 'not_found' },
   { method: 'POST', route: '/api/journeys/{id}/validate', path: (a) => `/api/journeys/${a.journeyId}/validate`, expect: 'not_found' },
   { method: 'POST', route: '/api/journeys/{id}/publish', path: (a) => `/api/journeys/${a.journeyId}/publish`, expect: 'not_found' },
