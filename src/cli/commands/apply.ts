@@ -14,7 +14,7 @@ the API takes for that kind (description, definition):
   kind: segment
   name: 首都圏の見込み客
   definition:
-    condition: { type: field, field: prefecture, operator: in, value: [東京都, 神奈川県] }
+    condition: { type: field, field: region, operator: in, value: [東京都, 神奈川県] }
   ---
   kind: journey
   name: ウェルカム
