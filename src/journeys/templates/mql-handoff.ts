@@ -55,7 +55,7 @@ export const mqlHandoff = defineJourneyTemplate({
         id: 'notify',
         type: 'notify_owner',
         message:
-          '新しい MQL: {{ contact.fullName }}（{{ contact.companyName | default: "会社名未登録" }}・{{ contact.jobTitle | default: "役職未登録" }}） {{ contact.email }}。初回連絡をお願いします。',
+          '新しい MQL: {{ contact.fullName }}（{{ company.name | default: contact.companyName | default: "会社名未登録" }}・{{ contact.jobTitle | default: "役職未登録" }}） {{ contact.email }}。初回連絡をお願いします。',
         next: 'task',
       },
       {

@@ -85,7 +85,7 @@ export const pricingInterest = defineJourneyTemplate({
         {
           id: 'notify',
           type: 'notify_owner',
-          message: `{{ contact.fullName }}（{{ contact.companyName | default: "会社名未登録" }}）が料金ページを${o.windowDays}日以内に${o.views}回閲覧しました。料金資料を自動送付済みです。`,
+          message: `{{ contact.fullName }}（{{ company.name | default: contact.companyName | default: "会社名未登録" }}）が料金ページを${o.windowDays}日以内に${o.views}回閲覧しました。料金資料を自動送付済みです。`,
           next: 'pricing_document',
         },
         { id: 'pricing_document', type: 'send', templateId: t.pricing_document, next: 'until_follow_up' },
