@@ -6,6 +6,7 @@ import { registerJourneys } from './commands/journeys.ts';
 import { registerKeys } from './commands/keys.ts';
 import { registerMigrate } from './commands/migrate.ts';
 import { registerSegments } from './commands/segments.ts';
+import { registerSimulate } from './commands/simulate.ts';
 import { registerStart } from './commands/start.ts';
 import { registerWorkspaces } from './commands/workspaces.ts';
 
@@ -23,6 +24,7 @@ export async function main(argv: string[]): Promise<number> {
   registerWorkspaces(program);
   registerApply(program);
   registerJourneys(program);
+  registerSimulate(program);
   try {
     await program.parseAsync(argv);
     return 0;
