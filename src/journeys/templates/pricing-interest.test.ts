@@ -17,7 +17,7 @@ describe('the pricing interest template', () => {
       demoUrl: 'https://www.example.jp/demo',
     });
     const keen = await world.identify('keen@example.jp', { companyName: '株式会社熱心' });
-    const casual = await world.identify('casual@example.jp');
+    await world.identify('casual@example.jp');
     await world.page('keen@example.jp', '/pricing');
     await world.page('casual@example.jp', '/pricing');
     await world.page('keen@example.jp', '/blog/ma-basics');
