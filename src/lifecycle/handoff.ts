@@ -34,27 +34,12 @@ export async function startHandoffs(
     .where('id', '=', sql<string>`ANY(${entered}::uuid[])`)
     .orderBy('id')
     .execute();
-  const emails = handoff.salesUsers.map((u) => u.email);
-  const counts = new Map(
-    (
-      await tx
-        .selectFrom('handoffs')
-        .select(['owner', sql<number>`count(*)::int`.as('n')])
-        .where('workspace_id', '=', workspaceId)
-        .where('owner', '=', sql<string>`ANY(${emails}::text[])`)
-        .groupBy('owner')
-        .execute()
-    ).map((r) => [r.owner, r.n]),
-  );
+  const counts = await roundRobinCounts(tx, workspaceId, handoff.salesUsers);
   const rows = contacts.map((contact) => {
     let owner = contact.owner;
     let assignedBy = 'kept';
     if (!owner) {
-      // Weighted round robin: the user furthest below their share takes the lead.
-      const next = [...handoff.salesUsers].sort(
-        (a, b) => (counts.get(a.email) ?? 0) / a.weight - (counts.get(b.email) ?? 0) / b.weight,
-      )[0]!;
-      owner = next.email;
+      owner = nextOwner(handoff.salesUsers, counts);
       assignedBy = 'round_robin';
     }
     counts.set(owner, (counts.get(owner) ?? 0) + 1);
@@ -140,6 +125,30 @@ export async function startHandoffs(
       }),
     )
     .execute();
+}
+
+type SalesUser = { email: string; weight: number };
+
+/** Weighted round robin (pure): the sales user furthest below their share of `counts` takes the next lead. */
+export function nextOwner(salesUsers: readonly SalesUser[], counts: ReadonlyMap<string, number>): string {
+  return [...salesUsers].sort((a, b) => (counts.get(a.email) ?? 0) / a.weight - (counts.get(b.email) ?? 0) / b.weight)[0]!.email;
+}
+
+/** The round robin's balance: leads each sales user was given by a handoff or by a journey's round robin. */
+export async function roundRobinCounts(
+  tx: Kysely<DB>,
+  workspaceId: string,
+  salesUsers: readonly SalesUser[],
+): Promise<Map<string, number>> {
+  const emails = salesUsers.map((u) => u.email);
+  const { rows } = await sql<{ owner: string; n: number }>`
+    SELECT owner, count(*)::int AS n FROM (
+      SELECT owner FROM handoffs WHERE workspace_id = ${workspaceId} AND owner = ANY(${emails}::text[])
+      UNION ALL
+      SELECT owner FROM owner_assignments
+      WHERE workspace_id = ${workspaceId} AND owner = ANY(${emails}::text[]) AND assigned_by = 'round_robin') given
+    GROUP BY owner`.execute(tx);
+  return new Map(rows.map((r) => [r.owner, r.n]));
 }
 
 /** The follow-up task's title in the workspace's language. */

@@ -22,7 +22,7 @@ export const ZTask = z
     notes: z.string().nullable(),
     dueAt: z.string().nullable(),
     status: z.enum(['open', 'done', 'cancelled']),
-    source: z.enum(['handoff', 'api']),
+    source: z.enum(['handoff', 'api', 'journey']),
     handoffId: z.string().nullable(),
     createdAt: z.string(),
     completedAt: z.string().nullable(),
@@ -80,7 +80,7 @@ export interface NewTask {
   title: string;
   notes?: string | null;
   dueAt?: Date | null;
-  source: 'handoff' | 'api';
+  source: 'handoff' | 'api' | 'journey';
   handoffId?: string | null;
 }
 

@@ -253,6 +253,7 @@ export async function dryRunScoringModel(db: Kysely<DB>, workspaceId: string, id
   ]);
   const scope = { workspaceId, timeZone: workspace.timezone, catalog: new FieldCatalog(customFields) };
   const model = {
+    id,
     definition,
     attributeRules: definition.rules.filter((r): r is AttributeRule => r.kind === 'attribute'),
     behaviorRules: definition.rules.filter((r): r is BehaviorRule => r.kind === 'behavior'),

@@ -6,7 +6,7 @@ import type { DB } from '../platform/db/schema.ts';
 import { dependencies, eventSelectorPredicate, matchesQuery } from '../segments/compile.ts';
 import { FieldCatalog } from '../segments/fields.ts';
 import { type AttributeRule, type BehaviorRule, type ScoringModelDefinition, ZScoringModelDefinition } from './model.ts';
-import { type ContactScore, type ScoredEvent, scoreContact } from './score.ts';
+import { type ContactScore, type ScoreAdjustment, type ScoredEvent, scoreContact } from './score.ts';
 
 export interface PublishedModel {
   id: string;
@@ -99,7 +99,7 @@ export async function refreshScores(
   return scoreContacts(tx, scope, work, clock, causes);
 }
 
-type Scorable = Pick<PublishedModel, 'definition' | 'attributeRules' | 'behaviorRules'>;
+type Scorable = Pick<PublishedModel, 'definition' | 'attributeRules' | 'behaviorRules'> & { id?: string };
 
 /** A stored score, as scoring reads it back to write the ledger and signals. */
 export interface StoredScore {
@@ -119,7 +119,12 @@ export async function computeScores<M extends Scorable>(
   work: { model: M; ids: string[] }[],
   now: Date,
   { stored = false }: { stored?: boolean } = {},
-): Promise<{ scores: Map<M, Map<string, ContactScore>>; stored: Map<string, StoredScore> }> {
+): Promise<{
+  scores: Map<M, Map<string, ContactScore>>;
+  stored: Map<string, StoredScore>;
+  /** The reason of each adjustment line's latest adjustment, by `model/contact/line`. */
+  adjustmentReasons: Map<string, string>;
+}> {
   const { workspaceId } = scope;
   const contactIds = [...new Set(work.flatMap((w) => w.ids))].sort();
   const context = { workspaceId, now, timeZone: scope.timeZone, catalog: scope.catalog, contactIds };
@@ -150,15 +155,20 @@ export async function computeScores<M extends Scorable>(
     ? sql`SELECT json_agg(json_build_array(model_id, contact_id, score, band, points)) FROM contact_scores
         WHERE contact_id = ANY(${contactIds}::uuid[])`
     : sql`SELECT NULL::json`;
+  const modelIds = work.flatMap((w) => (w.model.id ? [w.model.id] : []));
+  const adjustments = modelIds.length
+    ? sql`SELECT json_agg(json_build_array(model_id, contact_id, line, points, reason) ORDER BY id) FROM score_adjustments
+        WHERE contact_id = ANY(${contactIds}::uuid[]) AND model_id = ANY(${modelIds}::uuid[])`
+    : sql`SELECT NULL::json`;
   type Parts = {
     a: [string, string][] | null;
     h: [string, string, number, string][] | null;
     s: [string, string, number, string | null, Record<string, number>][] | null;
+    j: [string, string, string, number, string][] | null;
   };
   const { rows } = await sql<Parts>`
-    SELECT (SELECT json_agg(json_build_array(a.id, a.matches)) FROM (${attributes}) a) AS a, (${history}) AS h, (${scores}) AS s`.execute(
-    tx,
-  );
+    SELECT (SELECT json_agg(json_build_array(a.id, a.matches)) FROM (${attributes}) a) AS a, (${history}) AS h, (${scores}) AS s,
+      (${adjustments}) AS j`.execute(tx);
   const parts = rows[0]!;
   const matched = new Map(parts.a ?? []);
   const events = new Map<string, { id: string; at: Date; m: string }[]>();
@@ -171,6 +181,13 @@ export async function computeScores<M extends Scorable>(
   const storedScores = new Map(
     (parts.s ?? []).map(([modelId, contactId, score, band, points]) => [`${modelId}/${contactId}`, { score, band, points }]),
   );
+  const adjusted = new Map<string, ScoreAdjustment[]>();
+  const adjustmentReasons = new Map<string, string>();
+  for (const [modelId, contactId, line, points, reason] of parts.j ?? []) {
+    const key = `${modelId}/${contactId}`;
+    adjusted.set(key, [...(adjusted.get(key) ?? []), { line, points }]);
+    adjustmentReasons.set(`${key}/${line}`, reason);
+  }
   const result = new Map<M, Map<string, ContactScore>>();
   // Where each model's rules sit in the answer strings.
   const positions = <R extends { model: M; rule: { id: string } }>(all: R[], model: M) =>
@@ -190,11 +207,12 @@ export async function computeScores<M extends Scorable>(
         for (const [i, id] of behaviorAt) if (e.m[i] === '1') rules.push(id);
         if (rules.length) scored.push({ id: e.id, at: e.at, rules });
       }
-      scores.set(contactId, scoreContact(model.definition, { matchedAttributes: attributes, events: scored, now }));
+      const adjustments = adjusted.get(`${model.id}/${contactId}`);
+      scores.set(contactId, scoreContact(model.definition, { matchedAttributes: attributes, events: scored, now, adjustments }));
     }
     result.set(model, scores);
   }
-  return { scores: result, stored: storedScores };
+  return { scores: result, stored: storedScores, adjustmentReasons };
 }
 
 /**
@@ -210,7 +228,7 @@ export async function scoreContacts(
 ): Promise<Map<string, Set<string>>> {
   const now = clock.now();
   const { workspaceId } = scope;
-  const { scores: computed, stored } = await computeScores(tx, scope, work, now, { stored: true });
+  const { scores: computed, stored, adjustmentReasons } = await computeScores(tx, scope, work, now, { stored: true });
   const ledger: Record<string, unknown>[] = [];
   const scores: Record<string, unknown>[] = [];
   const signals: Record<string, unknown>[] = [];
@@ -234,7 +252,9 @@ export async function scoreContacts(
           version: model.version,
           rule,
           delta,
-          reason: reasonFor(rule, delta, labels, model),
+          reason: adjustmentReasons.has(`${model.id}/${contactId}/${rule}`)
+            ? `${adjustmentReasons.get(`${model.id}/${contactId}/${rule}`)} ${delta > 0 ? '+' : ''}${delta}`
+            : reasonFor(rule, delta, labels, model),
           cause,
           event_id: result.lastEvent[rule] ?? null,
         });
@@ -359,4 +379,5 @@ export async function moveScores(tx: Kysely<DB>, { winnerId, loserId }: { winner
       .execute();
   }
   await tx.updateTable('score_ledger').set({ contact_id: winnerId }).where('contact_id', '=', loserId).execute();
+  await tx.updateTable('score_adjustments').set({ contact_id: winnerId }).where('contact_id', '=', loserId).execute();
 }

@@ -1,5 +1,12 @@
 import { bandOf, type ScoringModelDefinition } from './model.ts';
 
+/** Points given outside the rules (a journey's score node), replayed as a line of their own. */
+export interface ScoreAdjustment {
+  /** The line in the breakdown (journey:<journey id>:<node id>); never a rule id. */
+  line: string;
+  points: number;
+}
+
 /** A scored event of the contact: which behaviour rules it matches. */
 export interface ScoredEvent {
   id: string;
@@ -27,7 +34,12 @@ const DAY = 86_400_000;
  */
 export function scoreContact(
   model: ScoringModelDefinition,
-  { matchedAttributes, events, now }: { matchedAttributes: ReadonlySet<string>; events: readonly ScoredEvent[]; now: Date },
+  {
+    matchedAttributes,
+    events,
+    now,
+    adjustments = [],
+  }: { matchedAttributes: ReadonlySet<string>; events: readonly ScoredEvent[]; now: Date; adjustments?: readonly ScoreAdjustment[] },
 ): ContactScore {
   const points: Record<string, number> = {};
   const lastEvent: Record<string, string> = {};
@@ -107,7 +119,15 @@ export function scoreContact(
     } else attribute += rule.points;
     if (points[rule.id] === 0) delete points[rule.id];
   }
-  let score = attribute + behavior;
+  // Adjustments are neither activity nor earned behaviour: no decay, no group cap; the total cap
+  // and the floor apply to them as to everything else.
+  let adjusted = 0;
+  for (const { line, points: given } of adjustments) {
+    points[line] = (points[line] ?? 0) + given;
+    if (points[line] === 0) delete points[line];
+    adjusted += given;
+  }
+  let score = attribute + behavior + adjusted;
   if (model.cap !== undefined) score = Math.min(model.cap, score);
   score = Math.max(model.floor, score);
   // The total cap and the floor are a line of their own, so the points always add up to the score.

@@ -253,19 +253,34 @@ async function writeMembers(
   clock: Clock,
 ): Promise<number> {
   if (ids.length === 0) return 0;
-  return unitOfWork(db, clock, async (tx) => {
-    const { rows } =
-      action === 'add'
-        ? await sql<{ contact_id: string }>`
-            INSERT INTO list_members (workspace_id, list_id, contact_id, added_at)
-            SELECT ${workspaceId}::uuid, ${listId}::uuid, c.id, ${clock.now()}::timestamptz FROM contacts c WHERE c.workspace_id = ${workspaceId} AND c.id = ANY(${ids}::uuid[])
-            ON CONFLICT DO NOTHING RETURNING contact_id`.execute(tx)
-        : await sql<{ contact_id: string }>`
-            DELETE FROM list_members WHERE list_id = ${listId} AND contact_id = ANY(${ids}::uuid[]) RETURNING contact_id`.execute(tx);
-    for (const row of rows) noteContactChange(tx, workspaceId, row.contact_id, [`list:${listId}`]);
-    await tx.updateTable('lists').set({ updated_at: clock.now() }).where('id', '=', listId).execute();
-    return rows.length;
-  });
+  return unitOfWork(db, clock, async (tx) => (await writeListMembers(tx, workspaceId, listId, action, ids, clock.now())).length);
+}
+
+/**
+ * Adds or removes contacts of the workspace in the caller's unit of work, in one statement, and
+ * notes each changed membership for the segments that read the list.
+ * @returns the contacts whose membership changed.
+ */
+export async function writeListMembers(
+  tx: Kysely<DB>,
+  workspaceId: string,
+  listId: string,
+  action: 'add' | 'remove',
+  ids: readonly string[],
+  now: Date,
+): Promise<string[]> {
+  if (ids.length === 0) return [];
+  const { rows } =
+    action === 'add'
+      ? await sql<{ contact_id: string }>`
+          INSERT INTO list_members (workspace_id, list_id, contact_id, added_at)
+          SELECT ${workspaceId}::uuid, ${listId}::uuid, c.id, ${now}::timestamptz FROM contacts c WHERE c.workspace_id = ${workspaceId} AND c.id = ANY(${ids}::uuid[])
+          ON CONFLICT DO NOTHING RETURNING contact_id`.execute(tx)
+      : await sql<{ contact_id: string }>`
+          DELETE FROM list_members WHERE list_id = ${listId} AND contact_id = ANY(${ids}::uuid[]) RETURNING contact_id`.execute(tx);
+  for (const row of rows) noteContactChange(tx, workspaceId, row.contact_id, [`list:${listId}`]);
+  await tx.updateTable('lists').set({ updated_at: now }).where('id', '=', listId).execute();
+  return rows.map((r) => r.contact_id);
 }
 
 /** Rows per list CSV upload: one transaction applies them all, so the file is bounded. */

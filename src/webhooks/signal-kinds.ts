@@ -11,6 +11,7 @@ export const SIGNAL_KINDS = [
   'handoff.assigned',
   'handoff.sla_breached',
   'task.created',
+  'owner.notified',
 ] as const;
 
 export type SignalKind = (typeof SIGNAL_KINDS)[number];

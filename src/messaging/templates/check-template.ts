@@ -62,7 +62,14 @@ export function checkTemplate(
   return issues;
 }
 
-function checkLiquid(engine: Liquid, source: string, path: string, blocks: Set<string> | undefined, part: Part | 'block'): FieldIssue[] {
+/** What is wrong with one Liquid text: parse errors, unknown variables and properties (each with its line and column). */
+export function checkLiquid(
+  engine: Liquid,
+  source: string,
+  path: string,
+  blocks: Set<string> | undefined,
+  part: Part | 'block',
+): FieldIssue[] {
   let templates: Template[];
   try {
     templates = engine.parse(source);

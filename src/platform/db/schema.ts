@@ -31,11 +31,13 @@ export interface DB {
   contact_scores: ContactScoresTable;
   score_ledger: ScoreLedgerTable;
   score_checks: ScoreChecksTable;
+  score_adjustments: ScoreAdjustmentsTable;
   lifecycle_settings: LifecycleSettingsTable;
   lifecycle_versions: LifecycleVersionsTable;
   lifecycle_transitions: LifecycleTransitionsTable;
   handoffs: HandoffsTable;
   tasks: TasksTable;
+  owner_assignments: OwnerAssignmentsTable;
   webhook_endpoints: WebhookEndpointsTable;
   webhook_deliveries: WebhookDeliveriesTable;
   templates: TemplatesTable;
@@ -398,6 +400,18 @@ export interface ScoreLedgerTable {
   recorded_at: Date;
 }
 
+export interface ScoreAdjustmentsTable {
+  id: Generated<string>;
+  workspace_id: string;
+  model_id: string;
+  contact_id: string;
+  line: string;
+  points: number;
+  reason: string;
+  cause: string;
+  adjusted_at: Date;
+}
+
 export interface ScoreChecksTable {
   workspace_id: string;
   model_id: string;
@@ -460,10 +474,20 @@ export interface TasksTable {
   notes: string | null;
   due_at: Date | null;
   status: Generated<'open' | 'done' | 'cancelled'>;
-  source: 'handoff' | 'api';
+  source: 'handoff' | 'api' | 'journey';
   handoff_id: string | null;
   created_at: Date;
   completed_at: Date | null;
+}
+
+export interface OwnerAssignmentsTable {
+  id: Generated<string>;
+  workspace_id: string;
+  contact_id: string;
+  owner: string;
+  assigned_by: string;
+  cause: string;
+  assigned_at: Date;
 }
 
 export interface WebhookEndpointsTable {
