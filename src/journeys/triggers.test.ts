@@ -204,4 +204,31 @@ describe('journey triggers, goals and waits', () => {
     expect(trace.version).toBe(2);
     expect(trace.steps.map((s: { nodeId: string; outcome: string }) => `${s.nodeId}:${s.outcome}`)).toContain('wait2:migrated');
   });
+
+  it('enrols from a CSV by email (or id); rows naming nobody come back with their line', async () => {
+    const { app, ws, templates, identify, publish, run, mails } = await journeyWorkspace(['invite']);
+    const journeyId = await publish({ trigger: { type: 'manual' }, start: 'mail', nodes: [send('mail', templates.invite!)] });
+    await identify('a@example.jp');
+    await identify('b@example.jp');
+    const res = await app.request(`/api/journeys/${journeyId}/enrolments`, {
+      key: ws.adminKey,
+      method: 'POST',
+      headers: { 'content-type': 'text/csv' },
+      body: '\uFEFFname,Email\n花子,A@Example.jp\n太郎,b@example.jp\n誰か,nobody@example.jp\n',
+    });
+    const body = await res.json();
+    expect(res.status, JSON.stringify(body)).toBe(200);
+    expect(body.enrolled).toHaveLength(2);
+    expect(body.unmatched).toEqual([{ line: 4, value: 'nobody@example.jp', reason: 'no contact with this email' }]);
+    await run();
+    expect(mails('a@example.jp')).toEqual(['invite']);
+    const bad = await app.request(`/api/journeys/${journeyId}/enrolments`, {
+      key: ws.adminKey,
+      method: 'POST',
+      headers: { 'content-type': 'text/csv' },
+      body: 'name\n花子\n',
+    });
+    expect(bad.status).toBe(400);
+    expect((await bad.json()).errors[0].message).toMatch(/"id" or "email" column/);
+  });
 });

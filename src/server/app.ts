@@ -20,6 +20,7 @@ import { formRoutes } from './routes/forms.ts';
 import { importRoutes, importUploadLimit } from './routes/imports.ts';
 import { documentIngestRoutes, ingestRoutes } from './routes/ingest.ts';
 import { contactJourneyRoutes, journeyRuntimeRoutes } from './routes/journey-runtime.ts';
+import { journeyTemplateRoutes } from './routes/journey-templates.ts';
 import { journeyRoutes } from './routes/journeys.ts';
 import { contactStageRoutes, lifecycleRoutes, reportRoutes } from './routes/lifecycle.ts';
 import { LIST_MEMBERS_CSV_PATH, listRoutes } from './routes/lists.ts';
@@ -81,9 +82,13 @@ export function createApp(deps: ServerDeps): OpenAPIHono<AppEnv> {
 
   const api = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   api.use('*', requireApiKey(deps));
-  // CSV uploads (imports, list members) are files, not JSON: their routes check the content type.
+  // CSV uploads (imports, list members, journey enrolments) are files, not JSON: their routes check the content type.
+  const JOURNEY_ENROLMENTS_PATH = /^\/api\/journeys\/[^/]+\/enrolments$/;
   const isCsvUpload = (c: Context<AppEnv>) =>
-    c.req.method === 'POST' && (c.req.path === '/api/imports' || LIST_MEMBERS_CSV_PATH.test(c.req.path));
+    c.req.method === 'POST' &&
+    (c.req.path === '/api/imports' ||
+      LIST_MEMBERS_CSV_PATH.test(c.req.path) ||
+      (JOURNEY_ENROLMENTS_PATH.test(c.req.path) && (c.req.header('content-type') ?? '').startsWith('text/csv')));
   // An action without a body (POST /api/segments/{id}/publish) needs no Content-Type. Over HTTP a
   // request with neither Content-Length nor Transfer-Encoding has no body (RFC 9112 §6.3); a body
   // that slips past this without a type still meets the route validator's own media-type gate.
@@ -144,6 +149,7 @@ export function createApp(deps: ServerDeps): OpenAPIHono<AppEnv> {
   api.route('/journeys', journeyRuntimeRoutes(deps));
   api.route('/contacts', contactJourneyRoutes(deps));
   api.route('/journeys', journeyRoutes(deps));
+  api.route('/journey-templates', journeyTemplateRoutes(deps));
   api.route('/campaigns', campaignRoutes(deps));
   api.route('/deliveries', deliveryRoutes(deps));
   api.route('/sending-settings', sendingSettingsRoutes(deps));

@@ -521,6 +521,14 @@ const CASES: Case[] = [
     expect: 'not_found',
   },
   { method: 'GET', route: '/api/journeys/{id}/stats', path: (a) => `/api/journeys/${a.journeyId}/stats`, expect: 'not_found' },
+  { method: 'GET', route: '/api/journey-templates', path: () => '/api/journey-templates', expect: 'invisible' },
+  {
+    method: 'POST',
+    route: '/api/journey-templates/{key}/install',
+    path: () => '/api/journey-templates/nurture/install',
+    json: (a) => ({ options: { segmentId: a.segmentId, siteUrl: 'https://www.example.jp/' }, publish: true }),
+    expect: 'rejected',
+  },
   {
     method: 'POST',
     route: '/api/journeys/{id}/simulate',

@@ -1,4 +1,5 @@
 import { OpenAPIHono, z } from '@hono/zod-openapi';
+import { contactsFromCsv } from '../../journeys/enrol-list.ts';
 import { enrolContacts } from '../../journeys/runtime.ts';
 import { simulateJourney, ZSimulationInput, ZSimulationReport } from '../../journeys/simulate.ts';
 import { contactJourneyTrace, journeyStats, ZEnrolmentTrace, ZJourneyStats } from '../../journeys/trace.ts';
@@ -15,6 +16,10 @@ const ZEnrolResult = z
   .object({
     enrolled: z.array(z.object({ contactId: z.string(), enrolmentId: z.string() })),
     skipped: z.array(z.object({ contactId: z.string(), reason: z.string() })),
+    unmatched: z
+      .array(z.object({ line: z.number(), value: z.string(), reason: z.string() }))
+      .optional()
+      .openapi({ description: 'CSV rows that name no contact of the workspace.' }),
   })
   .openapi('EnrolResult');
 
@@ -27,17 +32,47 @@ export function journeyRuntimeRoutes(deps: ServerDeps) {
       path: '/{id}/enrolments',
       summary: 'Enrol contacts in an active journey now (its re-entry policy applies)',
       tags,
-      request: { params: ZId, ...jsonBody(ZEnrolInput) },
+      description:
+        'JSON: `{"contactIds": [...]}` (up to 1,000). CSV (`text/csv`, UTF-8, up to 100,000 rows): a header row with an `id` or `email` column; rows naming no contact come back as `unmatched` with their line.',
+      request: {
+        params: ZId,
+        body: {
+          // Not required to the validator (which would then check CSV bodies as JSON); a JSON body is still checked whole.
+          required: false,
+          content: {
+            'application/json': { schema: ZEnrolInput },
+            'text/csv': { schema: z.string().openapi({ example: 'email\nhanako@example.jp\n' }) },
+          },
+        },
+      },
       responses: { 200: jsonResponse(ZEnrolResult, 'Who was enrolled, and why the others were not') },
     }),
     async (c) => {
-      const { contactIds } = c.req.valid('json');
+      const workspaceId = ws(c);
+      const journeyId = c.req.valid('param').id;
+      const csv = (c.req.header('content-type') ?? '').startsWith('text/csv');
+      const { contactIds, skipped: unmatched } = csv
+        ? await contactsFromCsv(deps.db, workspaceId, await c.req.text())
+        : { contactIds: ZEnrolInput.parse(c.req.valid('json') ?? {}).contactIds, skipped: undefined };
       const now = deps.clock.now();
-      const result = await deps.db
-        .transaction()
-        .execute((tx) => enrolContacts(tx, { workspaceId: ws(c), journeyId: c.req.valid('param').id, contactIds, now, source: 'api' }));
+      const result = await deps.db.transaction().execute(async (tx) => {
+        const all: Awaited<ReturnType<typeof enrolContacts>> = { enrolled: [], skipped: [] };
+        if (contactIds.length === 0) await enrolContacts(tx, { workspaceId, journeyId, contactIds: [], now, source: 'csv' });
+        for (let i = 0; i < contactIds.length; i += 1000) {
+          const part = await enrolContacts(tx, {
+            workspaceId,
+            journeyId,
+            contactIds: contactIds.slice(i, i + 1000),
+            now,
+            source: csv ? 'csv' : 'api',
+          });
+          all.enrolled.push(...part.enrolled);
+          all.skipped.push(...part.skipped);
+        }
+        return all;
+      });
       deps.notifyWork?.();
-      return c.json(result, 200);
+      return c.json({ ...result, ...(unmatched ? { unmatched } : {}) }, 200);
     },
   );
   app.openapi(
