@@ -42,6 +42,8 @@ export function edgesOf(node: JourneyNode): JourneyEdge[] {
       return node.paths.flatMap((p, i) => edge(['paths', i, 'next'], p.next));
     case 'exit':
       return [];
+    case 'wait':
+      return [...edge(['next'], node.next), ...edge(['untilDate', 'ifPast'], node.untilDate?.ifPast)];
     default:
       return edge(['next'], node.next);
   }

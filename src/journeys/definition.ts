@@ -135,6 +135,8 @@ export const ZWaitNode = z
           .max(60 * 24 * 30)
           .default(0),
         time: ZTime.optional(),
+        /** When the date has already passed (a late sign-up): go to this node instead of `next`. */
+        ifPast: ZNodeId.optional(),
       })
       .strict()
       .optional(),

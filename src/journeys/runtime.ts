@@ -465,8 +465,12 @@ async function runNode(batch: Batch, ctx: WorkspaceContext, group: Cursor[], nod
       for (const c of group) {
         const wakeAt = waitUntil(ctx.timeZone, contacts, node, c.e, now);
         if (wakeAt === null || wakeAt <= now) {
-          batch.step(c.e, node.id, 'passed', { reason: wakeAt === null ? 'no date to wait for' : 'already past' });
-          c.nodeId = node.next;
+          const skip = wakeAt !== null && node.untilDate?.ifPast !== undefined;
+          batch.step(c.e, node.id, 'passed', {
+            reason: wakeAt === null ? 'no date to wait for' : 'already past',
+            ...(skip ? { to: node.untilDate!.ifPast } : {}),
+          });
+          c.nodeId = skip ? node.untilDate!.ifPast : node.next;
         } else {
           batch.step(c.e, node.id, 'waiting', { until: wakeAt.toISOString() });
           park(c, node.id, wakeAt);

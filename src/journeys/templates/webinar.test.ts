@@ -60,4 +60,20 @@ describe('the webinar template', () => {
     expect(all.find((m) => m.subject.startsWith('ご参加'))!.text).toContain('https://webinar.example.jp/slides/w-12.pdf');
     expect(all).toHaveLength(10);
   });
+
+  it('a late sign-up two days before gets no 3-day reminder (that moment has passed): the 1-day and 1-hour ones only', async () => {
+    const world = await createTemplateWorld(database.current, mail, '2026-04-08T03:00:00Z');
+    const { templateIds } = await world.install('webinar', {
+      webinarId: 'w-12',
+      recordingUrl: 'https://webinar.example.jp/recordings/w-12',
+    });
+    const late = await world.identify('late@example.jp');
+    await world.track('late@example.jp', 'Webinar Registered', registration);
+    await world.advanceTo('2026-04-10T09:30:00Z');
+    expect(await world.sent(late, templateIds)).toEqual([
+      'confirmation 2026-04-08T03:00:00.000Z',
+      'reminder_1d 2026-04-09T10:00:00.000Z',
+      'reminder_1h 2026-04-10T09:00:00.000Z',
+    ]);
+  });
 });

@@ -5,10 +5,11 @@ import { defineJourneyTemplate } from './journey-template.ts';
 const WHEN_JA = '{{ event.startsAt | date: "%Y/%m/%d %H:%M", workspace.timezone }}';
 const WHEN_EN = '{{ event.startsAt | date: "%b %-d, %Y %H:%M", workspace.timezone }}';
 const JOIN = '{{ event.joinUrl }}';
-const before = (id: string, next: string, shift: { offsetDays?: number; offsetMinutes?: number }) => ({
+/** Waits until a moment before the start; when it has passed already (a late sign-up), skips that reminder: on to `ifPast`. */
+const before = (id: string, next: string, shift: { offsetDays?: number; offsetMinutes?: number }, ifPast: string) => ({
   id,
   type: 'wait',
-  untilDate: { field: 'event.startsAt', ...shift },
+  untilDate: { field: 'event.startsAt', ...shift, ifPast },
   next,
 });
 
@@ -159,11 +160,11 @@ export const webinar = defineJourneyTemplate({
       start: 'confirmation',
       nodes: [
         { id: 'confirmation', type: 'send', kind: 'transactional', templateId: t.confirmation, next: 'until_3d_before' },
-        before('until_3d_before', 'reminder_3d', { offsetDays: -3 }),
+        before('until_3d_before', 'reminder_3d', { offsetDays: -3 }, 'until_1d_before'),
         { id: 'reminder_3d', type: 'send', kind: 'transactional', templateId: t.reminder_3d, next: 'until_1d_before' },
-        before('until_1d_before', 'reminder_1d', { offsetDays: -1 }),
+        before('until_1d_before', 'reminder_1d', { offsetDays: -1 }, 'until_1h_before'),
         { id: 'reminder_1d', type: 'send', kind: 'transactional', templateId: t.reminder_1d, next: 'until_1h_before' },
-        before('until_1h_before', 'reminder_1h', { offsetMinutes: -60 }),
+        before('until_1h_before', 'reminder_1h', { offsetMinutes: -60 }, 'attended'),
         { id: 'reminder_1h', type: 'send', kind: 'transactional', templateId: t.reminder_1h, next: 'attended' },
         {
           id: 'attended',
