@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from '@hono/zod-openapi';
 import { type Kysely, sql, type Transaction } from 'kysely';
 import type { Clock } from '../platform/clock.ts';
+import { inTransaction } from '../platform/db/in-transaction.ts';
 import type { DB, JourneyStatus } from '../platform/db/schema.ts';
 import { invalidInput, issuesFromZod, KizunaError, notFound } from '../platform/errors.ts';
 import { readDocument } from '../platform/read-document.ts';
@@ -138,7 +139,7 @@ export const ZJourneyPublishInput = z
  */
 export async function publishJourney(db: Kysely<DB>, workspaceId: string, id: string, clock: Clock, input?: unknown): Promise<Journey> {
   const { nodeMap = {} } = readDocument(ZJourneyPublishInput, input ?? {}, 'body', '{"nodeMap": {"old_node": "new_node"}}');
-  await db.transaction().execute(async (tx) => {
+  await inTransaction(db, async (tx) => {
     // Locked first, checked second: what is published is exactly what was checked.
     const row = await lockJourneyRow(tx, workspaceId, id);
     if (row.status === 'archived') throw statusConflict(row, 'publish');

@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import type { Kysely, Transaction } from 'kysely';
+import type { Kysely } from 'kysely';
 import { defineCustomField, listCustomFields } from '../../contacts/custom-fields.ts';
 import { createTemplateRenderer, type TemplateRenderer } from '../../messaging/templates/render.ts';
 import { createTemplate, publishTemplate } from '../../messaging/templates/templates.ts';
@@ -61,7 +61,6 @@ export async function installJourneyTemplate(
         await defineCustomField(tx, workspaceId, field, clock);
         createdFields.push(field.key);
       }
-    const joined = joinTransaction(tx);
     const templateIds: Record<string, string> = {};
     for (const [emailKey, spec] of Object.entries(emails)) {
       const created = await createTemplate(
@@ -70,7 +69,7 @@ export async function installJourneyTemplate(
         { name: spec.name[lang], definition: emailTemplateDefinition(spec, lang) },
         { clock, renderer },
       );
-      await publishTemplate(joined, workspaceId, created.id, { clock, renderer });
+      await publishTemplate(tx, workspaceId, created.id, { clock, renderer });
       templateIds[emailKey] = created.id;
     }
     const journey = await createJourney(
@@ -79,7 +78,7 @@ export async function installJourneyTemplate(
       { name: template.name[lang], description: template.description[lang], definition: template.build(templateIds, options) },
       clock,
     );
-    if (publish) await publishJourney(joined, workspaceId, journey.id, clock);
+    if (publish) await publishJourney(tx, workspaceId, journey.id, clock);
     return { key: template.key, journeyId: journey.id, status: publish ? 'active' : 'draft', templateIds, createdFields };
   });
 }
@@ -98,19 +97,4 @@ function parseOptions<S extends z.ZodObject>(key: string, schema: S, raw: Record
     };
   });
   throw invalidInput(issues);
-}
-
-/**
- * The transaction as the `db` of operations that open their own (publishTemplate,
- * publishJourney): their `transaction()` runs inside ours, so a failure rolls everything back.
- */
-function joinTransaction(tx: Transaction<DB>): Kysely<DB> {
-  return new Proxy(tx, {
-    get(target, property) {
-      if (property === 'transaction') return () => ({ execute: <T>(work: (inner: Transaction<DB>) => Promise<T>) => work(target) });
-      const value = Reflect.get(target, property, target);
-      // Kysely keeps its state in #private fields: methods must run on the real object.
-      return typeof value === 'function' ? value.bind(target) : value;
-    },
-  });
 }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from '@hono/zod-openapi';
 import type { Kysely } from 'kysely';
 import type { Clock } from '../../platform/clock.ts';
+import { inTransaction } from '../../platform/db/in-transaction.ts';
 import type { DB } from '../../platform/db/schema.ts';
 import { invalidInput, issuesFromZod, KizunaError, notFound } from '../../platform/errors.ts';
 import { readDocument } from '../../platform/read-document.ts';
@@ -124,7 +125,7 @@ export async function publishTemplate(
   // Checked again: a custom field or list a block condition names may have gone since the save.
   const { definition, compiled } = await parseTemplate(db, workspaceId, row.draft, renderer, 'draft');
   const now = clock.now();
-  await db.transaction().execute(async (tx) => {
+  await inTransaction(db, async (tx) => {
     const locked = await tx.selectFrom('templates').select('published_version').where('id', '=', id).forUpdate().executeTakeFirstOrThrow();
     const version = (locked.published_version ?? 0) + 1;
     await tx
