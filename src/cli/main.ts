@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { exitCodeOf, KizunaError } from '../platform/errors.ts';
 import { registerApply } from './commands/apply.ts';
+import { registerDemo } from './commands/demo.ts';
 import { registerImport } from './commands/import.ts';
 import { registerJourneys } from './commands/journeys.ts';
 import { registerKeys } from './commands/keys.ts';
@@ -17,6 +18,7 @@ export async function main(argv: string[]): Promise<number> {
     .showHelpAfterError()
     .exitOverride();
   registerStart(program);
+  registerDemo(program);
   registerMigrate(program);
   registerImport(program);
   registerKeys(program);

@@ -109,6 +109,8 @@ export const ZConfig = z
     /** A secret: from the environment or the config file only. Also verifies inbound webhooks. */
     smsAuthToken: z.string().min(1).optional(),
     smsFrom: z.string().min(1).optional(),
+    /** `kizuna start` on a new embedded data folder loads the demo workspace (never on PostgreSQL). */
+    demo: z.union([z.boolean(), z.stringbool()]).default(true),
   })
   // A typo in kizuna.config.json must not be silently ignored.
   .strict()
@@ -161,6 +163,7 @@ export const ENV_NAMES: Record<keyof Config, string> = {
   smsAccountSid: 'KIZUNA_SMS_ACCOUNT_SID',
   smsAuthToken: 'KIZUNA_SMS_AUTH_TOKEN',
   smsFrom: 'KIZUNA_SMS_FROM',
+  demo: 'KIZUNA_DEMO',
 };
 
 export interface LoadConfigOptions {

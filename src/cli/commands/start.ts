@@ -1,5 +1,6 @@
 import { serve as serveHttp } from '@hono/node-server';
 import type { Command } from 'commander';
+import { loadDemo } from '../../demo/load-demo.ts';
 import { createPartitionCache } from '../../events/event-partitions.ts';
 import { type BounceReceiver, createBounceReceiver } from '../../messaging/bounces/receiver.ts';
 import { mailDomainOf } from '../../messaging/compliance/list-unsubscribe.ts';
@@ -14,8 +15,10 @@ import { createApp } from '../../server/app.ts';
 import { backgroundWork } from '../../server/background.ts';
 import { bootstrap } from '../../workspaces/bootstrap.ts';
 import { openRuntime, type Runtime } from '../runtime.ts';
+import { summary } from './demo.ts';
 
 type Mode = 'all' | 'api' | 'worker';
+type StartOptions = { port?: string; host?: string; mailMode?: string; demo?: boolean };
 
 /** `start` (API + workers), `serve` (API only) and `worker` (workers only) share one runner. */
 export function registerStart(program: Command): void {
@@ -40,14 +43,21 @@ export function registerStart(program: Command): void {
         ? 'sink: catch all outgoing mail in the dev mailbox (GET /api/dev/mail), smtp: deliver through KIZUNA_SMTP_HOST (env KIZUNA_MAIL_MODE, default sink)'
         : 'smtp: deliver through KIZUNA_SMTP_HOST; sink: send no mail (the dev sink runs only in "kizuna start") (env KIZUNA_MAIL_MODE, default sink)',
     );
-    command.action(async (options: { port?: string; host?: string; mailMode?: string }) => {
+    if (mode === 'all')
+      command.option(
+        '--no-demo',
+        'on a first start with the embedded database, do not load the demo workspace (env KIZUNA_DEMO=false; see "kizuna demo --help")',
+      );
+    command.action(async (options: StartOptions) => {
       await run(mode, options);
     });
   }
 }
 
-async function run(mode: Mode, options: { port?: string; host?: string; mailMode?: string }): Promise<void> {
-  const config = loadConfig({ flags: { port: options.port, host: options.host, mailMode: options.mailMode } });
+async function run(mode: Mode, options: StartOptions): Promise<void> {
+  const config = loadConfig({
+    flags: { port: options.port, host: options.host, mailMode: options.mailMode, demo: options.demo === false ? false : undefined },
+  });
   if (mode !== 'all' && !config.databaseUrl) {
     // The embedded database lives inside one process: an API without workers would queue imports forever.
     throw new KizunaError(
@@ -63,7 +73,16 @@ async function run(mode: Mode, options: { port?: string; host?: string; mailMode
     process.stdout.write(`\n  Admin API key (shown once, keep it safe):\n\n    ${boot.generatedAdminKey}\n\n`);
   }
   const mail = await startMail(runtime, mode);
-  const worker = mode === 'api' ? undefined : startWorker(runtime, mail.transport);
+  // A new embedded data folder gets the demo workspace (never PostgreSQL: a shared server is no
+  // place for made-up people; nor real SMTP: their addresses are made up).
+  const demo =
+    mode === 'all' && boot.createdWorkspace && !config.databaseUrl && config.demo && config.mailMode === 'sink'
+      ? new AbortController()
+      : undefined;
+  const worker = mode === 'api' ? undefined : createBackgroundWorker(runtime, mail.transport);
+  // The demo replays its days on a virtual clock; a worker on the real clock would run the
+  // demo's timers (due, in real time) before the replay reaches them: it starts after the demo.
+  if (!demo) worker?.start();
   const bounces = mode === 'api' ? undefined : await startBounces(runtime);
   const server =
     mode === 'worker'
@@ -88,8 +107,15 @@ async function run(mode: Mode, options: { port?: string; host?: string; mailMode
               `Kizuna listening on http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${info.port} (${database.engine}) — API reference at /api/docs`,
             ),
         );
+  const loading =
+    demo &&
+    loadDemoInBackground(runtime, mail.transport!, demo.signal).finally(() => {
+      if (!demo.signal.aborted) worker?.start();
+    });
   const shutdown = async (signal: string) => {
     logger.info({ signal }, 'shutting down');
+    demo?.abort();
+    await loading;
     await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
     await worker?.stop();
     await bounces?.stop();
@@ -127,12 +153,35 @@ async function startMail({ config, logger, clock }: Runtime, mode: Mode): Promis
   return { sink, transport: createMailTransport({ config, sink: address }) };
 }
 
-function startWorker({ database, clock, logger, config }: Runtime, mailer: MailTransport | undefined) {
+function createBackgroundWorker({ database, clock, logger, config }: Runtime, mailer: MailTransport | undefined) {
   const db = database.db;
   const pipeline = mailer ? createDeliveryPipeline({ db, clock, config, mailer, sms: smsProviderFromConfig(config), logger }) : undefined;
-  const worker = createWorker({ db, clock, logger, pollMs: config.workerPollMs, ...backgroundWork({ db, clock, logger, pipeline }) });
-  worker.start();
-  return worker;
+  return createWorker({ db, clock, logger, pollMs: config.workerPollMs, ...backgroundWork({ db, clock, logger, pipeline }) });
+}
+
+/**
+ * Loads the demo after the API listens (the full demo takes minutes on a small machine): the API
+ * answers meanwhile, the demo workspace fills day by day, and its mail lands in the dev mailbox.
+ * A failure is logged, never fatal: the server is useful without the demo.
+ */
+async function loadDemoInBackground({ database, logger, config }: Runtime, mailer: MailTransport, signal: AbortSignal): Promise<void> {
+  logger.info('first start: loading the demo workspace in the background (--no-demo or KIZUNA_DEMO=false to skip)');
+  try {
+    const result = await loadDemo(database.db, {
+      config,
+      mailer,
+      logger,
+      signal,
+      onProgress: (p) => {
+        if (p.day % 10 === 0 || p.day === p.days)
+          logger.info(`demo: day ${p.day}/${p.days}, ${p.contacts} contacts, ${p.events} events (${Math.round(p.elapsedMs / 1000)} s)`);
+      },
+    });
+    process.stdout.write(summary(result, config));
+  } catch (error) {
+    if (signal.aborted) logger.warn('the demo load was interrupted by the shutdown; "kizuna demo --replace" loads it again');
+    else logger.error({ err: error }, 'loading the demo failed; the server runs without it ("kizuna demo --replace" tries again)');
+  }
 }
 
 /**
