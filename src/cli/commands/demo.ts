@@ -117,9 +117,9 @@ export function summary(result: DemoResult, config: Pick<Config, 'publicUrl'>): 
     ${result.adminKey}
 
   Try (with "kizuna start" running):
-    curl -H "Authorization: Bearer $DEMO_KEY" ${base}/api/segments
-    curl -H "Authorization: Bearer $DEMO_KEY" "${base}/api/segments/${result.segments.hot}/members?limit=5"
-    curl -H "Authorization: Bearer $DEMO_KEY" ${base}/api/dev/mail
+    curl -H "Authorization: Bearer $DEMO" ${base}/api/segments
+    curl -H "Authorization: Bearer $DEMO" "${base}/api/segments/${result.segments.hot}/members?limit=5"
+    curl -H "Authorization: Bearer $DEMO" ${base}/api/dev/mail
   See README → "Explore the demo".
 `;
 }
