@@ -303,6 +303,7 @@ CREATE TABLE public.deliveries (
     bounced_at timestamp with time zone,
     complained_at timestamp with time zone,
     unsubscribed_at timestamp with time zone,
+    handed_at timestamp with time zone,
     CONSTRAINT deliveries_channel_check CHECK ((channel = ANY (ARRAY['email'::text, 'sms'::text, 'webhook'::text]))),
     CONSTRAINT deliveries_kind_check CHECK ((kind = ANY (ARRAY['marketing'::text, 'transactional'::text]))),
     CONSTRAINT deliveries_status_check CHECK ((status = ANY (ARRAY['queued'::text, 'sending'::text, 'deferred'::text, 'sent'::text, 'failed'::text, 'skipped'::text, 'bounced'::text, 'soft_bounced'::text, 'opened'::text, 'clicked'::text, 'unsubscribed'::text, 'complained'::text])))

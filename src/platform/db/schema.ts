@@ -656,6 +656,8 @@ export interface DeliveriesTable {
   message_id: string | null;
   provider_response: string | null;
   created_at: Date;
+  /** When the claiming worker handed it to SMTP (or SMS, webhook); null: never handed since the claim. */
+  handed_at: Date | null;
   sent_at: Date | null;
   opened_at: Date | null;
   machine_opened_at: Date | null;
