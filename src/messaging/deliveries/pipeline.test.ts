@@ -17,6 +17,7 @@ import { createMailTransport, type MailTransport } from '../smtp/transport.ts';
 import { createTemplateRenderer } from '../templates/render.ts';
 import { createTemplate, publishTemplate } from '../templates/templates.ts';
 import { enqueueDeliveries, getDelivery, type NewDelivery } from './deliveries.ts';
+import { claimDue, LEASE_MS, markHanded, recordOutcomes, recoverExpiredLeases } from './leases.ts';
 import { createDeliveryPipeline, MAX_ATTEMPTS } from './pipeline.ts';
 import { putSendingSettings } from './sending-settings.ts';
 
@@ -245,7 +246,7 @@ describe('the email pipeline', () => {
     expect((await sink.waitFor(1, { workspaceId })).length).toBe(1);
   });
 
-  it('retries a transient SMTP failure with backoff, then gives up; never resends a message interrupted mid-send', async () => {
+  it('retries a transient SMTP failure with backoff, then gives up', async () => {
     // No quiet hours: the retries fall at all hours of the day.
     const { db, clock, workspaceId, contact, queue, deliveries } = await setup({ settings: { quietHours: null } });
     // Nothing listens on this port: every attempt fails to connect.
@@ -265,16 +266,66 @@ describe('the email pipeline', () => {
     expect(row).toMatchObject({ status: 'failed', attempts: MAX_ATTEMPTS });
     expect(row!.error).toMatch(/gave up after 7 attempts/);
     closed.close();
+  });
 
-    // A worker that claimed a row and died: after the lease the row fails instead of going out twice.
-    const d = await contact('crash@example.jp');
-    await queue(d.id);
-    await db.updateTable('deliveries').set({ status: 'sending', due_at: clock.now() }).where('contact_id', '=', d.id).execute();
-    clock.advance(1);
-    await createDeliveryPipeline({ db, clock, config, mailer }).drain({ workspaceId });
-    const crashed = (await deliveries()).find((r) => r.contact_id === d.id)!;
-    expect(crashed.status).toBe('failed');
-    expect(crashed.error).toMatch(/interrupted/);
+  it('after a worker dies, what it never handed to SMTP is sent once (its claim uncounted); what it handed over fails as interrupted', async () => {
+    const { db, clock, workspaceId, pipeline, contact, queue, deliveries } = await setup({ settings: { quietHours: null } });
+    const waiting = await contact('waiting@example.jp');
+    const retried = await contact('retried@example.jp');
+    const handed = await contact('handed@example.jp');
+    await queue(waiting.id);
+    await queue(retried.id);
+    await queue(handed.id);
+    // The second had already failed once (a 4xx) and waits for its retry.
+    await db
+      .updateTable('deliveries')
+      .set({ status: 'deferred', attempts: 1, reason: 'retry', error: '451 try later' })
+      .where('contact_id', '=', retried.id)
+      .execute();
+    // The worker that dies: claims all three, hands one to SMTP, and is gone.
+    const { rows, lease } = await claimDue(db, clock.now(), { workspaceId, limit: 10 });
+    expect(rows.map((r) => r.attempts)).toEqual([1, 2, 1]);
+    const handedId = rows.find((r) => r.contact_id === handed.id)!.id;
+    expect(await markHanded(db, [handedId], { lease, now: clock.now() })).toEqual(new Set([handedId]));
+
+    // Within the lease nothing moves; after it, recovery sorts the rows and the same drain sends.
+    expect(await pipeline.drain({ workspaceId })).toBe(0);
+    clock.advance(LEASE_MS + 1);
+    expect(await pipeline.drain({ workspaceId })).toBe(2);
+    expect((await deliveries()).map((r) => [r.to_address, r.status, r.attempts, r.error?.replace(/ \(.*|;.*/, '') ?? null])).toEqual([
+      ['waiting@example.jp', 'sent', 1, null],
+      ['retried@example.jp', 'sent', 2, null],
+      [null, 'failed', 1, 'interrupted while sending'],
+    ]);
+    expect((await sink.waitFor(2, { workspaceId })).map((m) => m.to).sort()).toEqual(['retried@example.jp', 'waiting@example.jp']);
+    expect(await pipeline.drain({ workspaceId })).toBe(0);
+  });
+
+  it('a worker that outlives its lease neither hands over nor records a row another worker took back', async () => {
+    const { db, clock, workspaceId, contact, queue, deliveries } = await setup({ settings: { quietHours: null } });
+    const c = await contact('slow@example.jp');
+    await queue(c.id);
+    const slow = await claimDue(db, clock.now(), { workspaceId, limit: 10 });
+    clock.advance(LEASE_MS + 1);
+    expect(await recoverExpiredLeases(db, clock.now(), workspaceId)).toEqual({ requeued: 1, interrupted: 0 });
+    const quick = await claimDue(db, clock.now(), { workspaceId, limit: 10 });
+    expect(quick.rows.map((r) => [r.id, r.attempts])).toEqual([[slow.rows[0]!.id, 1]]);
+    const id = quick.rows[0]!.id;
+
+    // The slow worker wakes up: its mark and its outcome miss the row, now the quick worker's.
+    expect(await markHanded(db, [id], { lease: slow.lease, now: clock.now() })).toEqual(new Set());
+    await recordOutcomes(db, [{ id, status: 'skipped', reason: 'frequency_cap' }], { now: clock.now(), lease: slow.lease });
+    expect(await deliveries()).toMatchObject([{ status: 'sending', handed_at: null, reason: null }]);
+    expect(await markHanded(db, [id], { lease: quick.lease, now: clock.now() })).toEqual(new Set([id]));
+    await recordOutcomes(
+      db,
+      [{ id, status: 'sent', to: 'slow@example.jp', messageId: '<x@example.com>', response: '250 ok', sentAt: clock.now() }],
+      {
+        now: clock.now(),
+        lease: quick.lease,
+      },
+    );
+    expect(await deliveries()).toMatchObject([{ status: 'sent', attempts: 1 }]);
   });
 
   it('records a refusal at RCPT as a bounce: an unknown user is a hard bounce and suppressed, a full mailbox only soft', async () => {

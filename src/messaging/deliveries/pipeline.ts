@@ -32,11 +32,11 @@ import {
 } from '../templates/render.ts';
 import { loadPreparedTemplate } from '../templates/templates.ts';
 import type { InlineEmail } from './deliveries.ts';
+import { createHandOff, type HandOff } from './hand-off.ts';
+import { claimDue, type Outcome, recordOutcomes, recoverExpiredLeases, settle } from './leases.ts';
 import { insertOpenPixel, rewriteLinks } from './links.ts';
 import { getSendingSettings, nextAllowedTime, type SendingSettings } from './sending-settings.ts';
 
-/** How long a claimed delivery belongs to its worker; a worker that dies leaves it to recovery. */
-export const LEASE_MS = 5 * 60_000;
 /** Waits after the nth transient failure (SMTP 4xx, connection lost); after the last, the message has failed. */
 export const RETRY_DELAYS_MS: readonly number[] = [60_000, 5 * 60_000, 15 * 60_000, 3_600_000, 4 * 3_600_000, 12 * 3_600_000];
 export const MAX_ATTEMPTS = RETRY_DELAYS_MS.length + 1;
@@ -58,13 +58,19 @@ const DAY_MS = 86_400_000;
 
 type Claimed = Selectable<DeliveriesTable>;
 
-/** What became of one claimed delivery; written back in one statement per batch. */
-export type Outcome =
-  | { id: string; status: 'sent'; to: string; messageId: string; response: string; sentAt: Date }
-  | { id: string; status: 'skipped'; reason: string; to?: string | null }
-  | { id: string; status: 'deferred'; reason: string; dueAt: Date; error?: string; attempt: boolean }
-  | { id: string; status: 'failed'; error: string; to?: string | null }
-  | { id: string; status: 'bounced'; error: string; to: string };
+export type { Outcome } from './leases.ts';
+
+/** One claimed batch as its channels see it. */
+interface Batch {
+  /** Every row of the claim: being sent by this worker (frequency caps count only other workers'). */
+  ids: ReadonlySet<string>;
+  now: Date;
+  /**
+   * Records `outcomes` now rather than with the rest of the batch, and marks rows as being handed
+   * over, in one statement (settle). @returns the ids still held by this claim: only these may go.
+   */
+  hand(ids: string[], outcomes?: Outcome[]): Promise<ReadonlySet<string>>;
+}
 
 export interface PipelineDeps {
   db: Kysely<DB>;
@@ -145,7 +151,8 @@ export function createDeliveryPipeline(deps: PipelineDeps): DeliveryPipeline {
   };
 
   /** SMS: quiet hours and caps as for email, then the SMS policy and the provider (sendSmsBatch). */
-  async function sendTexts(workspaceId: string, rows: Claimed[], now: Date, batchIds: ReadonlySet<string>): Promise<Outcome[]> {
+  async function sendTexts(workspaceId: string, rows: Claimed[], batch: Batch): Promise<Outcome[]> {
+    const { now } = batch;
     const outcomes: Outcome[] = [];
     if (rows.length === 0) return outcomes;
     const [settings, workspace, recipients, campaigns] = await Promise.all([
@@ -166,7 +173,7 @@ export function createDeliveryPipeline(deps: PipelineDeps): DeliveryPipeline {
       new Map(timed.map((r) => [r.id, { frequency: 'all' as const }])),
       settings,
       now,
-      batchIds,
+      batch.ids,
     );
     for (const r of capped.skipped) outcomes.push({ id: r.id, status: 'skipped', reason: 'frequency_cap' });
     const items: SmsItem[] = [];
@@ -199,11 +206,12 @@ export function createDeliveryPipeline(deps: PipelineDeps): DeliveryPipeline {
       }
     }
     const byId = new Map(rows.map((r) => [r.id, r]));
+    const held = await batch.hand(items.map((i) => i.deliveryId));
     const results = await sendSmsBatch({
       db,
       provider: deps.sms,
       workspaceId,
-      items,
+      items: items.filter((i) => held.has(i.deliveryId)),
       statusCallbackBase: smsWebhookUrls(config.publicUrl, workspaceId).status,
       now,
       partitions,
@@ -238,7 +246,8 @@ export function createDeliveryPipeline(deps: PipelineDeps): DeliveryPipeline {
     return parsed;
   };
 
-  async function sendEmails(workspaceId: string, rows: Claimed[], now: Date, batchIds: ReadonlySet<string>): Promise<Outcome[]> {
+  async function sendEmails(workspaceId: string, rows: Claimed[], batch: Batch): Promise<Outcome[]> {
+    const { now } = batch;
     const outcomes: Outcome[] = [];
     if (rows.length === 0) return outcomes;
     secrets ??= loadSecrets(db, clock);
@@ -283,7 +292,7 @@ export function createDeliveryPipeline(deps: PipelineDeps): DeliveryPipeline {
     // 2. Governance, marketing only: quiet hours and send windows defer; frequency caps skip.
     const allowed = live.filter((r) => decisions.has(r.id));
     const timed = timing(allowed, { recipients, workspace, settings, campaigns }, outcomes, now);
-    const capped = await applyFrequencyCaps(db, timed, decisions, settings, now, batchIds);
+    const capped = await applyFrequencyCaps(db, timed, decisions, settings, now, batch.ids);
     for (const r of capped.skipped) outcomes.push({ id: r.id, status: 'skipped', reason: 'frequency_cap', to: decisions.get(r.id)!.email });
 
     // 3. Render, track and send.
@@ -309,27 +318,35 @@ export function createDeliveryPipeline(deps: PipelineDeps): DeliveryPipeline {
         for (const r of group) outcomes.push({ id: r.id, status: 'failed', error: `template: ${(error as Error).message}` });
       }
     }
-    const sends = capped.sendable.map(async (r): Promise<Outcome | undefined> => {
+    const ready: { r: Claimed; email: string; mail: OutgoingMail }[] = [];
+    for (const r of capped.sendable) {
       const template = r.template_id ? templates.get(`${r.template_id}:${r.template_version ?? ''}`) : undefined;
-      if (r.template_id && !template) return undefined;
+      if (r.template_id && !template) continue;
       const email = decisions.get(r.id)!.email;
-      let mail: OutgoingMail;
       try {
-        mail = await buildMail(r, email, template);
+        ready.push({ r, email, mail: buildMail(r, email, template) });
       } catch (error) {
         // A render failure (e.g. a filter throwing on this contact's data) fails this message only.
-        return { id: r.id, status: 'failed', error: `render: ${(error as Error).message}`, to: email };
+        outcomes.push({ id: r.id, status: 'failed', error: `render: ${(error as Error).message}`, to: email });
       }
-      return send(r, email, mail, now);
+    }
+    // Every message goes to the pool at once; each is marked handed when a connection takes it,
+    // and the server cannot accept it before that mark is written (see onHandOver).
+    const handOff = createHandOff({ write: batch.hand });
+    const sends = ready.map(async ({ r, email, mail }) => {
+      const outcome = await send(r, email, { ...mail, onHandOver: () => handOff.mark(r.id) }, now, handOff);
+      if (outcome) handOff.record(outcome);
+      return outcome;
     });
     for (const outcome of await Promise.all(sends)) if (outcome) outcomes.push(outcome);
+    await handOff.flush();
     return outcomes;
 
-    async function buildMail(
+    function buildMail(
       r: Claimed,
       email: string,
       template: { prepared: PreparedTemplate; blocks: Map<string, Record<string, number>> } | undefined,
-    ): Promise<OutgoingMail> {
+    ): OutgoingMail {
       const { contact, company } = recipients.get(r.contact_id!)!;
       const campaign = r.campaign_id ? campaigns.get(r.campaign_id) : undefined;
       const variant = r.variant ? campaign?.abTest?.variants.find((v) => v.key === r.variant) : undefined;
@@ -412,7 +429,8 @@ export function createDeliveryPipeline(deps: PipelineDeps): DeliveryPipeline {
     }
   }
 
-  async function send(r: Claimed, email: string, mail: OutgoingMail, now: Date): Promise<Outcome> {
+  /** @returns undefined when the claim no longer holds the row (another worker has it now). */
+  async function send(r: Claimed, email: string, mail: OutgoingMail, now: Date, handOff: HandOff): Promise<Outcome | undefined> {
     const attempts = r.attempts; // this attempt included (the claim counted it)
     try {
       const result = await mailer.sendMail(mail);
@@ -425,6 +443,10 @@ export function createDeliveryPipeline(deps: PipelineDeps): DeliveryPipeline {
     } catch (error) {
       const failure = error as { responseCode?: number; response?: string; code?: string; command?: string; message: string };
       const text = failure.response ?? `${failure.code ?? 'error'}: ${failure.message}`;
+      // Stopped by its hand-over mark, before the end of DATA: the server discarded it.
+      const handOver = handOff.state(r.id);
+      if (handOver === 'not_held') return undefined;
+      if (handOver === 'write_failed') return retryOrFail(r.id, attempts, now, `system: ${failure.message}`, email);
       // A 5xx to the message itself (content rejected, too large) will not change by retrying.
       if (failure.responseCode && failure.responseCode >= 500) return { id: r.id, status: 'failed', error: text, to: email };
       // Lost during or after DATA without an answer: the server may have taken it, so no retry.
@@ -443,29 +465,47 @@ export function createDeliveryPipeline(deps: PipelineDeps): DeliveryPipeline {
     renderer,
     async drain({ workspaceId, limit = 200 } = {}) {
       const now = clock.now();
-      await recoverInterrupted(db, now, workspaceId);
-      const claimed = await claimDue(db, now, { workspaceId, limit });
-      // Frequency caps count other workers' sends in progress, not this batch's.
-      const batch: ReadonlySet<string> = new Set(claimed.map((r) => r.id));
+      const recovered = await recoverExpiredLeases(db, now, workspaceId);
+      if (recovered.requeued + recovered.interrupted > 0)
+        deps.logger?.warn(recovered, 'recovered the deliveries of a stopped worker: never handed ones requeued, handed ones failed');
+      const { rows: claimed, lease } = await claimDue(db, now, { workspaceId, limit });
+      const handed = new Set<string>();
+      const recorded = new Set<string>();
+      const batch: Batch = {
+        ids: new Set(claimed.map((r) => r.id)),
+        now,
+        hand: async (ids, outcomes = []) => {
+          const held = await settle(db, { outcomes, hand: ids, lease, now: clock.now() });
+          for (const id of held) handed.add(id);
+          for (const o of outcomes) recorded.add(o.id);
+          return held;
+        },
+      };
       for (const [ws, rows] of groupBy(claimed, (r) => r.workspace_id)) {
         // Each channel on its own: a fault in one never turns another's sent messages into retries.
         const outcomes: Outcome[] = [];
         for (const [channel, send] of [
           ['email', sendEmails],
           ['sms', sendTexts],
-          ['webhook', (_ws: string, r: Claimed[], at: Date, _batch: ReadonlySet<string>) => sendWebhooks(r, at)],
+          ['webhook', sendWebhooks],
         ] as const) {
           const mine = rows.filter((r) => r.channel === channel);
           if (mine.length === 0) continue;
           try {
-            outcomes.push(...(await send(ws, mine, now, batch)));
+            outcomes.push(...(await send(ws, mine, batch)));
           } catch (error) {
-            // A system fault (the database went away mid-batch): this channel's rows wait and retry.
+            // A system fault (the database went away mid-batch): this channel's rows wait and retry,
+            // except those already handed over (they may have gone; recovery decides after the lease).
             deps.logger?.error({ err: error, workspaceId: ws, channel }, 'delivery batch failed; retrying later');
-            outcomes.push(...mine.map((r) => retryOrFail(r.id, r.attempts, now, `system: ${(error as Error).message}`, null)));
+            for (const r of mine)
+              if (!handed.has(r.id)) outcomes.push(retryOrFail(r.id, r.attempts, now, `system: ${(error as Error).message}`, null));
           }
         }
-        await recordOutcomes(db, outcomes, now);
+        await recordOutcomes(
+          db,
+          outcomes.filter((o) => !recorded.has(o.id)),
+          { now, lease },
+        );
         // A refusal at RCPT is a bounce now rather than a DSN later: classified and suppressed the same way.
         for (const o of outcomes)
           if (o.status === 'bounced')
@@ -492,7 +532,10 @@ export interface WebhookContent {
  * receiver dedupes retries on it). 2xx: sent; 4xx: failed; 5xx, timeouts, network errors: retried
  * with backoff. A redirect is an answer, not followed (it could carry the signed body elsewhere).
  */
-async function sendWebhooks(rows: Claimed[], now: Date): Promise<Outcome[]> {
+async function sendWebhooks(_workspaceId: string, claimed: Claimed[], batch: Batch): Promise<Outcome[]> {
+  const { now } = batch;
+  const held = await batch.hand(claimed.map((r) => r.id));
+  const rows = claimed.filter((r) => held.has(r.id));
   return Promise.all(
     rows.map(async (r): Promise<Outcome> => {
       const content = (r.content ?? {}) as Partial<WebhookContent>;
@@ -544,64 +587,6 @@ async function loadSecrets(db: Kysely<DB>, clock: Clock): Promise<Secrets> {
     instanceSecret(db, BOUNCE_SECRET, clock),
   ]);
   return { tracking, compliance, bounce };
-}
-
-/**
- * A delivery whose worker died holding it may or may not have been handed to SMTP: it is
- * failed, not sent again — a duplicate is worse than a message lost in a crash (and visible here).
- */
-async function recoverInterrupted(db: Kysely<DB>, now: Date, workspaceId: string | undefined): Promise<void> {
-  await sql`
-    UPDATE deliveries SET status = 'failed', error = 'interrupted while sending (worker stopped); not retried so it cannot arrive twice'
-    WHERE status = 'sending' AND due_at < ${now} ${workspaceId ? sql`AND workspace_id = ${workspaceId}` : sql``}`.execute(db);
-}
-
-/** Claims due rows and leases them, in one statement (its own short transaction). */
-async function claimDue(db: Kysely<DB>, now: Date, { workspaceId, limit }: { workspaceId?: string; limit: number }): Promise<Claimed[]> {
-  const { rows } = await sql<Claimed>`
-    WITH due AS (
-      SELECT id FROM deliveries
-      WHERE status IN ('queued', 'deferred') AND due_at <= ${now} ${workspaceId ? sql`AND workspace_id = ${workspaceId}` : sql``}
-      ORDER BY due_at LIMIT ${limit}
-      FOR UPDATE SKIP LOCKED)
-    UPDATE deliveries d SET status = 'sending', due_at = ${new Date(now.getTime() + LEASE_MS)}, attempts = d.attempts + 1
-    FROM due WHERE d.id = due.id
-    RETURNING d.*`.execute(db);
-  return rows;
-}
-
-/** Writes a batch's outcomes in one statement. A sent message is recorded even if its lease ran out meanwhile (and recovery failed it). */
-export async function recordOutcomes(db: Kysely<DB>, outcomes: readonly Outcome[], now: Date): Promise<void> {
-  if (outcomes.length === 0) return;
-  const rows = outcomes.map((o) => ({
-    id: o.id,
-    status: o.status,
-    due_at: o.status === 'deferred' ? o.dueAt.toISOString() : null,
-    uncount: o.status === 'deferred' && !o.attempt ? 1 : 0,
-    reason: o.status === 'skipped' || o.status === 'deferred' ? o.reason : null,
-    error: o.status === 'failed' || o.status === 'bounced' ? o.error : o.status === 'deferred' ? (o.error ?? null) : null,
-    to_address: 'to' in o ? (o.to ?? null) : null,
-    message_id: o.status === 'sent' ? o.messageId : null,
-    provider_response: o.status === 'sent' ? o.response : null,
-    sent_at: o.status === 'sent' ? o.sentAt.toISOString() : null,
-    bounced_at: o.status === 'bounced' ? now.toISOString() : null,
-  }));
-  await sql`
-    UPDATE deliveries d SET
-      status = u.status,
-      due_at = coalesce(u.due_at, d.due_at),
-      attempts = d.attempts - u.uncount,
-      reason = u.reason,
-      error = left(u.error, 2000),
-      to_address = coalesce(u.to_address, d.to_address),
-      message_id = coalesce(u.message_id, d.message_id),
-      provider_response = coalesce(left(u.provider_response, 500), d.provider_response),
-      sent_at = coalesce(u.sent_at, d.sent_at),
-      bounced_at = coalesce(u.bounced_at, d.bounced_at)
-    FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS u(
-      id uuid, status text, due_at timestamptz, uncount int, reason text, error text,
-      to_address text, message_id text, provider_response text, sent_at timestamptz, bounced_at timestamptz)
-    WHERE d.id = u.id AND (d.status = 'sending' OR (u.status = 'sent' AND d.status = 'failed'))`.execute(db);
 }
 
 /**

@@ -1,3 +1,4 @@
+import { Transform } from 'node:stream';
 import nodemailer from 'nodemailer';
 import type { Config } from '../../platform/config.ts';
 import { KizunaError } from '../../platform/errors.ts';
@@ -19,6 +20,12 @@ export interface OutgoingMail {
   messageId?: string;
   /** The SMTP envelope (e.g. a VERP return path); defaults to the From and To headers. */
   envelope?: { from: string; to: string[] };
+  /**
+   * Called when a connection takes the message; the end of DATA waits for the promise it returns,
+   * so the server cannot accept the message before it settles. Rejecting drops the connection
+   * mid-DATA: the server discards the message and sendMail rejects with that error.
+   */
+  onHandOver?: () => Promise<void>;
 }
 
 export interface SentMail {
@@ -73,6 +80,7 @@ export function createMailTransport({ config, sink }: { config: MailTransportCon
       }),
     ]),
   );
+  for (const transporter of [fallback, ...bySender.values()]) transporter.use('stream', holdEndOfData);
   const transporterFor = (from: string) => bySender.get(/@([^\s@<>]+)>?\s*$/.exec(from)?.[1]?.toLowerCase() ?? '') ?? fallback;
   return {
     sendMail: async (mail) => {
@@ -93,6 +101,7 @@ export function createMailTransport({ config, sink }: { config: MailTransportCon
           envelope: mail.envelope,
           messageId: mail.messageId,
           headers: { ...headers, [WORKSPACE_HEADER]: mail.workspaceId },
+          ...(mail.onHandOver ? { [HAND_OVER]: mail.onHandOver } : {}),
         });
         return { messageId: info.messageId, accepted: strings(info.accepted), rejected: strings(info.rejected), response: info.response };
       } catch (error) {
@@ -108,6 +117,38 @@ export function createMailTransport({ config, sink }: { config: MailTransportCon
     },
   };
 }
+
+const HAND_OVER = 'kizunaOnHandOver';
+
+/**
+ * A nodemailer stream plugin: the message's stream (created when a connection takes it, once per
+ * try) calls the hand-over hook and holds its end, and so the terminating dot, until the hook settles.
+ */
+const holdEndOfData: Parameters<ReturnType<typeof nodemailer.createTransport>['use']>[1] = (mail, done) => {
+  const onHandOver = (mail.data as Record<string, unknown>)[HAND_OVER] as (() => Promise<void>) | undefined;
+  if (onHandOver)
+    (mail.message as unknown as { transform(make: () => Transform): void }).transform(() => {
+      let handed: Promise<void> | undefined;
+      const handOver = () => {
+        if (!handed) {
+          handed = onHandOver();
+          // Observed at the end of the stream; until then a refusal must not count as unhandled.
+          handed.catch(() => undefined);
+        }
+        return handed;
+      };
+      return new Transform({
+        transform(chunk, _encoding, callback) {
+          void handOver();
+          callback(null, chunk);
+        },
+        flush(callback) {
+          handOver().then(() => callback(), callback);
+        },
+      });
+    });
+  done();
+};
 
 function poolOptions(config: MailTransportConfig, sink: SinkAddress | undefined) {
   const pool = { pool: true as const, maxConnections: config.smtpPoolSize };
