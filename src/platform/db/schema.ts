@@ -698,6 +698,8 @@ export interface JourneysTable {
   status: JourneyStatus;
   draft: Json;
   published_version: number | null;
+  /** Date triggers: occurrences up to this time have been enrolled. */
+  date_scanned_at: Date | null;
   created_at: Date;
   updated_at: Date;
 }
