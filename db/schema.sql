@@ -599,6 +599,7 @@ CREATE TABLE public.journeys (
     published_version integer,
     created_at timestamp with time zone NOT NULL,
     updated_at timestamp with time zone NOT NULL,
+    date_scanned_at timestamp with time zone,
     CONSTRAINT journeys_status_check CHECK ((status = ANY (ARRAY['draft'::text, 'active'::text, 'paused'::text, 'archived'::text])))
 );
 
@@ -697,12 +698,68 @@ CREATE TABLE public.optin_confirmations (
 );
 
 --
+-- Name: owner_assignments; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.owner_assignments (
+    id bigint NOT NULL,
+    workspace_id uuid NOT NULL,
+    contact_id uuid NOT NULL,
+    owner text NOT NULL,
+    assigned_by text NOT NULL,
+    cause text NOT NULL,
+    assigned_at timestamp with time zone NOT NULL
+);
+
+--
+-- Name: owner_assignments_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.owner_assignments ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.owner_assignments_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
 -- Name: schema_migrations; Type: TABLE; Schema: public; Owner: -
 --
 
 CREATE TABLE public.schema_migrations (
     version text NOT NULL,
     applied_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+--
+-- Name: score_adjustments; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.score_adjustments (
+    id bigint NOT NULL,
+    workspace_id uuid NOT NULL,
+    model_id uuid NOT NULL,
+    contact_id uuid NOT NULL,
+    line text NOT NULL,
+    points integer NOT NULL,
+    reason text NOT NULL,
+    cause text NOT NULL,
+    adjusted_at timestamp with time zone NOT NULL
+);
+
+--
+-- Name: score_adjustments_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.score_adjustments ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.score_adjustments_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
 );
 
 --
@@ -1296,11 +1353,25 @@ ALTER TABLE ONLY public.optin_confirmations
     ADD CONSTRAINT optin_confirmations_pkey PRIMARY KEY (id);
 
 --
+-- Name: owner_assignments owner_assignments_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.owner_assignments
+    ADD CONSTRAINT owner_assignments_pkey PRIMARY KEY (id);
+
+--
 -- Name: schema_migrations schema_migrations_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
 ALTER TABLE ONLY public.schema_migrations
     ADD CONSTRAINT schema_migrations_pkey PRIMARY KEY (version);
+
+--
+-- Name: score_adjustments score_adjustments_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.score_adjustments
+    ADD CONSTRAINT score_adjustments_pkey PRIMARY KEY (id);
 
 --
 -- Name: score_checks score_checks_pkey; Type: CONSTRAINT; Schema: public; Owner: -
@@ -1742,6 +1813,24 @@ CREATE INDEX lists_workspace ON public.lists USING btree (workspace_id, created_
 --
 
 CREATE INDEX optin_confirmations_contact ON public.optin_confirmations USING btree (workspace_id, contact_id, requested_at);
+
+--
+-- Name: owner_assignments_contact; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX owner_assignments_contact ON public.owner_assignments USING btree (contact_id);
+
+--
+-- Name: owner_assignments_owner; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX owner_assignments_owner ON public.owner_assignments USING btree (workspace_id, owner);
+
+--
+-- Name: score_adjustments_contact; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX score_adjustments_contact ON public.score_adjustments USING btree (contact_id, model_id);
 
 --
 -- Name: score_checks_due; Type: INDEX; Schema: public; Owner: -
@@ -2247,6 +2336,34 @@ ALTER TABLE ONLY public.optin_confirmations
 
 ALTER TABLE ONLY public.optin_confirmations
     ADD CONSTRAINT optin_confirmations_workspace_id_fkey FOREIGN KEY (workspace_id) REFERENCES public.workspaces(id) ON DELETE CASCADE;
+
+--
+-- Name: owner_assignments owner_assignments_contact_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.owner_assignments
+    ADD CONSTRAINT owner_assignments_contact_id_fkey FOREIGN KEY (contact_id) REFERENCES public.contacts(id) ON DELETE CASCADE;
+
+--
+-- Name: owner_assignments owner_assignments_workspace_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.owner_assignments
+    ADD CONSTRAINT owner_assignments_workspace_id_fkey FOREIGN KEY (workspace_id) REFERENCES public.workspaces(id) ON DELETE CASCADE;
+
+--
+-- Name: score_adjustments score_adjustments_contact_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.score_adjustments
+    ADD CONSTRAINT score_adjustments_contact_id_fkey FOREIGN KEY (contact_id) REFERENCES public.contacts(id) ON DELETE CASCADE;
+
+--
+-- Name: score_adjustments score_adjustments_model_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.score_adjustments
+    ADD CONSTRAINT score_adjustments_model_id_fkey FOREIGN KEY (model_id) REFERENCES public.scoring_models(id) ON DELETE CASCADE;
 
 --
 -- Name: score_checks score_checks_model_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
