@@ -3,8 +3,8 @@ import { defineCustomField } from '../contacts/custom-fields.ts';
 import { publishLifecycle, saveLifecycleDraft } from '../lifecycle/lifecycle.ts';
 import type { Clock } from '../platform/clock.ts';
 import type { DB } from '../platform/db/schema.ts';
-import { createScoringModel, publishScoringModel, rescoreModel } from '../scoring/models.ts';
-import { createSegment, publishSegment, rebuildSegment } from '../segments/segments.ts';
+import { createScoringModel, publishScoringModel } from '../scoring/models.ts';
+import { createSegment, publishSegment } from '../segments/segments.ts';
 import { SEED_SCORING_MODEL, TARGET_INDUSTRIES } from './seed-model.ts';
 
 export interface DemoDefinitions {
@@ -47,16 +47,8 @@ export async function installDemoDefinitions(db: Kysely<DB>, workspaceId: string
     { key: 'product_interest', label: '関心製品 / Product interest', type: 'multi_enum', options: ['ma', 'crm', 'sfa', 'analytics'] },
     clock,
   );
-  // The nurture journey template branches on it (and would create it on install).
-  await defineCustomField(
-    db,
-    workspaceId,
-    { key: 'buying_stage', label: '購買段階 / Buying stage', type: 'enum', options: ['awareness', 'consideration', 'decision'] },
-    clock,
-  );
   const model = await createScoringModel(db, workspaceId, { name: 'BtoB SaaS（seed 004）', definition: SEED_SCORING_MODEL }, clock);
   await publishScoringModel(db, workspaceId, model.id, clock);
-  await rescoreModel(db, workspaceId, model.id, clock);
 
   await saveLifecycleDraft(
     db,
@@ -156,7 +148,6 @@ export async function installDemoDefinitions(db: Kysely<DB>, workspaceId: string
   ][]) {
     const segment = await createSegment(db, workspaceId, { name, description, definition: { condition } }, clock);
     await publishSegment(db, workspaceId, segment.id, clock);
-    await rebuildSegment(db, workspaceId, segment.id, clock);
     segments[key] = segment.id;
   }
   return { modelId: model.id, segments };

@@ -58,7 +58,8 @@ export async function installDemoJourneys(
         materialsUrl: new URL(`webinars/${webinar.id}/slides.pdf`, DEMO_SITE).href,
       }),
     );
-  journeyIds.push(await install('mql_handoff', {}));
+  // MQLs are handed to sales by the lifecycle's own handoff (demo-definitions.ts); the mql_handoff
+  // template would hand them over a second time.
   journeyIds.push(
     await install('pricing_interest', {
       pricingDocumentUrl: new URL('pricing/kizuna-pricing.pdf', DEMO_SITE).href,

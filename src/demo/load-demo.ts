@@ -10,7 +10,10 @@ import { type Clock, createVirtualClock } from '../platform/clock.ts';
 import type { Config } from '../platform/config.ts';
 import type { DB } from '../platform/db/schema.ts';
 import { KizunaError } from '../platform/errors.ts';
+import { claimJobs, completeJob } from '../platform/jobs/jobs.ts';
 import type { Logger } from '../platform/logger.ts';
+import { SCORE_REBUILD_JOB } from '../scoring/models.ts';
+import { SEGMENT_REBUILD_JOB } from '../segments/segments.ts';
 import { backgroundWork } from '../server/background.ts';
 import { createApiKey } from '../workspaces/api-keys.ts';
 import { createWorkspace } from '../workspaces/workspaces.ts';
@@ -111,6 +114,13 @@ export async function loadDemo(db: Kysely<DB>, options: LoadDemoOptions): Promis
   const workspaceId = workspace.id;
   const adminKey = (await createApiKey(db, { workspaceId, name: 'demo admin key', scope: 'admin' }, realTime)).key;
   const definitions = await installDemoDefinitions(db, workspaceId, clock);
+  // Publishing queued the model's and segments' rebuilds: run them now, while the workspace is
+  // empty (instant), rather than leave them to re-score everyone at the next start.
+  const rebuilds = backgroundWork({ db, clock, logger: options.logger }).handlers;
+  for (const job of await claimJobs(db, { workerId: 'demo', kinds: [SCORE_REBUILD_JOB, SEGMENT_REBUILD_JOB], limit: 100 }, clock)) {
+    await rebuilds[job.kind]!(job, { workerId: 'demo' });
+    await completeJob(db, job, clock);
+  }
   const journeys = await installDemoJourneys(db, workspaceId, clock, definitions, { days });
 
   stopIfAborted(options.signal);

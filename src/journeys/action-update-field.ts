@@ -11,6 +11,7 @@ import type { Clock } from '../platform/clock.ts';
 import { fieldReasons, noteContactChange } from '../platform/db/contact-changes.ts';
 import type { ContactRow, DB } from '../platform/db/schema.ts';
 import { type FieldIssue, KizunaError } from '../platform/errors.ts';
+import { snake } from '../segments/fields.ts';
 import type { ActionResult, ActionTarget } from './actions.ts';
 import type { ActionNode } from './definition.ts';
 
@@ -130,6 +131,6 @@ export async function runUpdateField(
 function storedValue(field: string, prepared: PreparedContact): unknown {
   const custom = /^custom\.(.+)$/.exec(field)?.[1];
   if (custom !== undefined) return prepared.custom[custom] ?? null;
-  const column = field.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+  const column = snake(field);
   return (prepared.fields as Record<string, unknown>)[column] ?? null;
 }

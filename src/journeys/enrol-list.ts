@@ -5,7 +5,7 @@ import type { DB } from '../platform/db/schema.ts';
 import { invalidInput } from '../platform/errors.ts';
 
 /** The most rows one CSV enrolment takes. */
-export const MAX_ENROL_ROWS = 100_000;
+const MAX_ENROL_ROWS = 100_000;
 const ID_HEADERS = ['id', 'contact_id', 'contactid'];
 const EMAIL_HEADERS = ['email', 'e-mail', 'email_address', 'メールアドレス', 'メール'];
 

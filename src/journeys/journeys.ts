@@ -147,8 +147,9 @@ export async function publishJourney(db: Kysely<DB>, workspaceId: string, id: st
     const issues = await checkJourney(tx, workspaceId, definition, 'draft');
     const newNodes = new Map(definition.nodes.map((n) => [n.id, n]));
     const oldNodes = new Map<string, JourneyNode>();
-    for (let v = 1; v <= (row.published_version ?? 0); v++)
-      for (const n of (await loadJourneyVersion(tx, id, v)).nodes) oldNodes.set(n.id, n);
+    if (Object.keys(nodeMap).length)
+      for (let v = 1; v <= (row.published_version ?? 0); v++)
+        for (const n of (await loadJourneyVersion(tx, id, v)).nodes) oldNodes.set(n.id, n);
     for (const [from, to] of Object.entries(nodeMap)) {
       if (!oldNodes.has(from))
         issues.push({ path: `body.nodeMap.${from}`, message: `no published version of this journey has a node "${from}"` });

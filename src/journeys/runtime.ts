@@ -9,7 +9,7 @@ import type { DB, JourneyEnrolmentsTable } from '../platform/db/schema.ts';
 import { KizunaError, notFound } from '../platform/errors.ts';
 import { localDate, startOfLocalDay } from '../platform/time-zone.ts';
 import { eventSelectorPredicate, matchesQuery } from '../segments/compile.ts';
-import { FieldCatalog } from '../segments/fields.ts';
+import { FieldCatalog, snake } from '../segments/fields.ts';
 import { unitOfWork } from '../segments/membership.ts';
 import { runActionNode } from './actions.ts';
 import { durationMs, type EventSelector, type JourneyDefinition, type JourneyNode } from './definition.ts';
@@ -104,8 +104,9 @@ export async function enrolContacts(
   const { policy, maxConcurrent } = definition.reentry;
   // Two enrolments of one contact at once (two inbox workers, a worker and the API) would both
   // see none and both enrol: the re-entry check holds a lock per journey and contact, in order.
-  for (const contactId of [...new Set(contactIds)].sort())
-    await sql`SELECT pg_advisory_xact_lock(hashtext(${`journey:${journeyId}`}), hashtext(${contactId}))`.execute(tx);
+  await sql`
+    SELECT pg_advisory_xact_lock(hashtext(${`journey:${journeyId}`}), hashtext(t.id))
+    FROM (SELECT DISTINCT unnest(${contactIds}::text[]) AS id ORDER BY 1) t`.execute(tx);
   const existing = await tx
     .selectFrom('journey_enrolments')
     .select(['contact_id', 'status', 'event_key'])
@@ -212,9 +213,7 @@ export async function enrolDueDatesIn(
     const trigger = definition.trigger;
     if (trigger.type !== 'date') continue;
     const since = new Date(journey.since);
-    const column = trigger.field.startsWith('custom.')
-      ? sql`c.custom ->> ${trigger.field.slice(7)}`
-      : sql.ref(`c.${trigger.field.replace(/[A-Z]/g, (ch) => `_${ch.toLowerCase()}`)}`);
+    const column = trigger.field.startsWith('custom.') ? sql`c.custom ->> ${trigger.field.slice(7)}` : sql.ref(`c.${snake(trigger.field)}`);
     const { rows } = await sql<{ id: string; timezone: string | null; value: string | Date }>`
       SELECT c.id, c.timezone, ${column} AS value FROM contacts c
       WHERE c.workspace_id = ${journey.workspace_id} AND ${column} IS NOT NULL`.execute(tx);
@@ -612,10 +611,8 @@ function waitUntil(
 }
 
 /** A contact's field by its API name (jobTitle, custom.trial_ends_at) from a contacts row. */
-export function contactField(contact: Record<string, unknown>, field: string): unknown {
-  return field.startsWith('custom.')
-    ? (contact.custom as Record<string, unknown> | undefined)?.[field.slice(7)]
-    : contact[field.replace(/[A-Z]/g, (ch) => `_${ch.toLowerCase()}`)];
+function contactField(contact: Record<string, unknown>, field: string): unknown {
+  return field.startsWith('custom.') ? (contact.custom as Record<string, unknown> | undefined)?.[field.slice(7)] : contact[snake(field)];
 }
 
 /** A dotted property of a JSON object (items.0.sku). */
@@ -630,7 +627,7 @@ function propertyAt(value: unknown, path: string): unknown {
  * without, a bare date at 09:00 local and a timestamp as it is, + offsetDays and offsetMinutes.
  * Null when the value is not a date.
  */
-export function dateOccurrence(
+function dateOccurrence(
   raw: unknown,
   { offsetDays = 0, offsetMinutes = 0, time }: { offsetDays?: number; offsetMinutes?: number; time?: string },
   timeZone: string,
@@ -650,7 +647,7 @@ function shiftDate(date: string, days: number): string {
 }
 
 /** `now` + `ms` of business time: only the hours between start and end on the given weekdays, local. */
-export function addBusinessTime(now: Date, ms: number, timeZone: string, hours: { start: string; end: string; weekdays: number[] }): Date {
+function addBusinessTime(now: Date, ms: number, timeZone: string, hours: { start: string; end: string; weekdays: number[] }): Date {
   let at = now;
   let left = ms;
   let date = localDate(now, timeZone);

@@ -7,6 +7,7 @@ import type { DB } from '../platform/db/schema.ts';
 import { invalidInput, KizunaError, notFound } from '../platform/errors.ts';
 import { readDocument } from '../platform/read-document.ts';
 import { reactToChanges } from '../segments/membership.ts';
+import { getSegment } from '../segments/segments.ts';
 import { checkJourney } from './check-journey.ts';
 import { type JourneyDefinition, ZJourneyDefinition } from './definition.ts';
 import { eventKeysOf } from './journeys.ts';
@@ -118,6 +119,7 @@ export async function simulateJourney(
   );
   const issues = await checkJourney(db, workspaceId, definition, root);
   if (issues.length) throw invalidInput(issues, 'the journey is invalid; see errors for each problem');
+  if (parsed.enrol?.segmentId) await getSegment(db, workspaceId, parsed.enrol.segmentId);
   if (definition.trigger.type === 'manual' && !parsed.enrol)
     throw invalidInput([
       { path: 'body.enrol', message: 'a manual journey needs enrol.contactIds or enrol.segmentId: who enters at the start' },
@@ -203,7 +205,9 @@ async function replay(
     if (enrol.segmentId)
       for (const r of await tx
         .selectFrom('segment_members')
-        .select('contact_id')
+        .innerJoin('segments', 'segments.id', 'segment_members.segment_id')
+        .select('segment_members.contact_id')
+        .where('segments.workspace_id', '=', workspaceId)
         .where('segment_id', '=', enrol.segmentId)
         .where('exited_at', 'is', null)
         .execute())

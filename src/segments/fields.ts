@@ -162,6 +162,7 @@ export class FieldCatalog {
   }
 }
 
-function snake(name: string): string {
+/** The contacts/companies column of a built-in field's API name. @example snake('jobTitle') // 'job_title' */
+export function snake(name: string): string {
   return name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 }

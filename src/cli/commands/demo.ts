@@ -5,6 +5,7 @@ import { createMailSink } from '../../messaging/smtp/sink.ts';
 import { createMailTransport } from '../../messaging/smtp/transport.ts';
 import { type Config, loadConfig } from '../../platform/config.ts';
 import { KizunaError } from '../../platform/errors.ts';
+import { bootstrap } from '../../workspaces/bootstrap.ts';
 import { openRuntime } from '../runtime.ts';
 
 interface DemoOptions {
@@ -22,7 +23,7 @@ export function registerDemo(program: Command): void {
     .description(
       'load a demo workspace to explore: synthetic B2B contacts and 90 days of behaviour, scored, segmented and run through journeys',
     )
-    .option('--contacts <n>', 'how many contacts (about one company per 12)', String(DEMO_DEFAULTS.contacts))
+    .option('--contacts <n>', 'how many contacts (about 80 companies per 1,000 contacts)', String(DEMO_DEFAULTS.contacts))
     .option('--days <n>', 'days of behaviour, ending now, replayed on a virtual clock', String(DEMO_DEFAULTS.days))
     .option('--seed <n>', 'random seed: the same seed gives the same people and behaviour', String(DEMO_DEFAULTS.seed))
     .option('--workspace-name <name>', 'name of the demo workspace', DEMO_DEFAULTS.workspaceName)
@@ -32,7 +33,7 @@ export function registerDemo(program: Command): void {
       `
 Half the contacts are Japanese (株式会社…, 漢字 names with furigana, +81, ja, Asia/Tokyo), half
 English-speaking (US, UK, AU). The workspace gets the seed 004 scoring model, the lifecycle with
-the 例4 MQL rule and a sales handoff, five segments and journeys. The days are replayed through
+the 例4 MQL rule and a sales handoff, six segments and journeys. The days are replayed through
 the real ingestion, scoring, segment, lifecycle, journey and delivery code; the last day's mail is
 left queued, so the next "kizuna start" catches it in the dev mailbox (GET /api/dev/mail).
 
@@ -46,16 +47,24 @@ Examples:
   kizuna demo --replace`,
     )
     .action(async (options: DemoOptions) => {
+      const parsed = parseOptions(options);
       const config = loadConfig();
       const runtime = await openRuntime(config, { quiet: true });
+      // On a new data folder the default workspace comes first, as "kizuna start" would make it:
+      // the demo must not become the workspace the CLI and imports fall back to.
+      const boot = await bootstrap(runtime.database.db, config, runtime.clock);
+      if (boot.generatedAdminKey)
+        process.stdout.write(
+          `\n  Default workspace created. Admin API key (shown once, keep it safe):\n\n    ${boot.generatedAdminKey}\n\n`,
+        );
       const sink = createMailSink({ port: 0, clock: runtime.clock });
       try {
         // Mail sent during the replay goes into a private sink (never a real server): the demo's
         // addresses are made up. What it sends is recorded as deliveries.
         const address = await sink.start();
-        const result = await runDemo(config, options, (progress) =>
+        const result = await runDemo(config, parsed, (progress) =>
           loadDemo(runtime.database.db, {
-            ...parseOptions(options),
+            ...parsed,
             config,
             mailer: createMailTransport({ config: { ...config, mailMode: 'sink' }, sink: address }),
             holdMailHours: 24,
@@ -73,7 +82,11 @@ Examples:
 
 type Progress = Parameters<typeof loadDemo>[1]['onProgress'];
 
-async function runDemo(config: Config, options: DemoOptions, load: (progress: Progress) => Promise<DemoResult>): Promise<DemoResult> {
+async function runDemo(
+  config: Config,
+  options: ReturnType<typeof parseOptions>,
+  load: (progress: Progress) => Promise<DemoResult>,
+): Promise<DemoResult> {
   const bar = new cliProgress.SingleBar(
     { format: 'loading the demo [{bar}] day {value}/{total} | {contacts} contacts, {events} events', hideCursor: true },
     cliProgress.Presets.shades_classic,
@@ -81,7 +94,7 @@ async function runDemo(config: Config, options: DemoOptions, load: (progress: Pr
   process.stdout.write(
     `Loading "${options.workspaceName}" into ${config.databaseUrl ? 'PostgreSQL' : config.dataDir}: ${options.contacts} contacts, ${options.days} days (seed ${options.seed})\n`,
   );
-  bar.start(Number(options.days), 0, { contacts: 0, events: 0 });
+  bar.start(options.days, 0, { contacts: 0, events: 0 });
   try {
     return await load((p) => bar.update(p.day, { contacts: p.contacts, events: p.events }));
   } finally {
@@ -117,6 +130,7 @@ export function summary(result: DemoResult, config: Pick<Config, 'publicUrl'>): 
     ${result.adminKey}
 
   Try (with "kizuna start" running):
+    DEMO=${result.adminKey}
     curl -H "Authorization: Bearer $DEMO" ${base}/api/segments
     curl -H "Authorization: Bearer $DEMO" "${base}/api/segments/${result.segments.hot}/members?limit=5"
     curl -H "Authorization: Bearer $DEMO" ${base}/api/dev/mail

@@ -81,8 +81,17 @@ export function registerJourneys(program: Command, deps: CliDeps = processCliDep
       withWorkspace(deps, options.workspace, async ({ database }, workspaceId) => {
         const list = await listJourneys(database.db, workspaceId, { archived: options.archived });
         if (list.length === 0) deps.write('no journeys yet; create one with "kizuna apply -f journey.yaml"\n');
+        // Active enrolments of every journey in one query (per-journey stats would read their whole step history).
+        const counts = await database.db
+          .selectFrom('journey_enrolments')
+          .select(['journey_id', (eb) => eb.fn.countAll<string>().as('n')])
+          .where('workspace_id', '=', workspaceId)
+          .where('status', '=', 'active')
+          .groupBy('journey_id')
+          .execute();
+        const activeOf = new Map(counts.map((c) => [c.journey_id, Number(c.n)]));
         for (const j of list) {
-          const active = (await journeyStats(database.db, workspaceId, j.id)).enrolments.active ?? 0;
+          const active = activeOf.get(j.id) ?? 0;
           const version = j.publishedVersion ? `v${j.publishedVersion}` : '-';
           deps.write(`${j.id}  ${j.status.padEnd(8)}  ${version.padEnd(4)}  ${String(active).padStart(7)} active  ${j.name}\n`);
         }

@@ -31,9 +31,15 @@ function parseDate(value: string, option: string): Date {
 
 /** A definition from a file: a journey document of `kizuna apply` (its `definition`), or a bare definition. */
 async function readDefinition(path: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw invalidInput([{ path, message: `cannot read the file: ${(error as Error).message}` }]);
+  }
   let value: unknown;
   try {
-    value = parseYaml(await readFile(path, 'utf8'));
+    value = parseYaml(text);
   } catch (error) {
     throw invalidInput([{ path, message: `cannot read it as YAML or JSON: ${(error as Error).message.split('\n')[0]}` }]);
   }

@@ -58,8 +58,6 @@ const DAY_MS = 86_400_000;
 
 type Claimed = Selectable<DeliveriesTable>;
 
-export type { Outcome } from './leases.ts';
-
 /** One claimed batch as its channels see it. */
 interface Batch {
   /** Every row of the claim: being sent by this worker (frequency caps count only other workers'). */

@@ -3,6 +3,7 @@ import { contactsFromCsv } from '../../journeys/enrol-list.ts';
 import { enrolContacts } from '../../journeys/runtime.ts';
 import { simulateJourney, ZSimulationInput, ZSimulationReport } from '../../journeys/simulate.ts';
 import { contactJourneyTrace, journeyStats, ZEnrolmentTrace, ZJourneyStats } from '../../journeys/trace.ts';
+import { readDocument } from '../../platform/read-document.ts';
 import type { AppEnv, ServerDeps } from '../deps.ts';
 import { jsonBody, jsonResponse, jsonRoute, ws, ZId } from '../openapi-helpers.ts';
 
@@ -53,7 +54,10 @@ export function journeyRuntimeRoutes(deps: ServerDeps) {
       const csv = (c.req.header('content-type') ?? '').startsWith('text/csv');
       const { contactIds, skipped: unmatched } = csv
         ? await contactsFromCsv(deps.db, workspaceId, await c.req.text())
-        : { contactIds: ZEnrolInput.parse(c.req.valid('json') ?? {}).contactIds, skipped: undefined };
+        : {
+            contactIds: readDocument(ZEnrolInput, c.req.valid('json') ?? {}, 'body', '{"contactIds": ["…"]}').contactIds,
+            skipped: undefined,
+          };
       const now = deps.clock.now();
       const result = await deps.db.transaction().execute(async (tx) => {
         const all: Awaited<ReturnType<typeof enrolContacts>> = { enrolled: [], skipped: [] };
