@@ -1,7 +1,7 @@
 import { type Kysely, sql } from 'kysely';
 import type { CustomField } from '../contacts/custom-fields.ts';
 import { listCustomFields } from '../contacts/custom-fields.ts';
-import { getLifecycle, loadPublishedLifecycle, recordTransitions, ZLifecycleDefinition } from '../lifecycle/lifecycle.ts';
+import { getLifecycle, lifecycleInForce, recordTransitions, ZLifecycleDefinition } from '../lifecycle/lifecycle.ts';
 import { checkLiquid } from '../messaging/templates/check-template.ts';
 import { createTemplateEngines } from '../messaging/templates/liquid.ts';
 import type { Clock } from '../platform/clock.ts';
@@ -127,7 +127,7 @@ async function runScore(run: ActionRun, node: Extract<ActionNode, { type: 'score
  */
 async function runSetStage(run: ActionRun, node: Extract<ActionNode, { type: 'set_stage' }>, targets: readonly ActionTarget[]) {
   const { tx, workspaceId, now } = run;
-  const definition = (await loadPublishedLifecycle(tx, workspaceId))?.definition ?? ZLifecycleDefinition.parse({});
+  const definition = await lifecycleInForce(tx, workspaceId);
   const all = [...definition.stages, ...definition.offPath];
   if (!all.includes(node.stage))
     throw new KizunaError('conflict', `stage ${node.stage} is no longer in the published lifecycle (${all.join(', ')})`);

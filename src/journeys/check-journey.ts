@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { getLifecycle } from '../lifecycle/lifecycle.ts';
+import { lifecycleInForce } from '../lifecycle/lifecycle.ts';
 import type { DB } from '../platform/db/schema.ts';
 import type { FieldIssue } from '../platform/errors.ts';
 import { checkCondition, type DefinitionContext } from '../segments/check-definition.ts';
@@ -72,15 +72,14 @@ export async function journeyContext(db: Kysely<DB>, workspaceId: string): Promi
     db.selectFrom('subscription_topics').select('key').where('workspace_id', '=', workspaceId).execute(),
     db.selectFrom('forms').select('id').where('workspace_id', '=', workspaceId).execute(),
     loadActionContext(db, workspaceId),
-    getLifecycle(db, workspaceId),
+    lifecycleInForce(db, workspaceId),
   ]);
-  const stages = lifecycle.published ?? lifecycle.draft;
   return {
     conditions,
     templates: new Map(templates.map((t) => [t.id, { isPublished: t.published_version !== null }])),
     topics: new Set(topics.map((t) => t.key)),
     forms: new Set(forms.map((f) => f.id)),
-    stages: [...stages.stages, ...stages.offPath],
+    stages: [...lifecycle.stages, ...lifecycle.offPath],
     actions,
   };
 }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { type Kysely, type Selectable, sql } from 'kysely';
 import { listCustomFields } from '../contacts/custom-fields.ts';
-import { loadPublishedLifecycle, ZLifecycleDefinition } from '../lifecycle/lifecycle.ts';
+import { lifecycleInForce } from '../lifecycle/lifecycle.ts';
 import { enqueueDeliveries, type NewDelivery } from '../messaging/deliveries/deliveries.ts';
 import type { Clock } from '../platform/clock.ts';
 import { noteContactChange } from '../platform/db/contact-changes.ts';
@@ -81,6 +81,7 @@ export async function enrolContacts(
     context = {},
     now,
     source,
+    conditions,
   }: {
     workspaceId: string;
     journeyId: string;
@@ -89,6 +90,8 @@ export async function enrolContacts(
     context?: Record<string, unknown>;
     now: Date;
     source: string;
+    /** The workspace's time zone and fields, when the caller has them (the inbox): enrolWhen needs them. */
+    conditions?: { timeZone: string; catalog: FieldCatalog };
   },
 ): Promise<{ enrolled: { contactId: string; enrolmentId: string }[]; skipped: { contactId: string; reason: string }[] }> {
   const journey = await tx
@@ -124,7 +127,7 @@ export async function enrolContacts(
     ).map((r) => r.id),
   );
   // Who may enter: the journey's condition on the contact as it is now.
-  const admitted = definition.enrolWhen ? await holdingContacts(tx, workspaceId, definition.enrolWhen, [...known], now) : known;
+  const admitted = definition.enrolWhen ? await holdingContacts(tx, workspaceId, definition.enrolWhen, [...known], now, conditions) : known;
   // A date trigger enrols once per occurrence whatever the policy: the occurrence is the key.
   const keyed = policy === 'every_time' || definition.trigger.type === 'date';
   const enrolled: { contactId: string; enrolmentId: string }[] = [];
@@ -261,11 +264,14 @@ async function holdingContacts(
   condition: NonNullable<JourneyDefinition['enrolWhen']>,
   contactIds: string[],
   now: Date,
+  known?: { timeZone: string; catalog: FieldCatalog },
 ): Promise<Set<string>> {
   if (contactIds.length === 0) return new Set();
-  const ws = await tx.selectFrom('workspaces').select('timezone').where('id', '=', workspaceId).executeTakeFirstOrThrow();
-  const catalog = new FieldCatalog(await listCustomFields(tx, workspaceId));
-  const { rows } = await matchesQuery([condition], { workspaceId, timeZone: ws.timezone, catalog, now, contactIds }).execute(tx);
+  const { timeZone, catalog } = known ?? {
+    timeZone: (await tx.selectFrom('workspaces').select('timezone').where('id', '=', workspaceId).executeTakeFirstOrThrow()).timezone,
+    catalog: new FieldCatalog(await listCustomFields(tx, workspaceId)),
+  };
+  const { rows } = await matchesQuery([condition], { workspaceId, timeZone, catalog, now, contactIds }).execute(tx);
   return new Set(rows.filter((r) => r.matches === '1').map((r) => r.id));
 }
 
@@ -823,7 +829,7 @@ export async function actOnEvents(
   const holds = (event: { id: string }, s: EventSelector) => matchesOf.get(String(event.id))?.[index.get(s)!] === '1';
   // A stage goal is reached by a move to that stage or one after it on the lifecycle path.
   const path = [...versions.values(), ...journeys.map((j) => j.definition)].some((d) => d.goals.some((g) => g.stage))
-    ? ((await loadPublishedLifecycle(tx, workspaceId))?.definition ?? ZLifecycleDefinition.parse({})).stages
+    ? (await lifecycleInForce(tx, workspaceId)).stages
     : [];
   const reaches = (event: InboxEvent, goal: JourneyDefinition['goals'][number]) => {
     if (goal.selector) return holds(event, goal.selector);
@@ -890,6 +896,7 @@ export async function actOnEvents(
         context: event.event_key.startsWith('signal:') ? { signal: event.properties } : { event: event.properties },
         now,
         source: event.event_key,
+        conditions: compileContext,
       });
       // A goal or exit event later in this batch must see the enrolment this one created.
       if (created.enrolled.length) {

@@ -193,6 +193,11 @@ export async function loadPublishedLifecycle(
   return row ? { version: row.version, definition: ZLifecycleDefinition.parse(row.definition) } : undefined;
 }
 
+/** The lifecycle in force: the published one, else the default stages (explicit moves work before anything is published). */
+export async function lifecycleInForce(db: Kysely<DB>, workspaceId: string): Promise<LifecycleDefinition> {
+  return (await loadPublishedLifecycle(db, workspaceId))?.definition ?? ZLifecycleDefinition.parse({});
+}
+
 export interface LifecycleScope {
   workspaceId: string;
   timeZone: string;
@@ -398,7 +403,7 @@ export async function changeStage(
     .forUpdate()
     .executeTakeFirst();
   if (!contact) throw notFound('contact', contactId);
-  const definition = (await loadPublishedLifecycle(tx, workspaceId))?.definition ?? ZLifecycleDefinition.parse({});
+  const definition = await lifecycleInForce(tx, workspaceId);
   const { stage, reason } = parsed.data;
   if (stage !== null && ![...definition.stages, ...definition.offPath].includes(stage))
     throw invalidInput([{ path: 'stage', message: `expected one of ${[...definition.stages, ...definition.offPath].join(', ')}` }]);
