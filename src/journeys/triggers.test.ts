@@ -1,3 +1,4 @@
+import iconv from 'iconv-lite';
 import { describe, expect, it } from 'vitest';
 import { DAY, HOUR, useJourneyKit } from './journey-kit.ts';
 
@@ -219,7 +220,7 @@ describe('journey triggers, goals and waits', () => {
     const body = await res.json();
     expect(res.status, JSON.stringify(body)).toBe(200);
     expect(body.enrolled).toHaveLength(2);
-    expect(body.unmatched).toEqual([{ line: 4, value: 'nobody@example.jp', reason: 'no contact with this email' }]);
+    expect(body.unmatched).toEqual([{ line: 4, value: 'nobody@example.jp', message: 'no such contact in this workspace' }]);
     await run();
     expect(mails('a@example.jp')).toEqual(['invite']);
     const bad = await app.request(`/api/journeys/${journeyId}/enrolments`, {
@@ -229,6 +230,15 @@ describe('journey triggers, goals and waits', () => {
       body: 'name\n花子\n',
     });
     expect(bad.status).toBe(400);
-    expect((await bad.json()).errors[0].message).toMatch(/"id" or "email" column/);
+    expect((await bad.json()).errors[0].message).toMatch(/"email" or "id" column/);
+    // Japanese Excel's CSV is Shift_JIS: read like a list upload.
+    const sjis = await app.request(`/api/journeys/${journeyId}/enrolments`, {
+      key: ws.adminKey,
+      method: 'POST',
+      headers: { 'content-type': 'text/csv' },
+      body: new Blob([new Uint8Array(iconv.encode('氏名,メールアドレス\n花子,a@example.jp\n', 'Shift_JIS'))]),
+    });
+    expect(sjis.status).toBe(200);
+    expect(await sjis.json()).toMatchObject({ enrolled: [{ contactId: expect.any(String) }], unmatched: [] });
   });
 });

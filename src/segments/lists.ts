@@ -167,13 +167,29 @@ export async function changeListMembersFromCsv(
   clock: Clock,
 ): Promise<MembersResult> {
   await getList(db, workspaceId, listId);
+  const { contactIds, skipped } = await contactsNamedInCsv(db, workspaceId, buffer);
+  const changed = await writeMembers(db, workspaceId, listId, action, contactIds, clock);
+  return { changed, unchanged: contactIds.length - changed, skipped };
+}
+
+/**
+ * The contacts of the workspace a CSV names, by an `email` column (or `id` / `contact_id`), for
+ * list uploads and journey enrolments alike: UTF-8 or Shift_JIS (what Japanese Excel saves), a
+ * header row required, other columns ignored. Each contact once, in file order; lines naming no
+ * contact come back as skipped with their line, in line order.
+ */
+export async function contactsNamedInCsv(
+  db: Kysely<DB>,
+  workspaceId: string,
+  buffer: Buffer,
+): Promise<{ contactIds: string[]; skipped: MembersResult['skipped'] }> {
   const wanted: { line: number; id?: string; email?: string; raw: string }[] = [];
   const skipped: MembersResult['skipped'] = [];
   let column: { index: number; kind: 'id' | 'email' } | undefined;
   const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
   for await (const record of readRecords({ buffer }, detectEncoding(buffer.subarray(0, 65_536)))) {
     if (wanted.length + skipped.length >= MAX_CSV_ROWS)
-      throw invalidInput([{ path: 'body', message: `a list upload may name at most ${MAX_CSV_ROWS} contacts; split the file` }]);
+      throw invalidInput([{ path: 'body', message: `a CSV may name at most ${MAX_CSV_ROWS} contacts; split the file` }]);
     if (!column) {
       const headers = record.cells.map((h) =>
         h
@@ -181,11 +197,14 @@ export async function changeListMembersFromCsv(
           .toLowerCase()
           .replace(/^\ufeff/, ''),
       );
-      const email = headers.findIndex((h) => ['email', 'e-mail', 'メールアドレス', 'メール'].includes(h));
+      const email = headers.findIndex((h) => ['email', 'e-mail', 'email_address', 'メールアドレス', 'メール'].includes(h));
       const id = headers.findIndex((h) => ['id', 'contact_id', 'contactid'].includes(h));
       if (email >= 0) column = { index: email, kind: 'email' };
       else if (id >= 0) column = { index: id, kind: 'id' };
-      else throw invalidInput([{ path: 'body', message: 'the CSV needs a header row with an "email" or "id" column' }]);
+      else
+        throw invalidInput([
+          { path: 'body', message: `the CSV needs a header row with an "email" or "id" column; got ${JSON.stringify(record.cells)}` },
+        ]);
       continue;
     }
     const raw = (record.cells[column.index] ?? '').trim();
@@ -212,9 +231,8 @@ export async function changeListMembersFromCsv(
     if (id) ids.add(id);
     else skipped.push({ line: w.line, value: w.raw, message: 'no such contact in this workspace' });
   }
-  const changed = await writeMembers(db, workspaceId, listId, action, [...ids], clock);
   skipped.sort((a, b) => a.line - b.line);
-  return { changed, unchanged: ids.size - changed, skipped };
+  return { contactIds: [...ids], skipped };
 }
 
 async function resolveContacts(

@@ -1,9 +1,9 @@
 import { OpenAPIHono, z } from '@hono/zod-openapi';
-import { contactsFromCsv } from '../../journeys/enrol-list.ts';
 import { enrolContacts } from '../../journeys/runtime.ts';
 import { simulateJourney, ZSimulationInput, ZSimulationReport } from '../../journeys/simulate.ts';
 import { contactJourneyTrace, journeyStats, ZEnrolmentTrace, ZJourneyStats } from '../../journeys/trace.ts';
 import { readDocument } from '../../platform/read-document.ts';
+import { contactsNamedInCsv } from '../../segments/lists.ts';
 import type { AppEnv, ServerDeps } from '../deps.ts';
 import { jsonBody, jsonResponse, jsonRoute, ws, ZId } from '../openapi-helpers.ts';
 
@@ -18,7 +18,7 @@ const ZEnrolResult = z
     enrolled: z.array(z.object({ contactId: z.string(), enrolmentId: z.string() })),
     skipped: z.array(z.object({ contactId: z.string(), reason: z.string() })),
     unmatched: z
-      .array(z.object({ line: z.number(), value: z.string(), reason: z.string() }))
+      .array(z.object({ line: z.number(), value: z.string(), message: z.string() }))
       .optional()
       .openapi({ description: 'CSV rows that name no contact of the workspace.' }),
   })
@@ -34,7 +34,7 @@ export function journeyRuntimeRoutes(deps: ServerDeps) {
       summary: 'Enrol contacts in an active journey now (its re-entry policy applies)',
       tags,
       description:
-        'JSON: `{"contactIds": [...]}` (up to 1,000). CSV (`text/csv`, UTF-8, up to 100,000 rows): a header row with an `id` or `email` column; rows naming no contact come back as `unmatched` with their line.',
+        'JSON: `{"contactIds": [...]}` (up to 1,000). CSV (`text/csv`, UTF-8 or Shift_JIS, up to 100,000 rows): a header row with an `email` or `id` column, read as list uploads are; rows naming no contact come back as `unmatched` with their line.',
       request: {
         params: ZId,
         body: {
@@ -53,7 +53,7 @@ export function journeyRuntimeRoutes(deps: ServerDeps) {
       const journeyId = c.req.valid('param').id;
       const csv = (c.req.header('content-type') ?? '').startsWith('text/csv');
       const { contactIds, skipped: unmatched } = csv
-        ? await contactsFromCsv(deps.db, workspaceId, await c.req.text())
+        ? await contactsNamedInCsv(deps.db, workspaceId, Buffer.from(await c.req.arrayBuffer()))
         : {
             contactIds: readDocument(ZEnrolInput, c.req.valid('json') ?? {}, 'body', '{"contactIds": ["…"]}').contactIds,
             skipped: undefined,
