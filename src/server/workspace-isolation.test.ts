@@ -289,6 +289,12 @@ const CASES: Case[] = [
   { method: 'GET', route: '/api/reports/sla', path: () => '/api/reports/sla', expect: 'invisible' },
   { method: 'GET', route: '/api/tasks', path: () => '/api/tasks?owner=a-secret-owner@example.com', expect: 'invisible' },
   {
+    method: 'GET',
+    route: '/api/owner-notifications',
+    path: () => '/api/owner-notifications?owner=a-secret-owner@example.com',
+    expect: 'invisible',
+  },
+  {
     method: 'POST',
     route: '/api/tasks',
     path: () => '/api/tasks',
@@ -571,11 +577,22 @@ describe('workspace isolation', () => {
     expect(documented.filter((route) => !covered.has(route))).toEqual([]);
   });
 
+  // Workspace A is seeded once for every case (seeding is most of a case's time): each case checks
+  // A is exactly as it was before B's request, so a case that changed A still fails on its own.
+  // Each case gets a new workspace B, so what one case creates in B cannot answer for another.
+  let shared: { app: ReturnType<typeof createTestApp>; a: Awaited<ReturnType<typeof createTestWorkspace>>; ids: AIds } | undefined;
+  const seededA = async () => {
+    if (!shared) {
+      const app = createTestApp(database.current, { mail: { mailer: transport, devMailbox: sink.mailbox } });
+      const a = await createTestWorkspace(database.current, app.clock, 'A');
+      shared = { app, a, ids: await seedWorkspaceA(app, a.adminKey, a.writeKey, a.workspaceId) };
+    }
+    return shared;
+  };
+
   it.each(CASES)('$method $route: a key of workspace B never reaches workspace A', async (testCase) => {
-    const app = createTestApp(database.current, { mail: { mailer: transport, devMailbox: sink.mailbox } });
-    const a = await createTestWorkspace(database.current, app.clock, 'A');
+    const { app, a, ids } = await seededA();
     const b = await createTestWorkspace(database.current, app.clock, 'B');
-    const ids = await seedWorkspaceA(app, a.adminKey, a.writeKey, a.workspaceId);
     const before = await snapshotA(a.workspaceId);
 
     const body = testCase.body?.();
