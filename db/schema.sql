@@ -504,6 +504,9 @@ CREATE TABLE public.journey_enrolments (
     entered_at timestamp with time zone NOT NULL,
     ended_at timestamp with time zone,
     end_reason text,
+    wait_deadline timestamp with time zone,
+    attempts integer DEFAULT 0 NOT NULL,
+    last_error text,
     CONSTRAINT journey_enrolments_status_check CHECK ((status = ANY (ARRAY['active'::text, 'completed'::text, 'exited'::text, 'converted'::text, 'failed'::text])))
 );
 
@@ -722,6 +725,29 @@ ALTER TABLE public.owner_assignments ALTER COLUMN id ADD GENERATED ALWAYS AS IDE
     NO MINVALUE
     NO MAXVALUE
     CACHE 1
+);
+
+--
+-- Name: owner_notifications; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.owner_notifications (
+    id uuid NOT NULL,
+    workspace_id uuid NOT NULL,
+    contact_id uuid,
+    to_email text NOT NULL,
+    kind text NOT NULL,
+    facts jsonb NOT NULL,
+    subject text,
+    text text,
+    html text,
+    idempotency_key text NOT NULL,
+    status text DEFAULT 'queued'::text NOT NULL,
+    attempts integer DEFAULT 0 NOT NULL,
+    next_attempt_at timestamp with time zone NOT NULL,
+    sent_at timestamp with time zone,
+    last_error text,
+    created_at timestamp with time zone NOT NULL
 );
 
 --
@@ -1360,6 +1386,20 @@ ALTER TABLE ONLY public.owner_assignments
     ADD CONSTRAINT owner_assignments_pkey PRIMARY KEY (id);
 
 --
+-- Name: owner_notifications owner_notifications_idempotency_key_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.owner_notifications
+    ADD CONSTRAINT owner_notifications_idempotency_key_key UNIQUE (idempotency_key);
+
+--
+-- Name: owner_notifications owner_notifications_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.owner_notifications
+    ADD CONSTRAINT owner_notifications_pkey PRIMARY KEY (id);
+
+--
 -- Name: schema_migrations schema_migrations_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -1825,6 +1865,18 @@ CREATE INDEX owner_assignments_contact ON public.owner_assignments USING btree (
 --
 
 CREATE INDEX owner_assignments_owner ON public.owner_assignments USING btree (workspace_id, owner);
+
+--
+-- Name: owner_notifications_due; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX owner_notifications_due ON public.owner_notifications USING btree (next_attempt_at) WHERE (status = ANY (ARRAY['queued'::text, 'sending'::text]));
+
+--
+-- Name: owner_notifications_workspace; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX owner_notifications_workspace ON public.owner_notifications USING btree (workspace_id, created_at DESC, id DESC);
 
 --
 -- Name: score_adjustments_contact; Type: INDEX; Schema: public; Owner: -
@@ -2350,6 +2402,20 @@ ALTER TABLE ONLY public.owner_assignments
 
 ALTER TABLE ONLY public.owner_assignments
     ADD CONSTRAINT owner_assignments_workspace_id_fkey FOREIGN KEY (workspace_id) REFERENCES public.workspaces(id) ON DELETE CASCADE;
+
+--
+-- Name: owner_notifications owner_notifications_contact_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.owner_notifications
+    ADD CONSTRAINT owner_notifications_contact_id_fkey FOREIGN KEY (contact_id) REFERENCES public.contacts(id) ON DELETE SET NULL;
+
+--
+-- Name: owner_notifications owner_notifications_workspace_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.owner_notifications
+    ADD CONSTRAINT owner_notifications_workspace_id_fkey FOREIGN KEY (workspace_id) REFERENCES public.workspaces(id) ON DELETE CASCADE;
 
 --
 -- Name: score_adjustments score_adjustments_contact_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -

@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import { updateContactRows } from '../contacts/insert-contact-rows.ts';
 import { nextOwner, roundRobinCounts } from '../lifecycle/handoff.ts';
 import { loadPublishedLifecycle } from '../lifecycle/lifecycle.ts';
+import { loadContactFacts, queueOwnerNotifications } from '../lifecycle/owner-notifications.ts';
 import { createTasks } from '../lifecycle/tasks.ts';
 import { createTemplateEngines, liquidErrorMessage } from '../messaging/templates/liquid.ts';
 import { loadRecipients, loadWorkspaceData } from '../messaging/templates/recipients.ts';
@@ -96,7 +97,8 @@ export async function runAssignOwner(run: ActionRun, targets: readonly ActionTar
 /**
  * notify_owner: the message (Liquid over contact, company, workspace, journey) goes to the
  * contact's owner as an `owner.notified` signal, which reaches the webhook endpoints subscribed
- * to it signed per Standard Webhooks (as `handoff.assigned` does). No owner: skipped.
+ * to it signed per Standard Webhooks (as `handoff.assigned` does), and as an email (queued here,
+ * sent by the worker) when the owner is an address. No owner: skipped.
  */
 export async function runNotifyOwner(
   run: ActionRun,
@@ -157,7 +159,71 @@ export async function runNotifyOwner(
         })),
       )
       .execute();
+  await queueNotifyOwnerMail(run, node, targets, results, signals);
   return results;
+}
+
+/**
+ * The owner emails of a notify_owner run. The key names the enrolment, the node and how often the
+ * enrolment was notified there before (a journey may pass a node again after a wait): the step
+ * replayed before its trace step is written finds the same count and queues nothing new.
+ */
+async function queueNotifyOwnerMail(
+  { tx, workspaceId, now }: ActionRun,
+  node: Extract<ActionNode, { type: 'notify_owner' }>,
+  targets: readonly ActionTarget[],
+  results: Results,
+  signals: readonly { contact_id: string; data: Record<string, unknown> }[],
+): Promise<void> {
+  const notified = targets.filter((t) => results.get(t.enrolmentId)?.outcome === 'notified');
+  if (notified.length === 0) return;
+  const enrolments = notified.map((t) => t.enrolmentId);
+  const [facts, visits, journeys] = await Promise.all([
+    loadContactFacts(
+      tx,
+      workspaceId,
+      notified.map((t) => t.contactId),
+    ),
+    tx
+      .selectFrom('journey_steps')
+      .select(['enrolment_id', (eb) => eb.fn.countAll<string>().as('n')])
+      .where('enrolment_id', '=', sql<string>`ANY(${enrolments}::uuid[])`)
+      .where('node_id', '=', node.id)
+      .where('outcome', '=', 'notified')
+      .groupBy('enrolment_id')
+      .execute(),
+    tx
+      .selectFrom('journeys')
+      .select(['id', 'name'])
+      .where('workspace_id', '=', workspaceId)
+      .where('id', 'in', [...new Set(notified.map((t) => t.journeyId))])
+      .execute(),
+  ]);
+  const visitsOf = new Map(visits.map((v) => [v.enrolment_id, Number(v.n)]));
+  const nameOf = new Map(journeys.map((j) => [j.id, j.name]));
+  const signalOf = new Map(signals.map((s) => [s.contact_id, s.data]));
+  await queueOwnerNotifications(
+    tx,
+    workspaceId,
+    notified.flatMap((t) => {
+      const contact = facts.get(t.contactId);
+      const signal = signalOf.get(t.contactId);
+      if (!contact || !signal) return [];
+      return [
+        {
+          contactId: t.contactId,
+          to: signal.owner as string,
+          kind: 'owner.notified' as const,
+          idempotencyKey: `journey:${t.enrolmentId}:${node.id}:${visitsOf.get(t.enrolmentId) ?? 0}`,
+          facts: {
+            contact,
+            journey: { id: t.journeyId, name: nameOf.get(t.journeyId) ?? t.journeyId, nodeId: node.id, message: signal.message as string },
+          },
+        },
+      ];
+    }),
+    now,
+  );
 }
 
 /** create_task: a follow-up task for the contact's owner (and its `task.created` signal), due `dueIn` from now. */

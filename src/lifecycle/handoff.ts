@@ -8,6 +8,7 @@ import type { DB } from '../platform/db/schema.ts';
 import { invalidInput, issuesFromZod, KizunaError } from '../platform/errors.ts';
 import { unitOfWork } from '../segments/membership.ts';
 import { changeStage, type LifecycleDefinition, loadPublishedLifecycle, recordTransitions } from './lifecycle.ts';
+import { OWNER_ADDRESS, queueOwnerNotifications } from './owner-notifications.ts';
 import { createTasks } from './tasks.ts';
 
 const HOUR = 3_600_000;
@@ -125,6 +126,34 @@ export async function startHandoffs(
       }),
     )
     .execute();
+  // The owner's email, beside the signal (webhooks): one per handoff, whatever retries the unit of work.
+  await queueOwnerNotifications(
+    tx,
+    workspaceId,
+    started.map((h) => {
+      const contact = byId.get(h.contact_id)!;
+      return {
+        contactId: h.contact_id,
+        to: h.owner,
+        kind: 'handoff.assigned' as const,
+        idempotencyKey: `handoff:${h.id}:assigned`,
+        facts: {
+          contact: {
+            id: contact.id,
+            email: contact.email,
+            firstName: contact.first_name,
+            lastName: contact.last_name,
+            nameOrder: contact.name_order,
+            company: contact.company_name,
+            stage: handoff.stage,
+            scores: scores.filter((s) => s.contact_id === h.contact_id).map((s) => ({ model: s.name, score: s.score, band: s.band })),
+          },
+          handoff: { firstTouchDue: h.first_touch_due.toISOString(), decisionDue: h.decision_due.toISOString() },
+        },
+      };
+    }),
+    now,
+  );
 }
 
 type SalesUser = { email: string; weight: number };
@@ -159,8 +188,9 @@ function followUpTitle(contact: Parameters<typeof fullNameOf>[0] & { email: stri
 }
 
 /**
- * Raises the SLA breaches that are due: one `handoff.sla_breached` signal per handoff and timer
- * (first touch, decision), never twice (the breach time is set in the same statement).
+ * Raises the SLA breaches that are due: one `handoff.sla_breached` signal and one email to the
+ * owner per handoff and timer (first touch, decision), never twice (the breach time is set in the
+ * same statement).
  * @returns how many breaches were raised.
  */
 export async function drainDueHandoffs(db: Kysely<DB>, clock: Clock, { workspaceId }: { workspaceId?: string } = {}): Promise<number> {
@@ -170,16 +200,29 @@ export async function drainDueHandoffs(db: Kysely<DB>, clock: Clock, { workspace
     WITH touch AS (
       UPDATE handoffs SET first_touch_breached_at = ${now}
       WHERE first_touch_due <= ${now} AND first_touched_at IS NULL AND first_touch_breached_at IS NULL AND decided_at IS NULL ${only}
-      RETURNING workspace_id, contact_id, owner, first_touch_due AS due, 'first_touch' AS timer),
+      RETURNING id, workspace_id, contact_id, owner, first_touch_due AS due, 'first_touch' AS timer),
     decision AS (
       UPDATE handoffs SET decision_breached_at = ${now}
       WHERE decision_due <= ${now} AND decision_breached_at IS NULL AND decided_at IS NULL ${only}
-      RETURNING workspace_id, contact_id, owner, decision_due AS due, 'decision' AS timer),
+      RETURNING id, workspace_id, contact_id, owner, decision_due AS due, 'decision' AS timer),
+    breached AS (SELECT * FROM touch UNION ALL SELECT * FROM decision),
+    mailed AS (
+      INSERT INTO owner_notifications (id, workspace_id, contact_id, to_email, kind, facts, idempotency_key, next_attempt_at, created_at)
+      SELECT gen_random_uuid(), b.workspace_id, b.contact_id, b.owner, 'handoff.sla_breached',
+        jsonb_build_object(
+          'contact', jsonb_build_object('id', c.id, 'email', c.email, 'firstName', c.first_name, 'lastName', c.last_name,
+            'nameOrder', c.name_order, 'company', c.company_name, 'stage', c.lifecycle_stage),
+          'breach', jsonb_build_object('timer', b.timer, 'due', to_char(b.due AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))),
+        'handoff:' || b.id || ':' || b.timer || '_breached', ${now}::timestamptz, ${now}::timestamptz
+      FROM breached b JOIN contacts c ON c.id = b.contact_id
+      -- Owners are free text; only an address gets mail (as isMailableOwner decides).
+      WHERE b.owner ~ ${OWNER_ADDRESS.source}
+      ON CONFLICT (idempotency_key) DO NOTHING),
     raised AS (
       INSERT INTO signals (workspace_id, kind, contact_id, subject_id, data, occurred_at)
       SELECT workspace_id, 'handoff.sla_breached', contact_id, contact_id,
         jsonb_build_object('timer', timer, 'owner', owner, 'due', due), ${now}::timestamptz
-      FROM (SELECT * FROM touch UNION ALL SELECT * FROM decision) b
+      FROM breached
       RETURNING 1)
     SELECT count(*)::int AS n FROM raised`.execute(db);
   return rows[0]!.n;

@@ -24,6 +24,7 @@ import { journeyTemplateRoutes } from './routes/journey-templates.ts';
 import { journeyRoutes } from './routes/journeys.ts';
 import { contactStageRoutes, lifecycleRoutes, reportRoutes } from './routes/lifecycle.ts';
 import { LIST_MEMBERS_CSV_PATH, listRoutes } from './routes/lists.ts';
+import { ownerNotificationRoutes } from './routes/owner-notifications.ts';
 import { publicComplianceRoutes } from './routes/public-compliance.ts';
 import { publicFormRoutes } from './routes/public-forms.ts';
 import { contactScoreRoutes, scoringModelRoutes } from './routes/scoring.ts';
@@ -140,6 +141,7 @@ export function createApp(deps: ServerDeps): OpenAPIHono<AppEnv> {
   api.route('/contacts', contactStageRoutes(deps));
   api.route('/reports', reportRoutes(deps));
   api.route('/tasks', taskRoutes(deps));
+  api.route('/owner-notifications', ownerNotificationRoutes(deps));
   api.route('/webhooks', webhookRoutes(deps));
   api.route('/templates', templateRoutes(deps));
   api.route('/suppressions', suppressionRoutes(deps));

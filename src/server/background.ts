@@ -2,8 +2,10 @@ import type { Kysely } from 'kysely';
 import { IMPORT_JOB, importJobHandler } from '../imports/imports.ts';
 import { advanceDueEnrolments, enrolDueDates, processJourneyInbox } from '../journeys/runtime.ts';
 import { drainDueHandoffs, recycleDueHandoffs } from '../lifecycle/handoff.ts';
+import { sendDueOwnerNotifications } from '../lifecycle/send-owner-notifications.ts';
 import { advanceDueCampaigns } from '../messaging/campaigns/campaigns.ts';
 import type { DeliveryPipeline } from '../messaging/deliveries/pipeline.ts';
+import type { MailTransport } from '../messaging/smtp/transport.ts';
 import type { Clock } from '../platform/clock.ts';
 import type { DB } from '../platform/db/schema.ts';
 import type { JobHandler } from '../platform/jobs/worker.ts';
@@ -24,12 +26,18 @@ export function backgroundWork({
   clock,
   logger,
   pipeline,
+  mailer,
+  publicUrl,
 }: {
   db: Kysely<DB>;
   clock: Clock;
   logger?: Logger;
   /** Absent in a process that sends no messages: queued deliveries wait for one that does. */
   pipeline?: DeliveryPipeline;
+  /** Absent in a process that sends no mail: queued owner emails wait for one that does. */
+  mailer?: MailTransport;
+  /** The server's public URL (config.publicUrl): owner emails link the contact under it. */
+  publicUrl?: string;
 }): { handlers: Record<string, JobHandler>; ticks: (() => Promise<number>)[] } {
   return {
     handlers: {
@@ -48,6 +56,7 @@ export function backgroundWork({
       () => enrolDueDates(db, clock),
       () => advanceDueEnrolments(db, clock),
       ...(pipeline ? [() => pipeline.drain()] : []),
+      ...(mailer ? [() => sendDueOwnerNotifications({ db, clock, mailer, publicUrl })] : []),
     ],
   };
 }

@@ -156,7 +156,13 @@ async function startMail({ config, logger, clock }: Runtime, mode: Mode): Promis
 function createBackgroundWorker({ database, clock, logger, config }: Runtime, mailer: MailTransport | undefined) {
   const db = database.db;
   const pipeline = mailer ? createDeliveryPipeline({ db, clock, config, mailer, sms: smsProviderFromConfig(config), logger }) : undefined;
-  return createWorker({ db, clock, logger, pollMs: config.workerPollMs, ...backgroundWork({ db, clock, logger, pipeline }) });
+  return createWorker({
+    db,
+    clock,
+    logger,
+    pollMs: config.workerPollMs,
+    ...backgroundWork({ db, clock, logger, pipeline, mailer, publicUrl: config.publicUrl }),
+  });
 }
 
 /**

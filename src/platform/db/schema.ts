@@ -38,6 +38,7 @@ export interface DB {
   handoffs: HandoffsTable;
   tasks: TasksTable;
   owner_assignments: OwnerAssignmentsTable;
+  owner_notifications: OwnerNotificationsTable;
   webhook_endpoints: WebhookEndpointsTable;
   webhook_deliveries: WebhookDeliveriesTable;
   templates: TemplatesTable;
@@ -488,6 +489,28 @@ export interface OwnerAssignmentsTable {
   assigned_by: string;
   cause: string;
   assigned_at: Date;
+}
+
+export type OwnerNotificationKind = 'handoff.assigned' | 'handoff.sla_breached' | 'owner.notified';
+export type OwnerNotificationStatus = 'queued' | 'sending' | 'sent' | 'failed';
+
+export interface OwnerNotificationsTable {
+  id: string;
+  workspace_id: string;
+  contact_id: string | null;
+  to_email: string;
+  kind: OwnerNotificationKind;
+  facts: Json;
+  subject: string | null;
+  text: string | null;
+  html: string | null;
+  idempotency_key: string;
+  status: Generated<OwnerNotificationStatus>;
+  attempts: Generated<number>;
+  next_attempt_at: Date;
+  sent_at: Date | null;
+  last_error: string | null;
+  created_at: Date;
 }
 
 export interface WebhookEndpointsTable {
