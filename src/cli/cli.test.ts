@@ -1,14 +1,12 @@
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { testEngine } from '../platform/db/test-database.ts';
 import { main } from './main.ts';
 
 const BIN = new URL('../../bin/kizuna.js', import.meta.url).pathname;
-const run = promisify(execFile);
 const COMMANDS = [
   [],
   ['start'],
@@ -78,7 +76,9 @@ describe.runIf(testEngine() === 'pglite')('kizuna start on a fresh data folder',
     const docs = await fetch(`http://127.0.0.1:${port}/api/docs`);
     expect(await docs.text()).toContain('swagger-ui-bundle.js');
 
-    const blocked = await run(process.execPath, [BIN, 'keys', 'list'], { env }).catch((error) => error);
+    // The commands after `start` run in this process (a process of its own like any other to the
+    // server's lock, without the few seconds each new process spends loading the TypeScript sources).
+    const blocked = await kizuna(env, 'keys', 'list');
     expect(blocked.code).toBe(5);
     expect(blocked.stderr).toContain('in use by process');
 
@@ -88,24 +88,41 @@ describe.runIf(testEngine() === 'pglite')('kizuna start on a fresh data folder',
 
     const csv = join(dataDir, '..', 'leads.csv');
     writeFileSync(csv, 'メールアドレス,氏名,会社名\nhanako@example.jp,佐藤　花子,(株)テスト\nbad-email,x,y\n');
-    const imported = await run(process.execPath, [BIN, 'import', csv], { env });
+    const imported = await kizuna(env, 'import', csv);
     expect(imported.stdout).toContain('2 rows — 1 created, 0 updated, 0 unchanged, 0 merged duplicates, 1 rejected');
     expect(imported.stdout).toMatch(/line 3: email not a valid email address/);
-    const keys = await run(process.execPath, [BIN, 'keys', 'list'], { env });
+    const keys = await kizuna(env, 'keys', 'list');
     expect(keys.stdout).toContain(adminKey!.slice(0, 12));
 
     // A segment kept as a YAML file: checked, applied, published and built from the command line.
     const file = join(dataDir, '..', 'segment.yaml');
     writeFileSync(file, 'name: 花子さん\ncondition:\n  type: field\n  field: email\n  operator: ends_with\n  value: "@example.jp"\n');
-    expect((await run(process.execPath, [BIN, 'segments', 'validate', '-f', file], { env })).stdout).toContain('valid');
-    const applied = await run(process.execPath, [BIN, 'segments', 'apply', '-f', file, '--publish'], { env });
+    expect((await kizuna(env, 'segments', 'validate', '-f', file)).stdout).toContain('valid');
+    const applied = await kizuna(env, 'segments', 'apply', '-f', file, '--publish');
     expect(applied.stdout).toMatch(/created [0-9a-f-]{36} 花子さん\npublished v1: 1 members/);
     writeFileSync(file, 'name: 花子さん\ncondition:\n  type: field\n  field: nickname\n  operator: eq\n  value: x\n');
-    const invalid = await run(process.execPath, [BIN, 'segments', 'validate', '-f', file], { env }).catch((error) => error);
+    const invalid = await kizuna(env, 'segments', 'validate', '-f', file);
     expect(invalid.code).not.toBe(0);
     expect(invalid.stderr).toContain('unknown field "nickname"');
   });
 });
+
+/** Runs `kizuna …args` in this process with `env` as its environment; what it printed and its exit code. */
+async function kizuna(env: Record<string, string | undefined>, ...args: string[]) {
+  const saved = process.env;
+  process.env = { ...env };
+  const out = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+  const err = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+  try {
+    const code = await main(['node', 'kizuna', ...args]);
+    const text = (spy: typeof out) => spy.mock.calls.map((c) => String(c[0])).join('');
+    return { code, stdout: text(out), stderr: text(err) };
+  } finally {
+    out.mockRestore();
+    err.mockRestore();
+    process.env = saved;
+  }
+}
 
 async function waitForHealth(url: string, timeoutMs: number): Promise<unknown> {
   const deadline = Date.now() + timeoutMs;
