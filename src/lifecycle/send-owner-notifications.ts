@@ -118,12 +118,15 @@ async function send({ db, mailer, publicUrl }: OwnerMailSender, row: Claimed): P
 async function record(db: Kysely<DB>, row: Claimed, outcome: Outcome, now: Date): Promise<void> {
   const attempts = row.attempts + 1;
   if ('sent' in outcome) {
-    // Sent is sent, even when this worker's lease ran out meanwhile (then the row is failed as interrupted).
+    // Sent is sent, even when this worker's lease ran out meanwhile (then the row is failed as
+    // interrupted); still `queued` under our lease only if no hand-over was seen.
     await db
       .updateTable('owner_notifications')
       .set({ status: 'sent', attempts, sent_at: now, last_error: null, ...outcome.sent })
       .where('id', '=', row.id)
-      .where('status', 'in', ['sending', 'failed'])
+      .where((eb) =>
+        eb.or([eb('status', 'in', ['sending', 'failed']), eb.and([eb('status', '=', 'queued'), eb('next_attempt_at', '=', row.lease)])]),
+      )
       .execute();
     return;
   }
