@@ -158,7 +158,9 @@ export function checkJourneyReferences(definition: JourneyDefinition, context: J
     const path: Path = [root, 'nodes', i];
     const named = (found: FieldIssue[]) => found.map((issue) => ({ ...issue, message: `${describe(node)}: ${issue.message}` }));
     if (node.type === 'send') issues.push(...named(checkSend(node, context, path)));
-    if (node.type === 'wait_for') issues.push(...named(checkSelector(node.selector, context, [...path, 'selector'])));
+    if (node.type === 'wait_for' && node.selector) issues.push(...named(checkSelector(node.selector, context, [...path, 'selector'])));
+    if (node.type === 'wait_for' && node.condition)
+      issues.push(...named(checkCondition(node.condition, context.conditions, [...path, 'condition'])));
     if ((ACTION_NODE_TYPES as readonly string[]).includes(node.type))
       issues.push(...named(checkActionNode(node as ActionNode, context.actions, path)));
     if (node.type === 'branch')
@@ -196,6 +198,8 @@ function checkNodeShape(node: JourneyNode, at: (path: Path, message: string) => 
     if (node.untilDate && node.untilDate.offsetMinutes !== 0 && node.untilDate.time !== undefined)
       at(['untilDate', 'offsetMinutes'], 'offsetMinutes shifts a timestamp taken as it is: use it without time');
   }
+  if (node.type === 'wait_for' && (node.selector === undefined) === (node.condition === undefined))
+    at([], `a wait-for needs exactly one of selector (an event) or condition (on the contact) (got ${node.selector ? 'both' : 'neither'})`);
   if (node.type === 'wait_for' && node.next.timedOut === undefined)
     at(
       ['next', 'timedOut'],
@@ -259,19 +263,23 @@ function reachable(definition: JourneyDefinition, index: Map<string, number>): S
  * are taken out: a contact on such a cycle would run round it within one step of the worker.
  */
 function cyclesWithoutWait(definition: JourneyDefinition, index: Map<string, number>): string[][] {
+  // A wait on a condition that already holds passes at once: only its timedOut exit surely waited.
   const isWait = (id: string) => {
-    const type = definition.nodes[index.get(id) ?? -1]?.type;
-    return type === undefined || type === 'wait' || type === 'wait_for';
+    const node = definition.nodes[index.get(id) ?? -1];
+    return node === undefined || node.type === 'wait' || (node.type === 'wait_for' && !node.condition);
   };
   const graph = new Map<string, string[]>();
-  for (const [id, i] of index)
+  for (const [id, i] of index) {
+    const node = definition.nodes[i]!;
     if (!isWait(id))
       graph.set(
         id,
-        edgesOf(definition.nodes[i]!)
+        edgesOf(node)
+          .filter((e) => !(node.type === 'wait_for' && e.path[1] === 'timedOut'))
           .map((e) => e.target)
           .filter((t) => !isWait(t)),
       );
+  }
   return stronglyConnected(graph).flatMap((part) => {
     const [first] = part;
     const cycle = part.length > 1 || graph.get(first!)!.includes(first!) ? cycleThrough(graph, first!, new Set(part)) : undefined;

@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { ZCondition, ZPropertyFilter } from '../segments/condition.ts';
+import { type Condition, ZCondition, ZPropertyFilter } from '../segments/condition.ts';
 
 /**
  * A journey document: a trigger, a graph of nodes with stable ids, goals and exit criteria, and a
@@ -153,13 +153,16 @@ export const ZWaitNode = z
   })
   .strict();
 
+/** Waits for an event (`selector`) or for a condition on the contact to hold (`condition`), up to `timeout`. */
 export const ZWaitForNode = z
   .object({
     ...base,
     type: z.literal('wait_for'),
-    selector: ZEventSelector,
+    selector: ZEventSelector.optional(),
+    /** The contact comes to meet it (stage is SQL, a field is set, band Hot): checked on arrival, on the contact's signals and events, and every 15 minutes. */
+    condition: ZCondition.optional(),
     timeout: ZDuration,
-    /** happened: the event came within the timeout; timedOut: it did not. */
+    /** happened: the event came (the condition held) within the timeout; timedOut: it did not. */
     next: z.object({ happened: ZNodeId.optional(), timedOut: ZNodeId.optional() }).strict(),
   })
   .strict();
@@ -327,4 +330,32 @@ export type JourneyDefinition = z.infer<typeof ZJourneyDefinition>;
 /** The milliseconds of a duration. */
 export function durationMs(d: Duration): number {
   return (((d.days * 24 + d.hours) * 60 + d.minutes) * 60 + d.seconds) * 1000;
+}
+
+/**
+ * The inbox keys that may make a condition true: its events, and the signals of stage, band and
+ * segment changes. A wait on the condition is re-checked when one of them comes for the contact;
+ * field changes have no signal and are caught by the periodic re-check.
+ * @example conditionWakeKeys({ type: 'field', field: 'lifecycleStage', operator: 'eq', value: 'SQL' }) // ['signal:lifecycle.stage_changed']
+ */
+export function conditionWakeKeys(condition: Condition): string[] {
+  switch (condition.type) {
+    case 'and':
+    case 'or':
+      return [...new Set(condition.conditions.flatMap(conditionWakeKeys))];
+    case 'not':
+      return conditionWakeKeys(condition.condition);
+    case 'event':
+    case 'event_time':
+      return [condition.call === 'track' ? `event:track:${condition.event}` : `event:${condition.call}`];
+    case 'field':
+      return condition.field === 'lifecycleStage' ? ['signal:lifecycle.stage_changed'] : [];
+    case 'score':
+    case 'band':
+      return ['signal:score.band_changed'];
+    case 'segment':
+      return ['signal:segment.entered', 'signal:segment.exited'];
+    default:
+      return [];
+  }
 }

@@ -94,13 +94,34 @@ export function useJourneyKit() {
       app.clock.set(end);
       await run();
     };
+    /** Enrols contacts in a (manual) journey by the API. */
+    const enrol = async (journeyId: string, contactIds: string[]) => {
+      const res = await api(`/api/journeys/${journeyId}/enrolments`, { json: { contactIds } });
+      expect(res.status, JSON.stringify(res.body)).toBeLessThan(300);
+      return res.body;
+    };
+    /** A contact's latest enrolment: its state and steps (GET /api/contacts/{id}/journeys). */
+    const trace = async (contactId: string) => {
+      const res = await api(`/api/contacts/${contactId}/journeys`);
+      expect(res.status, JSON.stringify(res.body)).toBe(200);
+      return res.body.items[0] as {
+        status: string;
+        nodeId: string;
+        wakeAt: string | null;
+        waitDeadline: string | null;
+        attempts: number;
+        lastError: string | null;
+        endReason: string | null;
+        steps: { nodeId: string; outcome: string; detail: Record<string, unknown>; at: string }[];
+      };
+    };
     const mails = (to: string) =>
       sink
         .list({ workspaceId: ws.workspaceId, limit: 5000 })
         .filter((m) => m.to === to)
         .map((m) => m.subject)
         .reverse();
-    return { app, ws, api, templates, run, track, identify, publish, advance, advanceUntil, mails };
+    return { app, ws, api, templates, run, track, identify, publish, enrol, trace, advance, advanceUntil, mails };
   }
 
   return { database, journeyWorkspace, sink: () => sink };

@@ -7,7 +7,7 @@ import type { DB, JourneyStatus } from '../platform/db/schema.ts';
 import { invalidInput, issuesFromZod, KizunaError, notFound } from '../platform/errors.ts';
 import { readDocument } from '../platform/read-document.ts';
 import { checkJourney } from './check-journey.ts';
-import { type EventSelector, type JourneyDefinition, type JourneyNode, ZJourneyDefinition } from './definition.ts';
+import { conditionWakeKeys, type EventSelector, type JourneyDefinition, type JourneyNode, ZJourneyDefinition } from './definition.ts';
 
 const EXAMPLE = '{"trigger": {…}, "start": "welcome", "nodes": [{"id": "welcome", "type": "send", …}]}';
 
@@ -213,11 +213,13 @@ export async function archiveJourney(db: Kysely<DB>, workspaceId: string, id: st
  */
 export function eventKeysOf(definition: JourneyDefinition, { triggers }: { triggers: boolean }): string[] {
   const selectors: EventSelector[] = [
-    ...definition.nodes.flatMap((node) => (node.type === 'wait_for' ? [node.selector] : [])),
+    ...definition.nodes.flatMap((node) => (node.type === 'wait_for' && node.selector ? [node.selector] : [])),
     ...definition.goals.flatMap((goal) => (goal.selector ? [goal.selector] : [])),
     ...definition.exitOn,
   ];
   const keys = selectors.map(eventKeyOf);
+  // A wait on a condition is re-checked when the contact's events or signals may have made it true.
+  for (const node of definition.nodes) if (node.type === 'wait_for' && node.condition) keys.push(...conditionWakeKeys(node.condition));
   // A stage goal converts on the stage-change signal.
   if (definition.goals.some((goal) => goal.stage !== undefined)) keys.push('signal:lifecycle.stage_changed');
   const { trigger } = definition;

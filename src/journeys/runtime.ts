@@ -12,13 +12,16 @@ import { eventSelectorPredicate, matchesQuery } from '../segments/compile.ts';
 import { FieldCatalog, snake } from '../segments/fields.ts';
 import { unitOfWork } from '../segments/membership.ts';
 import { runActionNode } from './actions.ts';
-import { durationMs, type EventSelector, type JourneyDefinition, type JourneyNode } from './definition.ts';
+import { conditionWakeKeys, durationMs, type EventSelector, type JourneyDefinition, type JourneyNode } from './definition.ts';
+import { classifyFault, faultMessage, MAX_NODE_ATTEMPTS, retryDelayMs } from './faults.ts';
 import { loadJourneyVersion } from './journeys.ts';
 
 type Enrolment = Selectable<JourneyEnrolmentsTable>;
 const NO_ID = '00000000-0000-0000-0000-000000000000';
 /** Nodes one enrolment may run in one go before it must wait (a guard; validation forbids cycles without waits). */
 const MAX_STEPS_AT_ONCE = 100;
+/** How often a wait on a condition re-checks it besides the contact's signals and events (field changes have none). */
+export const CONDITION_RECHECK_MS = 15 * 60_000;
 
 interface Step {
   enrolmentId: string;
@@ -169,6 +172,7 @@ export async function enrolContacts(
       status: 'active' as const,
       node_id: definition.start,
       wake_at: now,
+      wait_deadline: null,
       event_key: keyed ? (eventKey ?? null) : null,
       context: JSON.stringify(context),
       entered_at: now,
@@ -257,6 +261,19 @@ export async function enrolDueDatesIn(
   return enrolled;
 }
 
+/**
+ * Builds a condition's query. Conditions are checked on publish, so one that no longer compiles
+ * refers to something deleted since (a custom field): the journey's fault, not the system's.
+ */
+function compiled<T>(build: () => T): T {
+  try {
+    return build();
+  } catch (error) {
+    const message = faultMessage(error).replace(/ \(definitions are checked before compiling\)$/, '');
+    throw new KizunaError('invalid_input', `${message} (deleted since the journey was published?)`, { cause: error });
+  }
+}
+
 /** The contacts among `contactIds` for whom a condition holds at `now`. */
 async function holdingContacts(
   tx: Kysely<DB>,
@@ -271,7 +288,7 @@ async function holdingContacts(
     timeZone: (await tx.selectFrom('workspaces').select('timezone').where('id', '=', workspaceId).executeTakeFirstOrThrow()).timezone,
     catalog: new FieldCatalog(await listCustomFields(tx, workspaceId)),
   };
-  const { rows } = await matchesQuery([condition], { workspaceId, timeZone, catalog, now, contactIds }).execute(tx);
+  const { rows } = await compiled(() => matchesQuery([condition], { workspaceId, timeZone, catalog, now, contactIds })).execute(tx);
   return new Set(rows.filter((r) => r.matches === '1').map((r) => r.id));
 }
 
@@ -288,24 +305,79 @@ export async function advanceDueEnrolments(
   clock: Clock,
   options: { workspaceId?: string; limit?: number } = {},
 ): Promise<number> {
-  return unitOfWork(db, clock, (tx) => advanceDueIn(tx, clock.now(), options));
+  const claimed: Claimed[] = [];
+  try {
+    return await unitOfWork(db, clock, (tx) => advanceDueIn(tx, clock.now(), { ...options, claimed }));
+  } catch (error) {
+    // The batch failed as a whole (the connection dropped, writing the states failed): its rows
+    // would be claimed first again on the next tick and fail again. They are put off with backoff
+    // like a node's system fault, and the error goes up to the worker loop, which logs it.
+    if (claimed.length) await deferBatch(db, claimed, error, clock.now()).catch(() => {});
+    throw error;
+  }
+}
+
+type Claimed = Pick<Enrolment, 'id' | 'journey_id' | 'workspace_id' | 'node_id' | 'attempts'>;
+
+/** Puts off the enrolments of a failed batch (a retry with backoff; failed after the last attempt), with a step saying why. */
+async function deferBatch(db: Kysely<DB>, claimed: Claimed[], error: unknown, now: Date): Promise<void> {
+  const reason = `batch: ${faultMessage(error)}`;
+  const rows = claimed.map((e) => {
+    const attempt = e.attempts + 1;
+    const giveUp = attempt >= MAX_NODE_ATTEMPTS;
+    const retryAt = new Date(now.getTime() + retryDelayMs({ attempt, seed: e.id }));
+    return { ...e, attempt, giveUp, retryAt: giveUp ? null : retryAt.toISOString() };
+  });
+  await db.transaction().execute(async (tx) => {
+    await sql`
+      UPDATE journey_enrolments j SET attempts = u.attempt, last_error = ${reason}, wake_at = u.retry_at,
+        status = CASE WHEN u.give_up THEN 'failed' ELSE j.status END,
+        ended_at = CASE WHEN u.give_up THEN ${now}::timestamptz END,
+        end_reason = CASE WHEN u.give_up THEN ${`${reason} (gave up after ${MAX_NODE_ATTEMPTS} attempts)`} END
+      FROM jsonb_to_recordset(${JSON.stringify(rows.map((r) => ({ id: r.id, attempt: r.attempt, give_up: r.giveUp, retry_at: r.retryAt })))}::jsonb)
+        AS u(id uuid, attempt int, give_up boolean, retry_at timestamptz)
+      WHERE j.id = u.id AND j.status = 'active'`.execute(tx);
+    await sql`
+      INSERT INTO journey_steps (workspace_id, enrolment_id, journey_id, node_id, outcome, detail, at)
+      SELECT s.workspace_id, s.id, s.journey_id, s.node_id, s.outcome, s.detail, ${now}
+      FROM jsonb_to_recordset(${JSON.stringify(
+        rows.map((r) => ({
+          ...r,
+          outcome: r.giveUp ? 'failed' : 'retrying',
+          detail: { reason, attempt: r.attempt, ...(r.retryAt ? { retryAt: r.retryAt } : {}) },
+        })),
+      )}::jsonb) AS s(workspace_id uuid, id uuid, journey_id uuid, node_id text, outcome text, detail jsonb)`.execute(tx);
+  });
 }
 
 /** `advanceDueEnrolments` inside an open unit of work (the simulation runs it in a transaction it rolls back). */
 export async function advanceDueIn(
   tx: Kysely<DB>,
   now: Date,
-  { workspaceId, limit = 200, journeyIds }: { workspaceId?: string; limit?: number; journeyIds?: readonly string[] } = {},
+  {
+    workspaceId,
+    limit = 200,
+    journeyIds,
+    claimed,
+  }: { workspaceId?: string; limit?: number; journeyIds?: readonly string[]; claimed?: Claimed[] } = {},
 ): Promise<number> {
   // One JSON document for the batch: PGlite hands rows back one by one, slower than it runs the query.
-  const { rows: docs } = await sql<{ doc: (Omit<Enrolment, 'wake_at' | 'entered_at' | 'ended_at'> & { wake_at: string })[] | null }>`
+  const { rows: docs } = await sql<{
+    doc:
+      | (Omit<Enrolment, 'wake_at' | 'wait_deadline' | 'entered_at' | 'ended_at'> & { wake_at: string; wait_deadline: string | null })[]
+      | null;
+  }>`
     SELECT json_agg(to_jsonb(e)) AS doc FROM (
       SELECT * FROM journey_enrolments
       WHERE status = 'active' AND wake_at <= ${now} ${workspaceId ? sql`AND workspace_id = ${workspaceId}` : sql``}
         ${journeyIds ? sql`AND journey_id = ANY(${journeyIds}::uuid[])` : sql``}
       ORDER BY wake_at LIMIT ${limit}
       FOR UPDATE SKIP LOCKED) e`.execute(tx);
-  const rows = (docs[0]?.doc ?? []).map((e) => ({ ...e, wake_at: new Date(e.wake_at) }) as unknown as Enrolment);
+  const rows = (docs[0]?.doc ?? []).map(
+    (e) =>
+      ({ ...e, wake_at: new Date(e.wake_at), wait_deadline: e.wait_deadline ? new Date(e.wait_deadline) : null }) as unknown as Enrolment,
+  );
+  claimed?.push(...rows);
   const byWorkspace = new Map<string, Enrolment[]>();
   for (const row of rows) byWorkspace.set(row.workspace_id, [...(byWorkspace.get(row.workspace_id) ?? []), row]);
   for (const [ws, enrolments] of byWorkspace) await runEnrolments(tx, ws, enrolments, now);
@@ -324,7 +396,10 @@ async function runEnrolments(tx: Kysely<DB>, workspaceId: string, enrolments: En
       nodeId: e.node_id,
       last: e.node_id,
       waitingFor: e.waiting_for,
+      deadline: e.wait_deadline,
       steps: e.steps,
+      attempts: e.attempts,
+      lastError: e.last_error,
     });
   }
   // Round by round, every enrolment at the same node of the same version runs that node together:
@@ -344,9 +419,11 @@ async function runEnrolments(tx: Kysely<DB>, workspaceId: string, enrolments: En
       }
       c.last = node.id;
       c.steps++;
-      // Woken at the node it was parked on: the wait is over (a wait_for's timeout).
-      if (c.waitingFor === node.id) {
+      // Woken at the node it was parked on: the wait is over (a wait_for's timeout). A wait on a
+      // condition runs its node again instead: it re-checks the condition, then times out or waits on.
+      if (c.waitingFor === node.id && !(node.type === 'wait_for' && node.condition)) {
         c.waitingFor = null;
+        c.deadline = null;
         batch.step(c.e, node.id, node.type === 'wait_for' ? 'timed_out' : 'passed');
         c.nodeId = node.type === 'wait_for' ? node.next.timedOut : node.type === 'wait' ? node.next : undefined;
         continue;
@@ -354,27 +431,74 @@ async function runEnrolments(tx: Kysely<DB>, workspaceId: string, enrolments: En
       const key = `${c.e.journey_id}:${c.e.version}:${node.id}`;
       groups.set(key, [...(groups.get(key) ?? []), c]);
     }
-    for (const group of groups.values()) {
-      const node = group[0]!.nodes.get(group[0]!.nodeId!)!;
-      // A node that fails (a branch on a field deleted since) fails its enrolments, not the batch:
-      // otherwise the same oldest rows would be claimed and fail again on every tick.
-      const marks = { steps: batch.steps.length, deliveries: batch.deliveries.length };
-      await sql`SAVEPOINT journey_node`.execute(tx);
-      try {
-        await runNode(batch, ctx, group, node);
-        await sql`RELEASE SAVEPOINT journey_node`.execute(tx);
-      } catch (error) {
-        await sql`ROLLBACK TO SAVEPOINT journey_node`.execute(tx);
-        batch.steps.length = marks.steps;
-        batch.deliveries.length = marks.deliveries;
-        for (const c of group) finish(batch, c, 'failed', `node ${node.id}: ${(error as Error).message}`.slice(0, 500));
-      }
-    }
+    for (const group of groups.values()) await runGroup(batch, ctx, group, group[0]!.nodes.get(group[0]!.nodeId!)!);
     live = live.filter((c) => !c.done);
   }
   for (const c of live) finish(batch, c, 'failed', `more than ${MAX_STEPS_AT_ONCE} steps without a wait`);
   await writeStates(tx, cursors, now);
   await batch.flush();
+}
+
+/**
+ * Runs a node for a group in a savepoint. A node that throws (a branch on a field deleted since, a
+ * lost connection) does not fail the batch: otherwise the same oldest rows would be claimed and
+ * fail again on every tick. The group is run again one contact at a time, so that one faulty
+ * contact holds back nobody else; each faulty one then fails or is retried (`fault`).
+ */
+async function runGroup(batch: Batch, ctx: WorkspaceContext, group: Cursor[], node: JourneyNode): Promise<void> {
+  const error = await tryNode(batch, ctx, group, node);
+  if (error === undefined) {
+    for (const c of group) c.attempts = 0;
+    return;
+  }
+  if (group.length > 1) for (const c of group) await runGroup(batch, ctx, [c], node);
+  else fault(batch, group[0]!, node, error);
+}
+
+/** Runs the node and queues its messages; on an error, rolls back all it did and gives the error back. */
+async function tryNode(batch: Batch, ctx: WorkspaceContext, group: Cursor[], node: JourneyNode): Promise<unknown> {
+  const { tx } = batch;
+  const marks = { steps: batch.steps.length, deliveries: batch.deliveries.length };
+  const saved = group.map((c) => ({ ...c }));
+  await sql`SAVEPOINT journey_node`.execute(tx);
+  try {
+    await runNode(batch, ctx, group, node);
+    // Queued inside the savepoint: a failure to queue is the node's, and retried as the node.
+    if (batch.deliveries.length > marks.deliveries) await enqueueDeliveries(tx, batch.deliveries.splice(marks.deliveries), batch.now);
+    await sql`RELEASE SAVEPOINT journey_node`.execute(tx);
+    return undefined;
+  } catch (error) {
+    await sql`ROLLBACK TO SAVEPOINT journey_node`.execute(tx);
+    batch.steps.length = marks.steps;
+    batch.deliveries.length = marks.deliveries;
+    for (const [i, c] of group.entries()) Object.assign(c, saved[i]);
+    return error ?? new Error('a node threw nothing');
+  }
+}
+
+/**
+ * A contact fault fails the enrolment with the reason; a system fault leaves it at the node, to
+ * run again after a backoff as the same step (so a send queues under the same delivery key), and
+ * fails it after the last attempt.
+ */
+function fault(batch: Batch, c: Cursor, node: JourneyNode, error: unknown): void {
+  const reason = `node ${node.id}: ${faultMessage(error)}`;
+  if (classifyFault(error) === 'contact') {
+    finish(batch, c, 'failed', reason);
+    return;
+  }
+  const attempt = c.attempts + 1;
+  c.attempts = attempt;
+  c.lastError = reason;
+  if (attempt >= MAX_NODE_ATTEMPTS) {
+    finish(batch, c, 'failed', `${reason} (gave up after ${attempt} attempts)`);
+    return;
+  }
+  const retryAt = new Date(batch.now.getTime() + retryDelayMs({ attempt, seed: c.e.id }));
+  batch.step(c.e, node.id, 'retrying', { reason, attempt, retryAt: retryAt.toISOString() });
+  c.nodeId = node.id;
+  c.steps--;
+  c.done = { status: 'active', wakeAt: retryAt };
 }
 
 /** One enrolment while it runs: where it is, and how it stopped (parked at a wait, or ended). */
@@ -385,7 +509,12 @@ interface Cursor {
   nodeId: string | undefined;
   last: string;
   waitingFor: string | null;
+  /** The timeout of the wait_for it is parked at. */
+  deadline: Date | null;
   steps: number;
+  /** System faults in a row at this node. */
+  attempts: number;
+  lastError: string | null;
   done?: { status: 'completed' | 'exited' | 'failed'; reason: string } | { status: 'active'; wakeAt: Date };
 }
 
@@ -394,9 +523,10 @@ function finish(batch: Batch, c: Cursor, status: 'completed' | 'exited' | 'faile
   c.done = { status, reason };
 }
 
-function park(c: Cursor, nodeId: string, wakeAt: Date): void {
+function park(c: Cursor, nodeId: string, wakeAt: Date, deadline: Date | null = null): void {
   c.waitingFor = nodeId;
   c.nodeId = nodeId;
+  c.deadline = deadline;
   c.done = { status: 'active', wakeAt };
 }
 
@@ -412,16 +542,21 @@ async function writeStates(tx: Kysely<DB>, cursors: Cursor[], now: Date): Promis
       node_id: active ? c.nodeId : c.last,
       wake_at: active ? done.wakeAt.toISOString() : null,
       waiting_for: active ? c.waitingFor : null,
+      wait_deadline: active && c.waitingFor ? (c.deadline?.toISOString() ?? null) : null,
       steps: c.steps,
+      attempts: c.attempts,
+      last_error: c.lastError,
       ended_at: active ? null : now.toISOString(),
       end_reason: active ? null : done.reason,
     };
   });
   await sql`
     UPDATE journey_enrolments j SET status = u.status, node_id = u.node_id, wake_at = u.wake_at, waiting_for = u.waiting_for,
-      steps = u.steps, ended_at = u.ended_at, end_reason = u.end_reason
+      wait_deadline = u.wait_deadline, steps = u.steps, attempts = u.attempts, last_error = u.last_error, ended_at = u.ended_at,
+      end_reason = u.end_reason
     FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS u(
-      id uuid, status text, node_id text, wake_at timestamptz, waiting_for text, steps int, ended_at timestamptz, end_reason text)
+      id uuid, status text, node_id text, wake_at timestamptz, waiting_for text, wait_deadline timestamptz, steps int, attempts int,
+      last_error text, ended_at timestamptz, end_reason text)
     WHERE j.id = u.id`.execute(tx);
 }
 
@@ -484,17 +619,26 @@ async function runNode(batch: Batch, ctx: WorkspaceContext, group: Cursor[], nod
       return;
     }
     case 'wait_for': {
+      if (node.condition) return waitForCondition(batch, ctx, group, node);
       const wakeAt = new Date(now.getTime() + durationMs(node.timeout));
       for (const c of group) {
         batch.step(c.e, node.id, 'waiting', { until: wakeAt.toISOString() });
-        park(c, node.id, wakeAt);
+        park(c, node.id, wakeAt, wakeAt);
       }
       return;
     }
     case 'branch': {
-      const { rows } = await matchesQuery(
-        node.branches.map((b) => b.condition),
-        { workspaceId: batch.workspaceId, timeZone: ctx.timeZone, catalog: ctx.catalog, now, contactIds: group.map((c) => c.e.contact_id) },
+      const { rows } = await compiled(() =>
+        matchesQuery(
+          node.branches.map((b) => b.condition),
+          {
+            workspaceId: batch.workspaceId,
+            timeZone: ctx.timeZone,
+            catalog: ctx.catalog,
+            now,
+            contactIds: group.map((c) => c.e.contact_id),
+          },
+        ),
       ).execute(tx);
       const matches = new Map(rows.map((r) => [r.id, r.matches]));
       for (const c of group) {
@@ -543,6 +687,47 @@ async function runNode(batch: Batch, ctx: WorkspaceContext, group: Cursor[], nod
       }
       return;
     }
+  }
+}
+
+/**
+ * A wait_for on a condition, for contacts arriving at it and contacts woken to re-check it (one
+ * query for the group): those who meet it leave through `happened`, the others through `timedOut`
+ * once the deadline has come, or park until the next re-check (never past the deadline).
+ */
+async function waitForCondition(
+  batch: Batch,
+  ctx: WorkspaceContext,
+  group: Cursor[],
+  node: Extract<JourneyNode, { type: 'wait_for' }>,
+): Promise<void> {
+  const { tx, now } = batch;
+  const held = await holdingContacts(
+    tx,
+    batch.workspaceId,
+    node.condition!,
+    group.map((c) => c.e.contact_id),
+    now,
+    ctx,
+  );
+  for (const c of group) {
+    const arriving = c.waitingFor !== node.id;
+    const deadline = arriving ? new Date(now.getTime() + durationMs(node.timeout)) : (c.deadline ?? now);
+    if (held.has(c.e.contact_id) || deadline <= now) {
+      const happened = held.has(c.e.contact_id);
+      batch.step(
+        c.e,
+        node.id,
+        happened ? 'happened' : 'timed_out',
+        happened ? { condition: arriving ? 'held on arrival' : 'came to hold' } : {},
+      );
+      c.waitingFor = null;
+      c.deadline = null;
+      c.nodeId = happened ? node.next.happened : node.next.timedOut;
+      continue;
+    }
+    if (arriving) batch.step(c.e, node.id, 'waiting', { until: deadline.toISOString(), condition: true });
+    park(c, node.id, new Date(Math.min(deadline.getTime(), now.getTime() + CONDITION_RECHECK_MS)), deadline);
   }
 }
 
@@ -806,14 +991,14 @@ export async function actOnEvents(
   for (const d of versions.values()) {
     for (const g of d.goals) if (g.selector) add(g.selector);
     for (const x of d.exitOn) add(x);
-    for (const n of d.nodes) if (n.type === 'wait_for') add(n.selector);
+    for (const n of d.nodes) if (n.type === 'wait_for' && n.selector) add(n.selector);
   }
   for (const j of journeys) {
     if (j.status === 'active' && j.definition.trigger.type === 'event') add(j.definition.trigger.selector);
     // Enrolments this batch creates are checked against the rest of the batch too.
     for (const g of j.definition.goals) if (g.selector) add(g.selector);
     for (const x of j.definition.exitOn) add(x);
-    for (const n of j.definition.nodes) if (n.type === 'wait_for') add(n.selector);
+    for (const n of j.definition.nodes) if (n.type === 'wait_for' && n.selector) add(n.selector);
   }
   const formTrigger: EventSelector = { call: 'track', event: 'Form Submitted', where: [] };
   add(formTrigger);
@@ -840,6 +1025,7 @@ export async function actOnEvents(
 
   const batch = new Batch(tx, workspaceId, now);
   const ended = new Set<string>();
+  const recheck = new Set<string>();
   for (const event of events) {
     // 1. The contact's enrolments: goals, exits, then a wait_for waiting on this event.
     for (const e of enrolments) {
@@ -854,13 +1040,15 @@ export async function actOnEvents(
         batch.step(e, e.node_id, status, { reason, event: event.event_key });
         await tx
           .updateTable('journey_enrolments')
-          .set({ status, ended_at: now, end_reason: reason, wake_at: null, waiting_for: null })
+          .set({ status, ended_at: now, end_reason: reason, wake_at: null, waiting_for: null, wait_deadline: null })
           .where('id', '=', e.id)
           .execute();
         continue;
       }
       const node = e.waiting_for ? d.nodes.find((n) => n.id === e.waiting_for) : undefined;
-      if (node?.type === 'wait_for' && holds(event, node.selector)) {
+      // A wait on a condition this event or signal may have made true: the worker re-checks it now, with its group.
+      if (node?.type === 'wait_for' && node.condition && conditionWakeKeys(node.condition).includes(event.event_key)) recheck.add(e.id);
+      if (node?.type === 'wait_for' && node.selector && holds(event, node.selector)) {
         batch.step(e, node.id, 'happened', { event: event.event_key });
         const next = node.next.happened;
         e.waiting_for = null;
@@ -868,8 +1056,8 @@ export async function actOnEvents(
           .updateTable('journey_enrolments')
           .set(
             next
-              ? { node_id: next, waiting_for: null, wake_at: now }
-              : { status: 'completed', ended_at: now, end_reason: 'end of journey', wake_at: null, waiting_for: null },
+              ? { node_id: next, waiting_for: null, wait_deadline: null, wake_at: now }
+              : { status: 'completed', ended_at: now, end_reason: 'end of journey', wake_at: null, waiting_for: null, wait_deadline: null },
           )
           .where('id', '=', e.id)
           .execute();
@@ -914,6 +1102,15 @@ export async function actOnEvents(
       }
     }
   }
+  const due = [...recheck].filter((id) => !ended.has(id));
+  if (due.length)
+    await tx
+      .updateTable('journey_enrolments')
+      .set({ wake_at: now })
+      .where('id', 'in', due)
+      .where('status', '=', 'active')
+      .where('wake_at', '>', now)
+      .execute();
   await batch.flush();
 }
 

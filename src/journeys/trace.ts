@@ -16,6 +16,12 @@ export const ZEnrolmentTrace = z
     status: z.enum(['active', 'completed', 'exited', 'converted', 'failed']),
     nodeId: z.string().openapi({ description: 'Where the contact is (active) or where it ended.' }),
     wakeAt: z.string().nullable(),
+    waitDeadline: z
+      .string()
+      .nullable()
+      .openapi({ description: 'Waiting at a wait_for: when it times out (a condition is re-checked before).' }),
+    attempts: z.number().openapi({ description: 'System faults in a row at the node (retried with backoff; steps say `retrying`).' }),
+    lastError: z.string().nullable().openapi({ description: 'The latest system fault, kept after a retry succeeds.' }),
     enteredAt: z.string(),
     endedAt: z.string().nullable(),
     endReason: z.string().nullable(),
@@ -36,7 +42,8 @@ export async function contactJourneyTrace(db: Kysely<DB>, workspaceId: string, c
   const { rows } = await sql<{ doc: EnrolmentTrace[] | null }>`
     SELECT json_agg(t ORDER BY t."enteredAt" DESC) AS doc FROM (
       SELECT e.id AS "enrolmentId", e.journey_id AS "journeyId", j.name AS "journeyName", e.version, e.status,
-        e.node_id AS "nodeId", e.wake_at AS "wakeAt", e.entered_at AS "enteredAt", e.ended_at AS "endedAt", e.end_reason AS "endReason",
+        e.node_id AS "nodeId", e.wake_at AS "wakeAt", CASE WHEN e.waiting_for IS NOT NULL THEN e.wait_deadline END AS "waitDeadline", e.attempts, e.last_error AS "lastError",
+        e.entered_at AS "enteredAt", e.ended_at AS "endedAt", e.end_reason AS "endReason",
         coalesce((SELECT json_agg(json_build_object('nodeId', s.node_id, 'outcome', s.outcome, 'detail', s.detail, 'at', s.at) ORDER BY s.id)
           FROM journey_steps s WHERE s.enrolment_id = e.id), '[]') AS steps
       FROM journey_enrolments e JOIN journeys j ON j.id = e.journey_id
@@ -44,6 +51,7 @@ export async function contactJourneyTrace(db: Kysely<DB>, workspaceId: string, c
   return (rows[0]?.doc ?? []).map((t) => ({
     ...t,
     wakeAt: t.wakeAt ? new Date(t.wakeAt).toISOString() : null,
+    waitDeadline: t.waitDeadline ? new Date(t.waitDeadline).toISOString() : null,
     enteredAt: new Date(t.enteredAt).toISOString(),
     endedAt: t.endedAt ? new Date(t.endedAt).toISOString() : null,
     steps: t.steps.map((s) => ({ ...s, at: new Date(s.at).toISOString() })),
@@ -58,9 +66,9 @@ export const ZJourneyStats = z
         nodeId: z.string(),
         entered: z.number().openapi({ description: 'Enrolments that reached the node.' }),
         waiting: z.number().openapi({ description: 'Contacts waiting at it now.' }),
-        outcomes: z
-          .record(z.string(), z.number())
-          .openapi({ description: 'Steps recorded at the node by outcome (sent, skipped, passed, branch, converted…).' }),
+        outcomes: z.record(z.string(), z.number()).openapi({
+          description: 'Steps recorded at the node by outcome (sent, skipped, passed, branch, happened, timed_out, retrying, converted…).',
+        }),
       }),
     ),
   })

@@ -746,6 +746,11 @@ export interface JourneyEnrolmentsTable {
   node_id: string;
   wake_at: Date | null;
   waiting_for: string | null;
+  /** The wait_for's timeout (a condition wait wakes before it to re-check). */
+  wait_deadline: Date | null;
+  /** System faults in a row at the current node (retried with backoff), and the latest. */
+  attempts: Generated<number>;
+  last_error: string | null;
   event_key: string | null;
   context: Generated<Record<string, unknown>> | Json;
   steps: Generated<number>;
