@@ -7,22 +7,29 @@ import { HOUR, useJourneyKit } from './journey-kit.ts';
 const { database, journeyWorkspace } = useJourneyKit();
 
 /**
- * A real PostgreSQL fault: queuing a message for these contacts fails with a serialization
- * failure (SQLSTATE 40001), as a busy database would, until `heal` takes a contact off the list.
+ * A real PostgreSQL fault: writing a row of `table` for these contacts (by default, queuing a
+ * message) fails with a serialization failure (SQLSTATE 40001), as a busy database would, until
+ * `heal` takes a contact off the list.
  */
-async function injectSerializationFailures(workspaceId: string, contactIds: string[]) {
+async function injectSerializationFailures(
+  workspaceId: string,
+  contactIds: string[],
+  { table = 'deliveries', when = 'INSERT', also = 'true' }: { table?: string; when?: 'INSERT' | 'UPDATE'; also?: string } = {},
+) {
   const { db } = database.current;
-  const name = `fault_${workspaceId.replaceAll('-', '')}`;
+  const name = `fault_${table}_${workspaceId.replaceAll('-', '')}`;
   const define = async (ids: string[]) =>
     sql`CREATE OR REPLACE FUNCTION ${sql.raw(name)}() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN
-        IF NEW.contact_id::text = ANY(ARRAY[${sql.raw(ids.map((id) => `'${id}'`).join(',') || "''")}]::text[]) THEN
+        IF NEW.contact_id::text = ANY(ARRAY[${sql.raw(ids.map((id) => `'${id}'`).join(',') || "''")}]::text[]) AND ${sql.raw(also)} THEN
           RAISE EXCEPTION 'could not serialize access due to concurrent update' USING ERRCODE = 'serialization_failure';
         END IF;
         RETURN NEW;
       END $$`.execute(db);
   await define(contactIds);
-  await sql`CREATE TRIGGER ${sql.raw(name)} BEFORE INSERT ON deliveries FOR EACH ROW EXECUTE FUNCTION ${sql.raw(name)}()`.execute(db);
+  await sql`CREATE TRIGGER ${sql.raw(name)} BEFORE ${sql.raw(when)} ON ${sql.raw(table)} FOR EACH ROW EXECUTE FUNCTION ${sql.raw(name)}()`.execute(
+    db,
+  );
   let failing = [...contactIds];
   return {
     heal: async (contactId: string) => {
@@ -30,7 +37,7 @@ async function injectSerializationFailures(workspaceId: string, contactIds: stri
       await define(failing);
     },
     remove: async () => {
-      await sql`DROP TRIGGER ${sql.raw(name)} ON deliveries`.execute(db);
+      await sql`DROP TRIGGER ${sql.raw(name)} ON ${sql.raw(table)}`.execute(db);
       await sql`DROP FUNCTION ${sql.raw(name)}()`.execute(db);
     },
   };
@@ -141,6 +148,50 @@ describe('journey faults', () => {
       expect(mails('broken@example.jp')).toEqual([]);
     } finally {
       await faults.remove();
+    }
+  });
+
+  it('a batch that fails as a whole (its states cannot be written) reruns each enrolment alone and puts off only the one that fails', async () => {
+    const { app, ws, templates, identify, publish, enrol, trace, run, advanceUntil, mails } = await journeyWorkspace(['ようこそ']);
+    const start = app.clock.now();
+    const journeyId = await publish({
+      trigger: { type: 'manual' },
+      start: 'welcome',
+      nodes: [{ id: 'welcome', type: 'send', templateId: templates.ようこそ }],
+    });
+    const stuck = await identify('stuck@example.jp');
+    const fine = await identify('fine@example.jp');
+    // Ending the stuck one's enrolment fails: outside any node, in the statement that writes the whole batch's states.
+    const faults = await injectSerializationFailures(ws.workspaceId, [stuck], {
+      table: 'journey_enrolments',
+      when: 'UPDATE',
+      also: "NEW.status = 'completed'",
+    });
+    try {
+      await enrol(journeyId, [stuck, fine]);
+      // The worker loop gets the error to log, once.
+      await expect(app.drainJobs()).rejects.toThrow(/could not serialize access/);
+      expect((await trace(fine)).status).toBe('completed');
+      const putOff = await trace(stuck);
+      const { enrolmentId } = putOff as unknown as { enrolmentId: string };
+      const retryAt = new Date(start.getTime() + retryDelayMs({ attempt: 1, seed: enrolmentId })).toISOString();
+      expect(putOff).toMatchObject({ status: 'active', nodeId: 'welcome', attempts: 1, wakeAt: retryAt });
+      expect(putOff.steps.at(-1)).toMatchObject({ outcome: 'retrying', detail: { attempt: 1, retryAt } });
+      // Not claimed first again on the next tick: the worker goes on with everything else.
+      await run();
+      expect([mails('fine@example.jp'), mails('stuck@example.jp')]).toEqual([['ようこそ'], []]);
+
+      await faults.remove();
+      await advanceUntil(new Date(retryAt));
+      const done = await trace(stuck);
+      expect(done).toMatchObject({ status: 'completed', attempts: 0 });
+      expect(done.steps.find((s) => s.outcome === 'sent')).toMatchObject({
+        at: retryAt,
+        detail: { dedupeKey: `journey:${enrolmentId}:welcome:1` },
+      });
+      expect(mails('stuck@example.jp')).toEqual(['ようこそ']);
+    } finally {
+      await faults.remove().catch(() => {});
     }
   });
 });

@@ -309,19 +309,30 @@ export async function advanceDueEnrolments(
   try {
     return await unitOfWork(db, clock, (tx) => advanceDueIn(tx, clock.now(), { ...options, claimed }));
   } catch (error) {
-    // The batch failed as a whole (the connection dropped, writing the states failed): its rows
-    // would be claimed first again on the next tick and fail again. They are put off with backoff
-    // like a node's system fault, and the error goes up to the worker loop, which logs it.
-    if (claimed.length) await deferBatch(db, claimed, error, clock.now()).catch(() => {});
-    throw error;
+    if (claimed.length === 0) throw error;
+    // The batch failed as a whole (writing the states, the connection): its rows would be claimed
+    // first again on the next tick and fail again. Each runs again alone, so that one that cannot
+    // be written holds back nobody; one that fails alone too is put off like a node's system
+    // fault, and the error goes up to the worker loop, which logs it and polls on.
+    let failure: unknown;
+    for (const e of claimed) {
+      try {
+        await unitOfWork(db, clock, (tx) => advanceDueIn(tx, clock.now(), { ids: [e.id] }));
+      } catch (alone) {
+        failure = alone;
+        await deferBatch(db, [e], alone, clock.now()).catch(() => {});
+      }
+    }
+    if (failure !== undefined) throw failure;
+    return claimed.length;
   }
 }
 
 type Claimed = Pick<Enrolment, 'id' | 'journey_id' | 'workspace_id' | 'node_id' | 'attempts'>;
 
-/** Puts off the enrolments of a failed batch (a retry with backoff; failed after the last attempt), with a step saying why. */
+/** Puts off enrolments that could not be advanced (a retry with backoff; failed after the last attempt), with a step saying why. */
 async function deferBatch(db: Kysely<DB>, claimed: Claimed[], error: unknown, now: Date): Promise<void> {
-  const reason = `batch: ${faultMessage(error)}`;
+  const reason = faultMessage(error);
   const rows = claimed.map((e) => {
     const attempt = e.attempts + 1;
     const giveUp = attempt >= MAX_NODE_ATTEMPTS;
@@ -358,8 +369,9 @@ export async function advanceDueIn(
     workspaceId,
     limit = 200,
     journeyIds,
+    ids,
     claimed,
-  }: { workspaceId?: string; limit?: number; journeyIds?: readonly string[]; claimed?: Claimed[] } = {},
+  }: { workspaceId?: string; limit?: number; journeyIds?: readonly string[]; ids?: readonly string[]; claimed?: Claimed[] } = {},
 ): Promise<number> {
   // One JSON document for the batch: PGlite hands rows back one by one, slower than it runs the query.
   const { rows: docs } = await sql<{
@@ -370,7 +382,7 @@ export async function advanceDueIn(
     SELECT json_agg(to_jsonb(e)) AS doc FROM (
       SELECT * FROM journey_enrolments
       WHERE status = 'active' AND wake_at <= ${now} ${workspaceId ? sql`AND workspace_id = ${workspaceId}` : sql``}
-        ${journeyIds ? sql`AND journey_id = ANY(${journeyIds}::uuid[])` : sql``}
+        ${journeyIds ? sql`AND journey_id = ANY(${journeyIds}::uuid[])` : sql``} ${ids ? sql`AND id = ANY(${ids}::uuid[])` : sql``}
       ORDER BY wake_at LIMIT ${limit}
       FOR UPDATE SKIP LOCKED) e`.execute(tx);
   const rows = (docs[0]?.doc ?? []).map(
