@@ -44,7 +44,20 @@ async function injectSerializationFailures(
 }
 
 describe('journey faults', () => {
-  it('classifies: our input, not-found and conflict errors and Liquid errors are the contact’s; anything else is the system’s', () => {
+  it('classifies: our input, not-found and conflict errors, Liquid errors and bad data are the contact’s; anything else is the system’s', async () => {
+    // The database's own errors, as a node would see them: bad data fails the same way every time.
+    const { db } = database.current;
+    const id = crypto.randomUUID();
+    const failure = (query: ReturnType<typeof sql>) =>
+      query.execute(db).then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+    expect(classifyFault(await failure(sql`SELECT 1 / 0`))).toBe('contact'); // 22012 division_by_zero
+    expect(classifyFault(await failure(sql`SELECT 'soon'::timestamptz`))).toBe('contact'); // 22007 invalid datetime
+    expect(
+      classifyFault(await failure(sql`INSERT INTO workspaces (id, name, created_at) VALUES (${id}, 'a', now()), (${id}, 'b', now())`)),
+    ).toBe('contact'); // 23505 unique_violation
     expect(classifyFault(new KizunaError('not_found', 'list gone'))).toBe('contact');
     expect(classifyFault(new KizunaError('invalid_input', 'unknown field'))).toBe('contact');
     expect(classifyFault(new KizunaError('unavailable', 'SMTP down'))).toBe('system');

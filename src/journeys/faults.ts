@@ -18,10 +18,20 @@ const LONGEST_RETRY_MS = 3_600_000;
 /** Our errors say what the input or the workspace got wrong, except the few that say the system is busy or broken. */
 const SYSTEM_CODES: ReadonlySet<string> = new Set(['internal', 'unavailable', 'rate_limited']);
 
+/**
+ * SQLSTATE classes that say the data itself is wrong (22 data exception: a value out of range or
+ * not of its type; 23 integrity constraint violation): the same row fails the same way on every
+ * retry. Every other database error (40 serialization or deadlock, 08 connection, 53 resources,
+ * 57 operator intervention) may pass.
+ */
+const DATA_SQLSTATE_CLASSES: ReadonlySet<string> = new Set(['22', '23']);
+
 /** Classifies an error thrown by a node: every error is one or the other, unknown ones are system faults. */
 export function classifyFault(error: unknown): FaultKind {
   if (error instanceof KizunaError) return SYSTEM_CODES.has(error.code) ? 'system' : 'contact';
   if (error instanceof LiquidError) return 'contact';
+  const sqlstate = (error as { code?: unknown } | null)?.code;
+  if (typeof sqlstate === 'string' && /^[0-9A-Z]{5}$/.test(sqlstate) && DATA_SQLSTATE_CLASSES.has(sqlstate.slice(0, 2))) return 'contact';
   return 'system';
 }
 
