@@ -48,6 +48,24 @@ export function webinarsOf(days: number): Webinar[] {
   }));
 }
 
+/** When a webinar starts for a contact in a time zone `offsetHours` from UTC: 15:00 local. */
+function webinarStartsAt(start: number, webinar: Webinar, offsetHours: number): number {
+  return start + webinar.day * DAY + (15 - offsetHours) * HOUR;
+}
+
+/**
+ * The instants the replay must stop at, whatever its step: an hour before each webinar starts in
+ * each of the demo's time zones (the last reminder goes out and the journey starts waiting for
+ * attendance) and an hour after (attendance has come in while it waits). Coarser steps would
+ * reach the wait after the attendance and count attendees as no-shows.
+ */
+export function webinarStops(start: number, days: number): number[] {
+  const offsets = [...new Set(Object.values(UTC_OFFSET_HOURS))];
+  return webinarsOf(days)
+    .flatMap((webinar) => offsets.flatMap((offset) => [-HOUR, HOUR].map((delta) => webinarStartsAt(start, webinar, offset) + delta)))
+    .sort((a, b) => a - b);
+}
+
 interface Shape {
   sessions: [number, number];
   pagesPerSession: [number, number];
@@ -92,8 +110,8 @@ const SHAPES: Record<Persona, Shape> = {
     late: 0,
     activeDays: 18,
     pricing: 0.03,
-    whitepaper: 0.15,
-    webinarRegister: 0.15,
+    whitepaper: 0.1,
+    webinarRegister: 0.1,
     webinarAttend: 0.4,
     demo: 0,
     brochure: 0.01,
@@ -195,7 +213,7 @@ export function generateBehaviour(random: Random, contact: DemoContact, { start,
   for (const webinar of webinarsOf(days)) {
     if (webinar.day < contact.joinDay + 2 || webinar.day > lastActive + 7 || !random.chance(shape.webinarRegister)) continue;
     const registerDay = clampDay(webinar.day - random.int(2, 10));
-    const startsAt = start + webinar.day * DAY + (15 - offset) * HOUR;
+    const startsAt = webinarStartsAt(start, webinar, offset);
     track(officeTime(registerDay), 'Webinar Registered', {
       webinarId: webinar.id,
       title: webinar.title,

@@ -9,6 +9,7 @@ import {
   JAPANESE_GIVEN_NAMES,
 } from './names.ts';
 import type { Random } from './random.ts';
+import { TARGET_INDUSTRIES } from './seed-model.ts';
 
 /** How keen a contact is over the window: drives its behaviour, so the funnel has a shape. */
 export type Persona = 'hot' | 'warm' | 'cooling' | 'cold';
@@ -60,13 +61,17 @@ const ABROAD: readonly (readonly [Place, number])[] = [
 ];
 const LEGAL_FORM: Record<string, string> = { US: 'Inc.', GB: 'Ltd', AU: 'Pty Ltd' };
 
-/** Employee counts around the seed model's size steps: mostly small firms, a tail of large ones. */
-function employeeCount(random: Random): number {
+/**
+ * Employee counts around the seed model's size steps: mostly small firms, a tail of large ones;
+ * firms in the target industries (the product's ideal customers) run larger.
+ */
+function employeeCount(random: Random, industry: string): number {
+  const target = isTargetIndustry(industry);
   const band = random.weighted<[number, number]>([
-    [[8, 99], 62],
-    [[100, 499], 24],
-    [[500, 999], 8],
-    [[1000, 30_000], 6],
+    [[8, 99], target ? 30 : 81],
+    [[100, 499], target ? 40 : 15],
+    [[500, 999], target ? 17 : 2],
+    [[1000, 30_000], target ? 13 : 2],
   ]);
   return random.int(band[0], band[1]);
 }
@@ -76,8 +81,9 @@ function revenueBand(employees: number, japanese: boolean): string {
   return employees < 100 ? '< $10M' : employees < 1000 ? '$10M–$100M' : '> $100M';
 }
 
-/** A quarter of the companies are in the model's target industries: fit alone makes few hot leads. */
-const targetWeight = (industry: string) => (['IT', '金融', 'Finance'].includes(industry) ? 0.5 : 1.4);
+const isTargetIndustry = (industry: string) => TARGET_INDUSTRIES.includes(industry);
+/** About one company in ten is in the model's target industries: fit alone makes few warm leads. */
+const targetWeight = (industry: string) => (isTargetIndustry(industry) ? 0.14 : 1.4);
 
 /** `count` companies, half Japanese (株式会社…) and half English-speaking, with unique names and domains. */
 export function generateCompanies(random: Random, count: number): DemoCompany[] {
@@ -85,10 +91,10 @@ export function generateCompanies(random: Random, count: number): DemoCompany[] 
   const used = new Set<string>();
   for (let i = 0; companies.length < count; i++) {
     const japanese = companies.length % 2 === 0;
-    const employees = employeeCount(random);
     if (japanese) {
       const [stem, stemSlug] = random.pick(JAPANESE_COMPANY_STEMS);
       const [suffix, suffixSlug, industry] = random.weighted(JAPANESE_COMPANY_SUFFIXES.map((s) => [s, targetWeight(s[2])] as const));
+      const employees = employeeCount(random, industry);
       let slug = `${stemSlug}-${suffixSlug}`;
       // A shared stem and suffix (after the pools run out) is told apart by a place in the name.
       const clash = used.has(slug);
@@ -107,6 +113,7 @@ export function generateCompanies(random: Random, count: number): DemoCompany[] 
       const place = random.weighted(ABROAD);
       const stem = random.pick(ENGLISH_COMPANY_STEMS);
       const [suffix, industry] = random.weighted(ENGLISH_COMPANY_SUFFIXES.map((s) => [s, targetWeight(s[1])] as const));
+      const employees = employeeCount(random, industry);
       let slug = `${stem}-${suffix}`.toLowerCase().replace(/\s+/g, '');
       const clash = used.has(slug);
       if (clash) slug = `${slug}-${i}`;
@@ -126,38 +133,38 @@ export function generateCompanies(random: Random, count: number): DemoCompany[] 
 
 // [title, level, department]; weights keep staff the largest group, executives the smallest.
 const JAPANESE_ROLES: readonly (readonly [readonly [string, string], number])[] = [
-  [['代表取締役社長', '経営'], 1],
-  [['取締役 CTO', '経営'], 1],
-  [['執行役員 マーケティング本部長', 'マーケティング本部'], 1.5],
-  [['マーケティング部 部長', 'マーケティング部'], 3],
-  [['営業部 部長', '営業部'], 3],
-  [['情報システム部 部長', '情報システム部'], 2],
-  [['マーケティング部 課長', 'マーケティング部'], 6],
-  [['営業企画課 課長', '営業部'], 5],
-  [['デジタル推進室 マネージャー', 'デジタル推進室'], 4],
-  [['インサイドセールス リーダー', '営業部'], 5],
-  [['マーケティング部 主任', 'マーケティング部'], 6],
-  [['マーケティング担当', 'マーケティング部'], 22],
-  [['営業担当', '営業部'], 22],
-  [['情報システム担当', '情報システム部'], 12],
-  [['広報担当', '広報部'], 5],
+  [['代表取締役社長', '経営'], 0.4],
+  [['取締役 CTO', '経営'], 0.4],
+  [['執行役員 マーケティング本部長', 'マーケティング本部'], 0.4],
+  [['マーケティング部 部長', 'マーケティング部'], 0.8],
+  [['営業部 部長', '営業部'], 0.8],
+  [['情報システム部 部長', '情報システム部'], 0.8],
+  [['マーケティング部 課長', 'マーケティング部'], 3],
+  [['営業企画課 課長', '営業部'], 3],
+  [['デジタル推進室 マネージャー', 'デジタル推進室'], 2.5],
+  [['インサイドセールス リーダー', '営業部'], 3],
+  [['マーケティング部 主任', 'マーケティング部'], 4],
+  [['マーケティング担当', 'マーケティング部'], 28],
+  [['営業担当', '営業部'], 28],
+  [['情報システム担当', '情報システム部'], 15],
+  [['広報担当', '広報部'], 6],
 ];
 const ENGLISH_ROLES: readonly (readonly [readonly [string, string], number])[] = [
-  [['CEO', 'Executive'], 1],
-  [['Chief Marketing Officer', 'Marketing'], 1],
-  [['VP of Sales', 'Sales'], 1.5],
-  [['Director of Marketing', 'Marketing'], 3],
-  [['Head of Growth', 'Marketing'], 2],
-  [['IT Director', 'IT'], 2],
-  [['Marketing Manager', 'Marketing'], 6],
-  [['Sales Manager', 'Sales'], 5],
-  [['Demand Generation Manager', 'Marketing'], 4],
-  [['Team Lead, Marketing Operations', 'Marketing'], 5],
-  [['Senior Marketing Specialist', 'Marketing'], 6],
-  [['Marketing Specialist', 'Marketing'], 22],
-  [['Sales Development Representative', 'Sales'], 22],
-  [['Systems Analyst', 'IT'], 12],
-  [['Marketing Coordinator', 'Marketing'], 5],
+  [['CEO', 'Executive'], 0.4],
+  [['Chief Marketing Officer', 'Marketing'], 0.4],
+  [['VP of Sales', 'Sales'], 0.4],
+  [['Director of Marketing', 'Marketing'], 0.8],
+  [['Head of Growth', 'Marketing'], 0.8],
+  [['IT Director', 'IT'], 0.8],
+  [['Marketing Manager', 'Marketing'], 3],
+  [['Sales Manager', 'Sales'], 3],
+  [['Demand Generation Manager', 'Marketing'], 2.5],
+  [['Team Lead, Marketing Operations', 'Marketing'], 3],
+  [['Senior Marketing Specialist', 'Marketing'], 4],
+  [['Marketing Specialist', 'Marketing'], 28],
+  [['Sales Development Representative', 'Sales'], 28],
+  [['Systems Analyst', 'IT'], 15],
+  [['Marketing Coordinator', 'Marketing'], 6],
 ];
 
 const BUYING_STAGE: Record<Persona, string> = { hot: 'decision', warm: 'consideration', cooling: 'awareness', cold: 'awareness' };
@@ -182,20 +189,19 @@ function phoneOf(random: Random, country: string): string {
 }
 
 function personaOf(random: Random, company: DemoCompany, level: number): Persona {
-  // Fit raises intent a little: large target-industry firms and senior people engage more.
-  const fit =
-    (company.employeeCount >= 100 ? 1 : 0) + (['IT', '金融', 'Finance'].includes(company.industry) ? 1 : 0) + (level >= 2 ? 1 : 0);
+  // Fit drives intent: the ideal customer (large, target industry, senior) is the likeliest to be hot.
+  const fit = (company.employeeCount >= 100 ? 1 : 0) + (isTargetIndustry(company.industry) ? 1 : 0) + (level >= 2 ? 1 : 0);
   return random.weighted<Persona>([
-    ['hot', 2.5 + fit],
-    ['warm', 12 + fit * 1.5],
-    ['cooling', 22],
-    ['cold', 60 - fit * 2.5],
+    ['hot', 0.5 + fit * fit],
+    ['warm', 5 + fit * 3],
+    ['cooling', 10],
+    ['cold', 76 - fit * 3],
   ]);
 }
 
 /**
  * `count` contacts spread over the companies, half Japanese (漢字 names with katakana readings,
- * family name first, ja, Asia/Tokyo, +81) and half English-speaking. About 55% are known before
+ * family name first, ja, Asia/Tokyo, +81) and half English-speaking. About 70% are known before
  * the window opens; the rest arrive on a day within it.
  */
 export function generateContacts(random: Random, companies: readonly DemoCompany[], count: number, days: number): DemoContact[] {
@@ -207,7 +213,9 @@ export function generateContacts(random: Random, companies: readonly DemoCompany
     const place = japanese ? random.pick(JAPAN) : { ...random.weighted(ABROAD.filter(([p]) => p.country === company.country)) };
     const [[jobTitle, department], level] = ((): [readonly [string, string], number] => {
       const roles = japanese ? JAPANESE_ROLES : ENGLISH_ROLES;
-      const role = random.weighted(roles.map(([r, w]) => [r, w] as const));
+      // Sales prospects the target-industry accounts for the people who buy: more managers there.
+      const senior = isTargetIndustry(company.industry) ? 4 : 1;
+      const role = random.weighted(roles.map(([r, w], i) => [r, i < 9 ? w * senior : w] as const));
       const position = roles.findIndex(([r]) => r === role);
       return [role, position < 3 ? 4 : position < 6 ? 3 : position < 9 ? 2 : position < 11 ? 1 : 0];
     })();
@@ -228,7 +236,7 @@ export function generateContacts(random: Random, companies: readonly DemoCompany
     for (let n = 2; emails.has(email); n++) email = `${local}${n}@${company.domain}`;
     emails.add(email);
     const userId = `demo-${String(index + 1).padStart(5, '0')}`;
-    const joinDay = random.chance(0.55) ? 0 : random.int(1, Math.max(1, days - 1));
+    const joinDay = random.chance(0.7) ? 0 : random.int(1, Math.max(1, days - 1));
     const interests = PRODUCT_INTERESTS.filter(() => random.chance(0.35));
     const persona = personaOf(random, company, level);
     contacts.push({
