@@ -107,10 +107,11 @@ describe('kizuna demo', () => {
 
   it('refuses a second demo of the same name unless told to replace it, and loads the same demo again for the same seed', async () => {
     const { db } = database.current;
-    const tiny = { ...SMALL, contacts: 40, days: 7, workspaceName: 'Demo tiny', mailer: transport };
+    const tiny = { ...SMALL, contacts: 30, days: 3, workspaceName: 'Demo tiny', mailer: transport };
     const first = await loadDemo(db, tiny);
     const seen = await fingerprint(first);
     expect(seen.enrolments.length).toBeGreaterThan(0);
+    expect(seen.mail.length).toBeGreaterThan(0);
     const error = await loadDemo(db, tiny).catch((e) => e);
     expect(error).toBeInstanceOf(KizunaError);
     expect((error as KizunaError).message).toContain('--replace');

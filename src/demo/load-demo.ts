@@ -34,12 +34,13 @@ const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
 
 /**
- * Six-hour steps: every call into the engines costs about the same whether it carries one
- * contact or fifty, so fewer, fuller steps load several times faster than three-hour ones; and
- * steps at 00, 06, 12 and 18 UTC still fall outside quiet hours (21:00–08:00 local) at least
- * twice a day in each of the demo's time zones, so deferred mail goes out the next morning.
+ * Eight-hour steps: every call into the engines costs about the same whether it carries one
+ * contact or fifty, so fewer, fuller steps load several times faster than three-hour ones. Any
+ * step under 13 hours still lands in every time zone's sending day (08:00–21:00, outside quiet
+ * hours) at least once a day, so deferred mail goes out the next morning; webinars get steps of
+ * their own (webinarStops).
  */
-export const DEMO_DEFAULTS = { contacts: 5000, days: 90, seed: 20_260_401, workspaceName: 'Demo', stepMinutes: 360 } as const;
+export const DEMO_DEFAULTS = { contacts: 5000, days: 90, seed: 20_260_401, workspaceName: 'Demo', stepMinutes: 480 } as const;
 
 export interface DemoProgress {
   day: number;
