@@ -10,6 +10,9 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // Vitest's default is one worker fewer than the CPUs: one file at a time on a 2-core CI
+    // machine. Files are independent (each has its own database), so two run side by side.
+    maxWorkers: 2,
     reporters: ['default', './src/platform/test-summary-reporter.ts'],
     projects: engines.map((engine) => ({
       extends: true,
