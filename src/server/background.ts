@@ -7,6 +7,8 @@ import { advanceDueCampaigns } from '../messaging/campaigns/campaigns.ts';
 import type { DeliveryPipeline } from '../messaging/deliveries/pipeline.ts';
 import type { MailTransport } from '../messaging/smtp/transport.ts';
 import type { Clock } from '../platform/clock.ts';
+import type { Engine } from '../platform/db/database.ts';
+import { statisticsTick } from '../platform/db/refresh-statistics.ts';
 import type { DB } from '../platform/db/schema.ts';
 import type { JobHandler } from '../platform/jobs/worker.ts';
 import type { Logger } from '../platform/logger.ts';
@@ -28,6 +30,7 @@ export function backgroundWork({
   pipeline,
   mailer,
   publicUrl,
+  engine,
 }: {
   db: Kysely<DB>;
   clock: Clock;
@@ -38,6 +41,8 @@ export function backgroundWork({
   mailer?: MailTransport;
   /** The server's public URL (config.publicUrl): owner emails link the contact under it. */
   publicUrl?: string;
+  /** On PGlite, which has no autovacuum, the worker keeps the planner's statistics fresh. */
+  engine?: Engine;
 }): { handlers: Record<string, JobHandler>; ticks: (() => Promise<number>)[] } {
   return {
     handlers: {
@@ -57,6 +62,7 @@ export function backgroundWork({
       () => advanceDueEnrolments(db, clock),
       ...(pipeline ? [() => pipeline.drain()] : []),
       ...(mailer ? [() => sendDueOwnerNotifications({ db, clock, mailer, publicUrl })] : []),
+      ...(engine === 'pglite' ? [statisticsTick(db, clock)] : []),
     ],
   };
 }

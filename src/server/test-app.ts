@@ -58,6 +58,7 @@ export function createTestApp(
     ...backgroundWork({
       db: database.db,
       clock,
+      engine: database.engine,
       pipeline: mail?.mailer ? createDeliveryPipeline({ db: database.db, clock, config, mailer: mail.mailer, logger }) : undefined,
     }),
   });

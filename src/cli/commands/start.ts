@@ -161,7 +161,7 @@ function createBackgroundWorker({ database, clock, logger, config }: Runtime, ma
     clock,
     logger,
     pollMs: config.workerPollMs,
-    ...backgroundWork({ db, clock, logger, pipeline, mailer, publicUrl: config.publicUrl }),
+    ...backgroundWork({ db, clock, logger, pipeline, mailer, publicUrl: config.publicUrl, engine: database.engine }),
   });
 }
 
