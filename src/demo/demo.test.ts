@@ -91,6 +91,15 @@ describe('kizuna demo', () => {
     const caught = sink.list({ workspaceId: first.workspaceId });
     expect(caught.length).toBeGreaterThan(0);
     expect(caught[0]!.to).toMatch(/@[a-z0-9-]+\.example/);
+    // Sales owners were emailed about their MQLs, into the same mailbox.
+    const owners = await db
+      .selectFrom('owner_notifications')
+      .select(['status', 'to_email'])
+      .where('workspace_id', '=', first.workspaceId)
+      .execute();
+    expect(owners.length).toBeGreaterThan(0);
+    expect(owners.every((o) => o.status === 'sent')).toBe(true);
+    expect(caught.some((m) => owners.some((o) => m.to.includes(o.to_email)))).toBe(true);
 
     // A contact with a journey: its trace and its score explained rule by rule.
     const enrolled = await db

@@ -6,6 +6,7 @@ import { ingestEvents } from '../events/ingest-events.ts';
 import { submitForm } from '../forms/submit-form.ts';
 import { advanceDueEnrolments, enrolDueDates, processJourneyInbox } from '../journeys/runtime.ts';
 import { drainDueHandoffs, recycleDueHandoffs } from '../lifecycle/handoff.ts';
+import { sendDueOwnerNotifications } from '../lifecycle/send-owner-notifications.ts';
 import { createDeliveryPipeline, type DeliveryPipeline } from '../messaging/deliveries/pipeline.ts';
 import type { MailTransport } from '../messaging/smtp/transport.ts';
 import { type Clock, createVirtualClock } from '../platform/clock.ts';
@@ -177,7 +178,14 @@ export async function loadDemo(db: Kysely<DB>, options: LoadDemoOptions): Promis
   const mail = options.mailer
     ? createDeliveryPipeline({ db, clock, config: options.config, mailer: options.mailer, logger: options.logger })
     : undefined;
-  const sending = demoTicks({ db, clock, workspaceId, journeyIds: journeys.journeyIds, pipeline: mail });
+  const sending = demoTicks({
+    db,
+    clock,
+    workspaceId,
+    journeyIds: journeys.journeyIds,
+    pipeline: mail,
+    owners: options.mailer ? { mailer: options.mailer, publicUrl: options.config.publicUrl } : undefined,
+  });
   const holding = demoTicks({ db, clock, workspaceId, journeyIds: journeys.journeyIds });
   const engagement = createEmailEngagement({ db, workspaceId, seed, personaByEmail, partitions });
   let next = 0;
@@ -279,12 +287,15 @@ function demoTicks({
   workspaceId,
   journeyIds,
   pipeline,
+  owners,
 }: {
   db: Kysely<DB>;
   clock: Clock;
   workspaceId: string;
   journeyIds: readonly string[];
   pipeline?: DeliveryPipeline;
+  /** Sales owners' emails (handoffs, SLA breaches, notify_owner) go to the same mailbox as the demo's mail. */
+  owners?: { mailer: MailTransport; publicUrl?: string };
 }): (() => Promise<number>)[] {
   const scope = { workspaceId };
   return [
@@ -296,6 +307,7 @@ function demoTicks({
     () => enrolDueDates(db, clock, { journeyIds }),
     () => advanceDueEnrolments(db, clock, scope),
     ...(pipeline ? [() => pipeline.drain(scope)] : []),
+    ...(owners ? [() => sendDueOwnerNotifications({ db, clock, ...owners }, scope)] : []),
   ];
 }
 
