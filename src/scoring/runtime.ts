@@ -108,6 +108,12 @@ export interface StoredScore {
   points: Record<string, number>;
 }
 
+/** Behaviour rules per integer mask of an event's matches (31: the sign bit stays clear). */
+const BITS = 31;
+
+const chunks = <T>(items: readonly T[], size: number): T[][] =>
+  Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
+
 /**
  * Computes (without writing) the scores of contacts under models, now, in one statement: the
  * attribute rules of every model, every scored event and (with `stored`) the scores now stored.
@@ -136,7 +142,9 @@ export async function computeScores<M extends Scorable>(
     attributeRules.map((a) => a.rule.condition),
     context,
   );
-  // Each scored event: id, time (ms) and a '0'/'1' character per behaviour rule. Events are found
+  // Each scored event: id, time (ms) and which behaviour rules take it, as integer bit masks of
+  // BITS rules each (bit j of mask k: rule k * BITS + j; integers cost less to build per event
+  // than a string of '0'/'1' characters). Events are found
   // by contact alone (the ids are checked against the workspace by the attribute part), which
   // keeps the plan on the contact index even when statistics are stale (PGlite never analyses).
   // Only the call types and event names that rules score are read; each rule's selector is then
@@ -146,8 +154,12 @@ export async function computeScores<M extends Scorable>(
   const names = [...new Set(behaviorRules.flatMap((b) => (b.rule.call === 'track' ? [b.rule.event ?? ''] : [])))];
   const history = selectors.length
     ? sql`SELECT json_agg(json_build_array(e.contact_id, e.id, floor(extract(epoch FROM e.occurred_at) * 1000), ${sql.join(
-        selectors.map((selector) => sql`${selector}::int::text`),
-        sql` || `,
+        chunks(selectors, BITS).map((part) =>
+          sql.join(
+            part.map((selector, j) => sql`(${selector}::int << ${sql.lit(j)})`),
+            sql` | `,
+          ),
+        ),
       )})) FROM events e WHERE e.contact_id = ANY(${contactIds}::uuid[])
         AND (e.type = ANY(${calls}::text[]) OR (e.type = 'track' AND e.name = ANY(${names}::text[])))`
     : sql`SELECT NULL::json`;
@@ -162,7 +174,7 @@ export async function computeScores<M extends Scorable>(
     : sql`SELECT NULL::json`;
   type Parts = {
     a: [string, string][] | null;
-    h: [string, string, number, string][] | null;
+    h: [string, string, number, ...number[]][] | null;
     s: [string, string, number, string | null, Record<string, number>][] | null;
     j: [string, string, string, number, string][] | null;
   };
@@ -171,9 +183,9 @@ export async function computeScores<M extends Scorable>(
       (${adjustments}) AS j`.execute(tx);
   const parts = rows[0]!;
   const matched = new Map(parts.a ?? []);
-  const events = new Map<string, { id: string; at: Date; m: string }[]>();
-  for (const [contactId, id, ms, m] of parts.h ?? []) {
-    if (!matched.has(contactId) || !m.includes('1')) continue;
+  const events = new Map<string, { id: string; at: Date; m: number[] }[]>();
+  for (const [contactId, id, ms, ...m] of parts.h ?? []) {
+    if (!matched.has(contactId) || m.every((mask) => mask === 0)) continue;
     const list = events.get(contactId) ?? [];
     list.push({ id, at: new Date(ms), m });
     events.set(contactId, list);
@@ -204,7 +216,7 @@ export async function computeScores<M extends Scorable>(
       const scored: ScoredEvent[] = [];
       for (const e of events.get(contactId) ?? []) {
         const rules: string[] = [];
-        for (const [i, id] of behaviorAt) if (e.m[i] === '1') rules.push(id);
+        for (const [i, id] of behaviorAt) if ((e.m[Math.floor(i / BITS)]! >> (i % BITS)) & 1) rules.push(id);
         if (rules.length) scored.push({ id: e.id, at: e.at, rules });
       }
       const adjustments = adjusted.get(`${model.id}/${contactId}`);

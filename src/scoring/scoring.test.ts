@@ -270,6 +270,23 @@ describe('lead scoring (seed 004 BtoB SaaS)', () => {
     expect(await state(id)).toMatchObject({ score: 15, band: 'Cold', points: { blog: 15 } });
   });
 
+  it('scores models with more behaviour rules than one bit mask holds (70 rules: rules 0, 31, 33 and 69 match)', async () => {
+    const { db, clock, workspaceId, send } = await setup();
+    const rules = Array.from({ length: 70 }, (_, i) => page(`p${i}`, `page ${i}`, `/p${i}/`, i + 1));
+    const wide = await createScoringModel(db, workspaceId, { name: 'wide', definition: { rules, bands: SEED_BANDS } }, clock);
+    await publishScoringModel(db, workspaceId, wide.id, clock);
+    const [written] = await bulkUpsertContacts(db, workspaceId, [{ email: 'wide@example.jp', externalIds: { user_id: 'u1' } }], clock);
+    const id = (written as { id: string }).id;
+    for (const path of ['/p0/a', '/p31/a', '/p33/a', '/p69/a', '/elsewhere']) await send({ type: 'page', properties: { path } });
+    const score = await db
+      .selectFrom('contact_scores')
+      .select(['score', 'points'])
+      .where('model_id', '=', wide.id)
+      .where('contact_id', '=', id)
+      .executeTakeFirstOrThrow();
+    expect(score).toEqual({ score: 1 + 32 + 34 + 70, points: { p0: 1, p31: 32, p33: 34, p69: 70 } });
+  });
+
   it('scores a behaviour-only model alone; deleting the contact deletes its scores and ledger', async () => {
     const { db, clock, workspaceId, send } = await setup();
     const behaviour = await createScoringModel(
