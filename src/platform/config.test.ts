@@ -21,6 +21,16 @@ describe('configuration', () => {
     expect(config.logLevel).toBe('debug');
   });
 
+  it('points links at the server’s own port unless KIZUNA_PUBLIC_URL says otherwise', () => {
+    expect(loadConfig({ env: {}, cwd: tmpdir() }).publicUrl).toBe('http://localhost:8080');
+    expect(loadConfig({ env: { PORT: '3000' }, cwd: tmpdir() }).publicUrl).toBe('http://localhost:3000');
+    expect(loadConfig({ env: { PORT: '3000', KIZUNA_PUBLIC_URL: 'https://mail.example.com/' }, cwd: tmpdir() }).publicUrl).toBe(
+      'https://mail.example.com',
+    );
+    // A wrong port is named once, as itself, not again as a wrong URL.
+    expect(() => loadConfig({ env: { PORT: 'eighty' }, cwd: tmpdir() })).toThrow(/^Invalid configuration:\n {2}PORT: [^\n]*$/);
+  });
+
   it('fails fast naming the variable that is wrong', () => {
     expect(() => loadConfig({ env: { PORT: 'eighty' }, cwd: tmpdir() })).toThrow(/PORT:/);
     expect(() => loadConfig({ env: { DATABASE_URL: 'mysql://x' }, cwd: tmpdir() })).toThrow(/DATABASE_URL: expected a postgres:\/\//);

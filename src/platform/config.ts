@@ -38,7 +38,7 @@ export const ZConfig = z
     defaultTimezone: z.string().refine(isTimeZone, 'expected an IANA time zone such as Asia/Tokyo').default('Asia/Tokyo'),
     workerPollMs: z.coerce.number().int().positive().default(500),
     ingestPerSecond: z.coerce.number().int().positive().default(2000),
-    /** Where people reach this server: the base of unsubscribe, preference and confirmation links. */
+    /** Where people reach this server: the base of unsubscribe, preference and confirmation links (default: localhost on `port`). */
     publicUrl: z
       .url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL such as https://mail.example.com' })
       .transform((url) => url.replace(/\/+$/, ''))
@@ -183,7 +183,10 @@ export function loadConfig({ env = process.env, flags = {}, file, cwd = process.
     if (value !== undefined && value !== '') fromEnv[key] = value;
   }
   if (fromEnv.logFormat === undefined && env.NODE_ENV === 'production') fromEnv.logFormat = 'json';
-  const merged = { ...fromFile, ...fromEnv, ...dropUndefined(flags) };
+  const merged: ConfigInput = { ...fromFile, ...fromEnv, ...dropUndefined(flags) };
+  // Unset, the public URL is this server on its own port (PORT=3000: links point at :3000).
+  if (merged.publicUrl === undefined && /^[1-9][0-9]*$/.test(String(merged.port ?? '')))
+    merged.publicUrl = `http://localhost:${merged.port}`;
   const parsed = ZConfig.safeParse(merged);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => {
