@@ -11,6 +11,7 @@ import { createDeliveryPipeline, type DeliveryPipeline } from '../messaging/deli
 import type { MailTransport } from '../messaging/smtp/transport.ts';
 import { type Clock, createVirtualClock } from '../platform/clock.ts';
 import type { Config } from '../platform/config.ts';
+import { analyzeGrownTables } from '../platform/db/refresh-statistics.ts';
 import type { DB } from '../platform/db/schema.ts';
 import { KizunaError } from '../platform/errors.ts';
 import { claimJobs, completeJob } from '../platform/jobs/jobs.ts';
@@ -171,7 +172,9 @@ export async function loadDemo(db: Kysely<DB>, options: LoadDemoOptions): Promis
     people.filter((p) => p.joinDay === 0),
     clock,
   );
-  await refreshStatistics(db);
+  // PGlite runs no autovacuum: without fresh statistics the engines' per-contact queries are
+  // planned as if the tables were empty (scans over the whole workspace for one contact).
+  await analyzeGrownTables(db);
 
   stopIfAborted(options.signal);
   const partitions = createPartitionCache();
@@ -212,8 +215,9 @@ export async function loadDemo(db: Kysely<DB>, options: LoadDemoOptions): Promis
     await engagement.step(clock);
     const day = Math.floor((stepEnd - start.getTime() - 1) / DAY);
     if (day !== lastDay) {
-      // The tables grow from nothing: fresh statistics as they double (after days 1, 2, 4, 8 …).
-      if (Number.isInteger(Math.log2(day + 1))) await refreshStatistics(db);
+      // The tables grow from nothing: statistics kept fresh as they grow, as the worker of
+      // `kizuna start` does every 5 minutes (a look at table sizes; only grown tables are analysed).
+      await analyzeGrownTables(db);
       // Sales works its queue once a day (after the day's last step).
       await workSalesDesk(db, workspaceId, seed, clock);
       await drainTicks(holding);
@@ -242,38 +246,6 @@ export async function loadDemo(db: Kysely<DB>, options: LoadDemoOptions): Promis
 
 function stopIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new KizunaError('conflict', 'the demo load was interrupted; run "kizuna demo --replace" to load it again');
-}
-
-/** The tables the replay fills: the ones whose statistics go stale as it runs. */
-const GROWING_TABLES = [
-  'contacts',
-  'contact_external_ids',
-  'contact_anonymous_ids',
-  'companies',
-  'events',
-  'event_message_ids',
-  'contact_scores',
-  'score_ledger',
-  'score_checks',
-  'segment_members',
-  'segment_checks',
-  'lifecycle_transitions',
-  'handoffs',
-  'signals',
-  'journey_inbox',
-  'journey_enrolments',
-  'journey_steps',
-  'deliveries',
-];
-
-/**
- * Updates the planner's statistics of the tables the replay fills. PGlite runs no autovacuum, so
- * they would keep "never analysed" estimates, and the engines' per-contact queries would be
- * planned as if contacts, events and members were a handful of rows: scans over a whole workspace
- * for one contact, several times slower at 5,000 contacts. On PostgreSQL it does autovacuum's job sooner.
- */
-async function refreshStatistics(db: Kysely<DB>): Promise<void> {
-  await sql`ANALYZE ${sql.join(GROWING_TABLES.map((table) => sql.table(table)))}`.execute(db);
 }
 
 /**
