@@ -1,6 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { fullNameOf } from '../contacts/contact-schema.ts';
 import type { OwnerNotificationKind } from '../platform/db/schema.ts';
+import { escapeHtml } from '../platform/escape-html.ts';
 
 /** What an owner notification says, as data: written with the cause, composed into mail when sent. */
 export const ZOwnerNotificationFacts = z.object({
@@ -149,8 +150,4 @@ function formatTime(iso: string, { locale, timeZone }: OwnerMailContext): string
     timeZone,
   });
   return `${format.format(new Date(iso))} (${timeZone})`;
-}
-
-function escapeHtml(value: string): string {
-  return value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }

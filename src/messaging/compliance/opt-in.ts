@@ -4,6 +4,7 @@ import type { Clock } from '../../platform/clock.ts';
 import { noteContactChange } from '../../platform/db/contact-changes.ts';
 import type { DB } from '../../platform/db/schema.ts';
 import { invalidInput, notFound } from '../../platform/errors.ts';
+import { escapeHtml } from '../../platform/escape-html.ts';
 import { enqueueDeliveries } from '../deliveries/deliveries.ts';
 import { type ComplianceDeps, complianceUnitOfWork, recordComplianceEvent } from './compliance-event.ts';
 import { getPreferences, setTopic } from './preferences.ts';
@@ -118,7 +119,6 @@ const CONFIRMATION_TEXT = {
 /** The double opt-in mail in the contact's language: the wording asked, and the confirm page's link. */
 function confirmationMail(locale: 'ja' | 'en', confirmUrl: string, wording: string) {
   const t = CONFIRMATION_TEXT[locale];
-  const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
   return {
     subject: t.subject,
     html: `<!doctype html><html lang="${locale}"><head><meta charset="utf-8"><meta name="color-scheme" content="light dark"></head><body style="font-family:sans-serif;line-height:1.6">

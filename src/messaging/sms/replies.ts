@@ -1,3 +1,4 @@
+import { escapeHtml } from '../../platform/escape-html.ts';
 import type { SmsKeywordAction } from './keywords.ts';
 import type { SmsLocale } from './sms-workspace.ts';
 
@@ -26,10 +27,6 @@ export function keywordReply(action: SmsKeywordAction, locale: SmsLocale, sender
  * @example twiml('Reply STOP to unsubscribe.') // '<?xml …?><Response><Message>Reply STOP to unsubscribe.</Message></Response>'
  */
 export function twiml(message?: string): string {
-  const body = message === undefined ? '<Response/>' : `<Response><Message>${escapeXml(message)}</Message></Response>`;
+  const body = message === undefined ? '<Response/>' : `<Response><Message>${escapeHtml(message)}</Message></Response>`;
   return `<?xml version="1.0" encoding="UTF-8"?>${body}`;
-}
-
-function escapeXml(text: string): string {
-  return text.replace(/[<>&"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
 }

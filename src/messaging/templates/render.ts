@@ -3,6 +3,7 @@ import { compile as compileHtmlToText } from 'html-to-text';
 import type { Template } from 'liquidjs';
 import type { Company } from '../../companies/company-schema.ts';
 import type { Contact } from '../../contacts/contact-schema.ts';
+import { escapeHtml } from '../../platform/escape-html.ts';
 import type { Condition } from '../../segments/condition.ts';
 import { type CompileResult, compileTemplate } from './compile-template.ts';
 import { createTemplateEngines, type TemplateEngines, TrustedHtml } from './liquid.ts';
@@ -264,10 +265,6 @@ function withPreheader(html: string, preheader: string): string {
   if (!body) return hidden + html;
   const at = body.index + body[0].length;
   return html.slice(0, at) + hidden + html.slice(at);
-}
-
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
 /** A hash of a JSON value independent of key order (jsonb gives keys back in its own order). */
