@@ -4,7 +4,7 @@ import type { Clock } from '../platform/clock.ts';
 import type { DB } from '../platform/db/schema.ts';
 import { type FieldIssue, invalidInput, KizunaError } from '../platform/errors.ts';
 import { parseInput } from '../platform/parse-input.ts';
-import { segmentsUsingField } from '../segments/segments.ts';
+import { customFieldUsers } from './custom-field-uses.ts';
 
 export const CUSTOM_FIELD_TYPES = ['text', 'number', 'boolean', 'date', 'enum', 'multi_enum'] as const;
 export type CustomFieldType = (typeof CUSTOM_FIELD_TYPES)[number];
@@ -65,10 +65,10 @@ export async function listCustomFields(db: Kysely<DB>, workspaceId: string, enti
 }
 
 export async function deleteCustomField(db: Kysely<DB>, workspaceId: string, entity: CustomFieldEntity, key: string): Promise<void> {
-  // A segment reading the field would no longer compile: the field stays until they stop using it.
+  // What reads the field would stop working (ingest, for scoring and stage rules): it stays until they stop using it.
   const path = entity === 'company' ? `company.custom.${key}` : `custom.${key}`;
-  const users = await segmentsUsingField(db, workspaceId, path);
-  if (users.length) throw new KizunaError('conflict', `custom field ${path} is used by segment ${users.join(', ')}; change those first`);
+  const users = await customFieldUsers(db, workspaceId, path);
+  if (users.length) throw new KizunaError('conflict', `custom field ${path} is used by ${users.join(', ')}; change those first`);
   const result = await db
     .deleteFrom('custom_fields')
     .where('workspace_id', '=', workspaceId)

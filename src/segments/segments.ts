@@ -512,11 +512,6 @@ export async function contactMemberships(db: Kysely<DB>, workspaceId: string, co
   };
 }
 
-/** Segments (not archived) whose draft or published condition names a field, e.g. `custom.plan`. */
-export function segmentsUsingField(db: Kysely<DB>, workspaceId: string, path: string): Promise<string[]> {
-  return segmentsReading(db, workspaceId, (reads) => reads.catalogFields.has(path));
-}
-
 /** The fields a condition can name in this workspace (for editors and error messages). */
 export async function conditionFields(db: Kysely<DB>, workspaceId: string): Promise<string[]> {
   return new FieldCatalog(await listCustomFields(db, workspaceId)).names();
