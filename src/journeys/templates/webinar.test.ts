@@ -76,4 +76,18 @@ describe('the webinar template', () => {
       'reminder_1h 2026-04-10T09:00:00.000Z',
     ]);
   });
+
+  it('a walk-in whose attendance arrived before the sign-up gets the thank-you, not the recording', async () => {
+    const world = await createTemplateWorld(database.current, mail, '2026-04-10T10:10:00Z'); // 19:10 in Tokyo: the webinar is on
+    const { templateIds } = await world.install('webinar', {
+      webinarId: 'w-12',
+      recordingUrl: 'https://webinar.example.jp/recordings/w-12',
+    });
+    const walkIn = await world.identify('walkin@example.jp');
+    // The webinar platform reports the join before the registration sync.
+    await world.track('walkin@example.jp', 'Webinar Attended', { webinarId: 'w-12' });
+    await world.track('walkin@example.jp', 'Webinar Registered', registration);
+    await world.advanceTo('2026-04-12T00:00:00Z');
+    expect(await world.sent(walkIn, templateIds)).toEqual(['confirmation 2026-04-10T10:10:00.000Z', 'thanks 2026-04-11T01:00:00.000Z']);
+  });
 });

@@ -169,8 +169,8 @@ export const webinar = defineJourneyTemplate({
         {
           id: 'attended',
           type: 'wait_for',
-          label: 'Joined between an hour before the start and three hours after it',
-          selector: { event: o.attendedEvent, where: thisWebinar },
+          label: 'Joined by three hours after the start (checked on arrival too: a walk-in may join before signing up)',
+          condition: { type: 'event', event: o.attendedEvent, where: thisWebinar },
           timeout: { hours: 4 },
           next: { happened: 'until_next_morning', timedOut: 'until_next_morning_noshow' },
         },
