@@ -11,14 +11,18 @@ import { registerSimulate } from './commands/simulate.ts';
 import { registerStart } from './commands/start.ts';
 import { registerWorkspaces } from './commands/workspaces.ts';
 
-/** The `kizuna` command line; returns the process exit code. */
+/**
+ * The `kizuna` command line; returns the process exit code. Registering the commands loads only
+ * their definitions: each action imports what it runs when it runs, so `--help` or `keys list`
+ * does not load the server, the journeys and the rest of the application through tsx.
+ */
 export async function main(argv: string[]): Promise<number> {
   const program = new Command('kizuna')
     .description('Kizuna (絆) — open-source marketing automation. Configuration: env vars or kizuna.config.json (see README).')
     .showHelpAfterError()
     .exitOverride();
   registerStart(program);
-  registerDemo(program);
+  await registerDemo(program, argv);
   registerMigrate(program);
   registerImport(program);
   registerKeys(program);

@@ -1,10 +1,6 @@
-import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { parseAllDocuments } from 'yaml';
-import { createTemplateRenderer } from '../../messaging/templates/render.ts';
-import { type FieldIssue, invalidInput, KizunaError } from '../../platform/errors.ts';
-import { type ApplyDocument, type ApplyResult, applyDocuments } from '../apply-documents.ts';
-import { type CliDeps, processCliDeps, withWorkspace } from '../cli-deps.ts';
+import type { CliDeps } from '../cli-deps.ts';
+import type { ApplyOptions } from './apply-run.ts';
 
 const EXAMPLE = `
 A file holds one document or several separated by "---" (YAML), or a JSON object or array.
@@ -32,49 +28,8 @@ Examples:
   $ kizuna apply -f segments.yaml -f journeys.yaml --publish
   $ cat journey.json | kizuna apply -f -`;
 
-/** Reads each file (or stdin for "-") into its documents, numbered from 1 within the file. */
-async function readDocuments(files: string[], deps: CliDeps): Promise<ApplyDocument[]> {
-  const documents: ApplyDocument[] = [];
-  const issues: FieldIssue[] = [];
-  for (const file of files) {
-    const name = file === '-' ? 'stdin' : file;
-    let text: string;
-    try {
-      text = file === '-' ? await deps.readStdin() : await readFile(file, 'utf8');
-    } catch (error) {
-      throw new KizunaError('not_found', `cannot read ${file}: ${(error as Error).message}`);
-    }
-    let index = 0;
-    for (const doc of parseAllDocuments(text)) {
-      const error = doc.errors[0];
-      if (error) {
-        const line = error.linePos?.[0];
-        issues.push({
-          path: `${name}${line ? ` line ${line.line}` : ''}`,
-          message: `not valid YAML or JSON: ${error.message.split('\n')[0]}`,
-        });
-        continue;
-      }
-      const value = doc.toJS();
-      if (value === null || value === undefined) continue;
-      for (const item of Array.isArray(value) ? value : [value]) documents.push({ source: `${name} document ${++index}`, value: item });
-    }
-  }
-  if (issues.length) throw invalidInput(issues, 'a file could not be read; nothing was applied');
-  if (documents.length === 0) throw new KizunaError('invalid_input', `no documents in ${files.join(', ')}`);
-  return documents;
-}
-
-function describe(result: ApplyResult, isDryRun: boolean): string {
-  const would = isDryRun ? 'would be ' : '';
-  const kind = result.kind.padEnd(13);
-  const id = (result.id ?? '(new)').padEnd(36);
-  const published =
-    result.publishedVersion === undefined ? '' : isDryRun ? ', would be published' : `, published v${result.publishedVersion}`;
-  return `${kind} ${id}  ${would}${result.outcome}${published}  ${result.name}\n`;
-}
-
-export function registerApply(program: Command, deps: CliDeps = processCliDeps): void {
+/** Without `deps`, the command uses the configured database and the process's streams (processCliDeps). */
+export function registerApply(program: Command, deps?: CliDeps): void {
   program
     .command('apply')
     .description('create or update templates, segments, scoring models and journeys from YAML or JSON files, by name')
@@ -87,16 +42,8 @@ export function registerApply(program: Command, deps: CliDeps = processCliDeps):
     .option('--dry-run', 'check every document and say what would change; write nothing', false)
     .option('--workspace <id>', 'workspace id (default: the first workspace)')
     .addHelpText('after', EXAMPLE)
-    .action(async (options: { file: string[]; publish: boolean; dryRun: boolean; workspace?: string }) => {
-      const documents = await readDocuments(options.file, deps);
-      await withWorkspace(deps, options.workspace, async ({ database, clock }, workspaceId) => {
-        const ctx = { db: database.db, workspaceId, clock, renderer: createTemplateRenderer(), publishingTemplateIds: new Set<string>() };
-        const results = await applyDocuments(ctx, documents, {
-          publish: options.publish,
-          dryRun: options.dryRun,
-          onResult: (result) => deps.write(describe(result, options.dryRun)),
-        });
-        if (options.dryRun) deps.write(`dry run: ${results.length} documents valid; nothing was changed\n`);
-      });
+    .action(async (options: ApplyOptions) => {
+      const { runApply } = await import('./apply-run.ts');
+      await runApply(options, deps);
     });
 }

@@ -1,9 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { loadConfig } from '../../platform/config.ts';
-import { KizunaError } from '../../platform/errors.ts';
-import { openRuntime } from '../runtime.ts';
 
 export function registerMigrate(program: Command): void {
   program
@@ -11,15 +7,8 @@ export function registerMigrate(program: Command): void {
     .description('apply pending database migrations (they also run at every start)')
     .option('--dump <file>', 'then write the schema (pg_dump --schema-only) to this file; needs DATABASE_URL and pg_dump')
     .action(async (options: { dump?: string }) => {
-      const config = loadConfig();
-      const runtime = await openRuntime(config);
-      await runtime.database.close();
-      process.stdout.write(`database is up to date (${runtime.database.engine})\n`);
-      if (options.dump) {
-        if (!config.databaseUrl) throw new KizunaError('config_invalid', '--dump needs DATABASE_URL: pg_dump reads a PostgreSQL server');
-        writeFileSync(options.dump, dumpSchema(config.databaseUrl));
-        process.stdout.write(`schema written to ${options.dump}\n`);
-      }
+      const { runMigrate } = await import('./migrate-run.ts');
+      await runMigrate(options);
     });
 }
 
