@@ -1,9 +1,13 @@
+import { createPartitionCache } from '../src/events/event-partitions.ts';
+import type { SegmentCall } from '../src/events/event-schema.ts';
+import { ingestEvents } from '../src/events/ingest-events.ts';
 import { publishLifecycle, saveLifecycleDraft } from '../src/lifecycle/lifecycle.ts';
 import { systemClock } from '../src/platform/clock.ts';
+import type { Database } from '../src/platform/db/database.ts';
 import { openDatabase } from '../src/platform/db/database.ts';
 import { SEED_BANDS } from '../src/scoring/model.ts';
 import { createScoringModel, publishScoringModel } from '../src/scoring/models.ts';
-import { openBenchDatabase } from './bench-database.ts';
+import { freshWorkspace, openBenchDatabase } from './bench-database.ts';
 import { generateEvents } from './generate-events.ts';
 import { benchDatabaseUrl, timeIngest } from './ingest.ts';
 import type { BenchContext } from './run.ts';
@@ -164,10 +168,68 @@ export async function benchScoring({ rows, engines, serverUrl, log }: BenchConte
       results.push(
         `RESULT scoring-${engine} ratio=${ratio.toFixed(2)} ours=${Math.round(rate(decided))} limit=${Math.round(rate(plain))} p99_ms=${Math.round(p99(decided))} events=${count} rules=${rules}`,
       );
+      const history = await timeLongHistory(database);
+      log(
+        `scoring on ${engine}: one more event of a contact with ${SHORT} events ${history.short.toFixed(1)} ms, with ${LONG} events ${history.long.toFixed(1)} ms`,
+      );
+      results.push(
+        `RESULT scoring-history-${engine} ratio=${(history.short / history.long).toFixed(2)} ms_at_${SHORT}=${history.short.toFixed(1)} ms_at_${LONG}=${history.long.toFixed(1)}`,
+      );
     } finally {
       if (served !== database) await served.close();
       await database.close();
     }
   }
   return results;
+}
+
+const SHORT = 100;
+const LONG = 3000;
+
+/**
+ * What one more event costs a contact with a long history against one with a short history
+ * (same models, same kind of traffic, one event per transaction): a score that re-read the whole
+ * history grew with it; resuming the stored replay keeps it flat (ratio near 1).
+ */
+async function timeLongHistory(database: Database): Promise<{ short: number; long: number }> {
+  const workspace = await freshWorkspace(database);
+  for (const { name, ...definition } of MODELS) {
+    const model = await createScoringModel(
+      database.db,
+      workspace.id,
+      { name, definition: { ...definition, bands: SEED_BANDS } },
+      systemClock,
+    );
+    await publishScoringModel(database.db, workspace.id, model.id, systemClock);
+  }
+  const partitions = createPartitionCache();
+  const paths = ['/pricing', '/blog/notes', '/docs/api', '/features', '/'];
+  const tracks = ['Signed In', 'Report Exported', 'Video Played', 'CTA Clicked'];
+  const start = systemClock.now().getTime() - 20 * 86_400_000;
+  let sent = 0;
+  const next = (): SegmentCall => {
+    const timestamp = new Date(start + sent * 60_000).toISOString();
+    sent++;
+    return (
+      sent % 2
+        ? { type: 'page', userId: 'heavy-user', properties: { path: paths[sent % paths.length] }, timestamp }
+        : { type: 'track', userId: 'heavy-user', event: tracks[sent % tracks.length], timestamp }
+    ) as SegmentCall;
+  };
+  const ingest = (calls: SegmentCall[]) => ingestEvents(database.db, { workspaceId: workspace.id, calls, partitions }, systemClock);
+  const perEvent = async () => {
+    let best = Number.POSITIVE_INFINITY;
+    // Best of three runs of 20 single events: a shared machine's pauses are not the history's cost.
+    for (let round = 0; round < 3; round++) {
+      const started = performance.now();
+      for (let i = 0; i < 20; i++) await ingest([next()]);
+      best = Math.min(best, (performance.now() - started) / 20);
+    }
+    return best;
+  };
+  while (sent < SHORT) await ingest(Array.from({ length: Math.min(100, SHORT - sent) }, next));
+  const short = await perEvent();
+  while (sent < LONG) await ingest(Array.from({ length: Math.min(100, LONG - sent) }, next));
+  const long = await perEvent();
+  return { short, long };
 }

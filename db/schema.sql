@@ -207,7 +207,10 @@ CREATE TABLE public.contact_scores (
     score integer NOT NULL,
     band text,
     points jsonb NOT NULL,
-    updated_at timestamp with time zone NOT NULL
+    updated_at timestamp with time zone NOT NULL,
+    replay json,
+    replay_seen_at double precision,
+    replay_seen_id uuid
 )
 WITH (fillfactor='70');
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { type Kysely, sql } from 'kysely';
-import { eventReason, noteContactChange } from '../platform/db/contact-changes.ts';
+import { eventReason, noteContactChange, noteEventsAdded, noteLockedContacts } from '../platform/db/contact-changes.ts';
 import type { DB, EventRow } from '../platform/db/schema.ts';
 import type { Touch } from './touch.ts';
 
@@ -41,7 +41,11 @@ export function createEventBatch(tx: Kysely<DB>, workspaceId: string, receivedAt
       if (events.length) {
         const rows = events.map((e) => ({ ...e, workspace_id: workspaceId, id: randomUUID(), received_at: receivedAt }));
         await sql`INSERT INTO events SELECT * FROM jsonb_populate_recordset(NULL::events, ${JSON.stringify(rows)}::jsonb)`.execute(tx);
-        for (const e of events) if (e.contact_id) noteContactChange(tx, workspaceId, e.contact_id, [eventReason(e.type, e.name)]);
+        for (const e of events) {
+          if (!e.contact_id) continue;
+          noteContactChange(tx, workspaceId, e.contact_id, [eventReason(e.type, e.name)]);
+          noteEventsAdded(tx, e.contact_id, [e.occurred_at]);
+        }
       }
       if (seen.size) {
         // Sorted by id: concurrent requests lock contact rows in the same order.
@@ -65,6 +69,7 @@ export function createEventBatch(tx: Kysely<DB>, workspaceId: string, receivedAt
           FROM json_to_recordset(${JSON.stringify(updates)}::json) AS v(id uuid, first_at timestamptz, last_at timestamptz, first_touch jsonb, last_touch jsonb)
           WHERE c.id = v.id AND c.workspace_id = ${workspaceId}`.execute(tx);
         for (const id of seen.keys()) noteContactChange(tx, workspaceId, id, SEEN_REASONS);
+        noteLockedContacts(tx, seen.keys());
       }
       events = [];
       seen = new Map();

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Clock } from '../platform/clock.ts';
-import { noteContactChange } from '../platform/db/contact-changes.ts';
+import { noteContactChange, noteEventsAdded } from '../platform/db/contact-changes.ts';
 import type { DB } from '../platform/db/schema.ts';
 import { createEventBatch } from './event-batch.ts';
 import { isVisit, touchFromContext } from './touch.ts';
@@ -74,7 +74,14 @@ export async function linkAnonymousId(
     .where('contact_id', 'is', null)
     .returning(['occurred_at', 'context', 'type'])
     .execute();
-  if (attached.length) noteContactChange(tx, workspaceId, contactId, ['event:*']);
+  if (attached.length) {
+    noteContactChange(tx, workspaceId, contactId, ['event:*']);
+    noteEventsAdded(
+      tx,
+      contactId,
+      attached.map((e) => e.occurred_at),
+    );
+  }
   // The visits made before identification carry the marketing touches and count as seen.
   const seen = createEventBatch(tx, workspaceId, clock.now());
   for (const e of attached) seen.see(contactId, e.occurred_at, isVisit(e.type) ? touchFromContext(e.context, e.occurred_at) : undefined);

@@ -10,7 +10,7 @@ import { type PreparedContact, prepareContact } from '../contacts/prepare-contac
 import { upsertContacts, writtenContactId } from '../contacts/upsert-contacts.ts';
 import type { Clock } from '../platform/clock.ts';
 import { anyOf } from '../platform/db/any-of.ts';
-import { contactChangesOf, noteContactChange } from '../platform/db/contact-changes.ts';
+import { contactChangesOf, noteContactChange, noteEventsAdded } from '../platform/db/contact-changes.ts';
 import type { DB } from '../platform/db/schema.ts';
 import { withConflictRetry } from '../platform/db/with-conflict-retry.ts';
 import { KizunaError } from '../platform/errors.ts';
@@ -220,7 +220,10 @@ async function writePlan(tx: Kysely<DB>, workspaceId: string, plan: IdentityPlan
       WHERE e.workspace_id = ${workspaceId} AND e.contact_id IS NULL
         AND e.anonymous_id = ANY(${rows.map((r) => r.anonymous_id)}::text[]) AND e.anonymous_id = v.anonymous_id
       RETURNING e.contact_id, e.occurred_at, e.context, e.type`.execute(tx);
-    for (const event of attached) noteContactChange(tx, workspaceId, event.contact_id, ['event:*']);
+    for (const event of attached) {
+      noteContactChange(tx, workspaceId, event.contact_id, ['event:*']);
+      noteEventsAdded(tx, event.contact_id, [event.occurred_at]);
+    }
     for (const event of attached)
       batch.see(event.contact_id, event.occurred_at, isVisit(event.type) ? touchFromContext(event.context, event.occurred_at) : undefined);
   }

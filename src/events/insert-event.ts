@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import { eventReason, noteContactChange } from '../platform/db/contact-changes.ts';
+import { eventReason, noteContactChange, noteEventsAdded } from '../platform/db/contact-changes.ts';
 import type { DB, EventType } from '../platform/db/schema.ts';
 
 export interface NewEvent {
@@ -40,5 +40,8 @@ export async function insertEvent(tx: Kysely<DB>, event: NewEvent): Promise<void
       sent_at: event.sentAt ?? null,
     })
     .execute();
-  if (event.contactId) noteContactChange(tx, event.workspaceId, event.contactId, [eventReason(event.type, event.name)]);
+  if (event.contactId) {
+    noteContactChange(tx, event.workspaceId, event.contactId, [eventReason(event.type, event.name)]);
+    noteEventsAdded(tx, event.contactId, [event.occurredAt]);
+  }
 }

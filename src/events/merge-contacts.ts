@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { contactColumns } from '../contacts/contact-columns.ts';
 import type { Clock } from '../platform/clock.ts';
-import { noteContactChange } from '../platform/db/contact-changes.ts';
+import { noteContactChange, noteHistoryChanged } from '../platform/db/contact-changes.ts';
 import type { ContactRow, DB } from '../platform/db/schema.ts';
 import { moveScores } from '../scoring/runtime.ts';
 import { moveMemberships } from '../segments/merge-memberships.ts';
@@ -67,6 +67,7 @@ export async function mergeContacts(
   await moveScores(tx, { winnerId, loserId });
   await tx.deleteFrom('contacts').where('workspace_id', '=', workspaceId).where('id', '=', loserId).execute();
   noteContactChange(tx, workspaceId, winnerId, ['all']);
+  noteHistoryChanged(tx, winnerId);
   await tx
     .updateTable('contacts')
     .set(contactColumns({ ...fillGaps(winner, loser), updated_at: now }))

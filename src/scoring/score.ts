@@ -28,90 +28,147 @@ export interface ContactScore {
 const DAY = 86_400_000;
 
 /**
- * A contact's score (pure): attribute rules by their current match, behaviour rules replayed
- * over the scored events in time order with their limits and caps, inactivity decay between
- * activities and up to `now`, then group and total caps and the floor.
+ * Where a replay of a contact's scored events stands after its last event: enough to go on with
+ * later events without reading the earlier ones again. Plain JSON (stored with the score).
  */
-export function scoreContact(
-  model: ScoringModelDefinition,
-  {
-    matchedAttributes,
-    events,
-    now,
-    adjustments = [],
-  }: { matchedAttributes: ReadonlySet<string>; events: readonly ScoredEvent[]; now: Date; adjustments?: readonly ScoreAdjustment[] },
-): ContactScore {
-  const points: Record<string, number> = {};
-  const lastEvent: Record<string, string> = {};
+export interface ReplayState {
+  /** Time (ms) of the last event that scored, for models with decay (inactivity counts from it); else null. */
+  at: number | null;
+  /** The last event read (scored or not): a resumed replay reads only the events after it. */
+  seen: { at: number; id: string } | null;
+  /** How many events the replay has read (scored or not). */
+  read: number;
+  /** Times each rule with `maxTimes` counted, and when each rule with `oncePerDays` last did (ms). */
+  counted: Record<string, number>;
+  lastCounted: Record<string, number>;
+  /** Behaviour points per rule, in the order the rules first earned. */
+  earned: Record<string, number>;
+  /** The event that last changed each behaviour rule's points in this replay (not stored: the ledger's source of a change). */
+  lastEvent: Record<string, string>;
+  /** Behaviour points earned per capped group. */
+  groups: Record<string, number>;
+  behavior: number;
+  /** Points decay took between activities (≤ 0). */
+  decay: number;
+}
+
+export const emptyReplay = (): ReplayState => ({
+  at: null,
+  seen: null,
+  read: 0,
+  counted: {},
+  lastCounted: {},
+  earned: {},
+  lastEvent: {},
+  groups: {},
+  behavior: 0,
+  decay: 0,
+});
+
+/** Whether an event comes after another point of a history (in replay order: time, then id). */
+export function isAfter(point: { at: number; id: string } | null, event: { at: number; id: string }): boolean {
+  return point === null || event.at > point.at || (event.at === point.at && event.id > point.id);
+}
+
+/** Inactivity decay of earned behaviour points between two instants (mutates `state`). */
+function decayBetween(model: ScoringModelDefinition, state: ReplayState, from: number, to: number): void {
+  const decay = model.decay;
+  if (!decay) return;
+  for (let mark = 1; from + mark * decay.everyDays * DAY <= to; mark++) {
+    const idleDays = mark * decay.everyDays;
+    let take = 0;
+    if ('steps' in decay) {
+      for (const step of decay.steps) if (idleDays >= step.afterDays) take = step.points;
+    } else if (idleDays >= decay.afterDays) take = Math.round((state.behavior * decay.percent) / 100);
+    // Decay takes earned behaviour points only, never below zero.
+    const taken = Math.min(take, Math.max(0, state.behavior));
+    state.behavior -= taken;
+    state.decay -= taken;
+  }
+}
+
+/**
+ * Replays scored events (pure) onto a replay state: behaviour rules with their limits, caps and
+ * group caps, inactivity decay between activities. Events at or before the state's last event
+ * must not be passed (the caller resumes only when every new event comes after it).
+ */
+export function replay(model: ScoringModelDefinition, from: ReplayState, events: readonly ScoredEvent[]): ReplayState {
+  const state: ReplayState = {
+    ...from,
+    counted: { ...from.counted },
+    lastCounted: { ...from.lastCounted },
+    earned: { ...from.earned },
+    lastEvent: { ...from.lastEvent },
+    groups: { ...from.groups },
+  };
   const rules = new Map(model.rules.map((r) => [r.id, r]));
   const groupCap = new Map(model.groups.map((g) => [g.id, g.cap]));
-  const groupEarned = new Map<string, number>();
-  const counted = new Map<string, number>();
-  const lastCounted = new Map<string, number>();
-  let behavior = 0;
-  let decayTotal = 0;
-  let lastActivity: number | undefined;
-
-  for (const rule of model.rules) {
-    if (rule.kind === 'attribute' && matchedAttributes.has(rule.id)) points[rule.id] = rule.points;
-  }
-  const decayBetween = (from: number, to: number) => {
-    const decay = model.decay;
-    if (!decay) return;
-    for (let mark = 1; from + mark * decay.everyDays * DAY <= to; mark++) {
-      const idleDays = mark * decay.everyDays;
-      let take = 0;
-      if ('steps' in decay) {
-        for (const step of decay.steps) if (idleDays >= step.afterDays) take = step.points;
-      } else if (idleDays >= decay.afterDays) take = Math.round((behavior * decay.percent) / 100);
-      // Decay takes earned behaviour points only, never below zero.
-      const taken = Math.min(take, Math.max(0, behavior));
-      behavior -= taken;
-      decayTotal -= taken;
-    }
-  };
-
   const sorted = [...events].sort((a, b) => a.at.getTime() - b.at.getTime() || (a.id < b.id ? -1 : 1));
   for (const event of sorted) {
     const at = event.at.getTime();
-    if (lastActivity !== undefined) decayBetween(lastActivity, at);
-    lastActivity = at;
+    if (state.at !== null) decayBetween(model, state, state.at, at);
+    // The last activity matters to decay only: without it, a repeat that earns nothing changes nothing.
+    if (model.decay) state.at = at;
     for (const ruleId of event.rules) {
       const rule = rules.get(ruleId);
       if (rule?.kind !== 'behavior') continue;
-      const times = counted.get(rule.id) ?? 0;
+      // Counts and times are kept only for the rules whose limits read them (the state is stored).
+      const times = state.counted[rule.id] ?? 0;
       if (rule.maxTimes !== undefined && times >= rule.maxTimes) continue;
-      const previous = lastCounted.get(rule.id);
+      const previous = state.lastCounted[rule.id];
       if (rule.oncePerDays !== undefined && previous !== undefined && at - previous < rule.oncePerDays * DAY) continue;
-      counted.set(rule.id, times + 1);
-      lastCounted.set(rule.id, at);
-      const earned = points[rule.id] ?? 0;
+      if (rule.maxTimes !== undefined) state.counted[rule.id] = times + 1;
+      if (rule.oncePerDays !== undefined) state.lastCounted[rule.id] = at;
+      const earned = state.earned[rule.id] ?? 0;
       let next = earned + rule.points;
       if (rule.cap !== undefined) next = Math.max(-rule.cap, Math.min(rule.cap, next));
       let delta = next - earned;
       if (rule.group && groupCap.has(rule.group)) {
         const cap = groupCap.get(rule.group)!;
-        const group = groupEarned.get(rule.group) ?? 0;
+        const group = state.groups[rule.group] ?? 0;
         delta = Math.max(-cap, Math.min(cap, group + delta)) - group;
-        groupEarned.set(rule.group, group + delta);
+        state.groups[rule.group] = group + delta;
       }
       if (delta === 0) continue;
-      points[rule.id] = earned + delta;
-      lastEvent[rule.id] = event.id;
-      behavior += delta;
+      state.earned[rule.id] = earned + delta;
+      state.lastEvent[rule.id] = event.id;
+      state.behavior += delta;
     }
   }
-  if (lastActivity !== undefined) decayBetween(lastActivity, now.getTime());
-  if (decayTotal) points.decay = decayTotal;
+  return state;
+}
+
+/**
+ * The score (pure) of a replay state now: decay up to `now`, attribute rules by their current
+ * match (they count towards their group's cap too), adjustments, the total cap and the floor.
+ */
+export function finishScore(
+  model: ScoringModelDefinition,
+  replayed: ReplayState,
+  {
+    matchedAttributes,
+    now,
+    adjustments = [],
+  }: { matchedAttributes: ReadonlySet<string>; now: Date; adjustments?: readonly ScoreAdjustment[] },
+): ContactScore {
+  const state: ReplayState = { ...replayed };
+  const points: Record<string, number> = {};
+  for (const rule of model.rules) {
+    if (rule.kind === 'attribute' && matchedAttributes.has(rule.id)) points[rule.id] = rule.points;
+  }
+  Object.assign(points, replayed.earned);
+  if (state.at !== null) decayBetween(model, state, state.at, now.getTime());
+  if (state.decay) points.decay = state.decay;
 
   // Attribute points count towards their group's cap too.
+  const groupCap = new Map(model.groups.map((g) => [g.id, g.cap]));
   let attribute = 0;
   const attributeByGroup = new Map<string, number>();
   for (const rule of model.rules) {
     if (rule.kind !== 'attribute' || !matchedAttributes.has(rule.id)) continue;
     if (rule.group && groupCap.has(rule.group)) {
       const cap = groupCap.get(rule.group)!;
-      const group = (attributeByGroup.get(rule.group) ?? 0) + (groupEarned.get(rule.group) ?? 0);
+      const group = (attributeByGroup.get(rule.group) ?? 0) + (state.groups[rule.group] ?? 0);
       const delta = Math.max(-cap, Math.min(cap, group + rule.points)) - group;
       attributeByGroup.set(rule.group, (attributeByGroup.get(rule.group) ?? 0) + delta);
       points[rule.id] = delta;
@@ -127,7 +184,7 @@ export function scoreContact(
     if (points[line] === 0) delete points[line];
     adjusted += given;
   }
-  let score = attribute + behavior + adjusted;
+  let score = attribute + state.behavior + adjusted;
   if (model.cap !== undefined) score = Math.min(model.cap, score);
   score = Math.max(model.floor, score);
   // The total cap and the floor are a line of their own, so the points always add up to the score.
@@ -135,10 +192,27 @@ export function scoreContact(
   if (sum !== score) points.limit = score - sum;
 
   let nextDecayAt: Date | null = null;
-  if (model.decay && lastActivity !== undefined && behavior > 0) {
+  if (model.decay && state.at !== null && state.behavior > 0) {
     const every = model.decay.everyDays * DAY;
-    const marks = Math.floor((now.getTime() - lastActivity) / every) + 1;
-    nextDecayAt = new Date(lastActivity + marks * every);
+    const marks = Math.floor((now.getTime() - state.at) / every) + 1;
+    nextDecayAt = new Date(state.at + marks * every);
   }
-  return { score, band: bandOf(model, score), points, lastEvent, nextDecayAt };
+  return { score, band: bandOf(model, score), points, lastEvent: { ...replayed.lastEvent }, nextDecayAt };
+}
+
+/**
+ * A contact's score (pure): attribute rules by their current match, behaviour rules replayed
+ * over the scored events in time order with their limits and caps, inactivity decay between
+ * activities and up to `now`, then group and total caps and the floor.
+ */
+export function scoreContact(
+  model: ScoringModelDefinition,
+  {
+    matchedAttributes,
+    events,
+    now,
+    adjustments = [],
+  }: { matchedAttributes: ReadonlySet<string>; events: readonly ScoredEvent[]; now: Date; adjustments?: readonly ScoreAdjustment[] },
+): ContactScore {
+  return finishScore(model, replay(model, emptyReplay(), events), { matchedAttributes, now, adjustments });
 }

@@ -13,6 +13,15 @@ export class ContactChanges {
   readonly contacts = new Map<string, Map<string, Set<string>>>();
   /** Companies whose own fields changed: every contact of theirs is affected. */
   readonly companies = new Map<string, Set<string>>();
+  /**
+   * For the whole transaction (never taken), what scoring needs to resume replays safely: per
+   * contact, the times (ms) of the events added to it, in the order added (-Infinity: earlier
+   * events were attached or merged in); per `model/contact`, how many of those the model's score
+   * had seen when last computed here; the contacts whose rows this transaction has locked.
+   */
+  readonly eventsAdded = new Map<string, number[]>();
+  readonly replayed = new Map<string, number>();
+  readonly locked = new Set<string>();
 
   note(workspaceId: string, contactId: string, reasons: Iterable<string>): void {
     const byContact = getOrAdd(this.contacts, workspaceId, () => new Map<string, Set<string>>());
@@ -64,6 +73,29 @@ export function contactChangesOf(tx: object): ContactChanges | undefined {
 /** Records that a contact changed, for the reactions at the end of the unit of work. */
 export function noteContactChange(tx: object, workspaceId: string, contactId: string, reasons: Iterable<string>): void {
   tracked.get(tx)?.note(workspaceId, contactId, reasons);
+}
+
+/** Records the times of events just added to a contact (scores resume their replay only after its last event). */
+export function noteEventsAdded(tx: object, contactId: string, times: Iterable<Date>): void {
+  const changes = tracked.get(tx);
+  if (!changes) return;
+  const list = changes.eventsAdded.get(contactId) ?? [];
+  for (const at of times) list.push(at.getTime());
+  changes.eventsAdded.set(contactId, list);
+}
+
+/** Records that a contact's past changed (earlier events attached, a merge): its scores replay the whole history. */
+export function noteHistoryChanged(tx: object, contactId: string): void {
+  const changes = tracked.get(tx);
+  if (!changes) return;
+  changes.eventsAdded.set(contactId, [...(changes.eventsAdded.get(contactId) ?? []), Number.NEGATIVE_INFINITY]);
+}
+
+/** Records contacts whose rows this transaction has locked (updated), so scoring need not lock them again. */
+export function noteLockedContacts(tx: object, contactIds: Iterable<string>): void {
+  const changes = tracked.get(tx);
+  if (!changes) return;
+  for (const id of contactIds) changes.locked.add(id);
 }
 
 /** The reason key of one event row. */

@@ -384,6 +384,11 @@ export interface ContactScoresTable {
   score: number;
   band: string | null;
   points: ColumnType<Record<string, number>, string, string>;
+  /** Where the replay of the contact's scored events stands (`ReplayState`); null: replay in full. */
+  replay: ColumnType<unknown | null, string | null | undefined, string | null>;
+  /** The time (ms) and id of the last event the replay read. */
+  replay_seen_at: number | null;
+  replay_seen_id: string | null;
   updated_at: Date;
 }
 
