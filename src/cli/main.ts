@@ -22,7 +22,7 @@ export async function main(argv: string[]): Promise<number> {
     .showHelpAfterError()
     .exitOverride();
   registerStart(program);
-  await registerDemo(program, argv);
+  registerDemo(program);
   registerMigrate(program);
   registerImport(program);
   registerKeys(program);

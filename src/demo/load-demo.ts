@@ -23,6 +23,7 @@ import { SEGMENT_REBUILD_JOB } from '../segments/segments.ts';
 import { backgroundWork } from '../server/background.ts';
 import { createApiKey } from '../workspaces/api-keys.ts';
 import { createWorkspace } from '../workspaces/workspaces.ts';
+import { DEMO_DEFAULTS } from './demo-defaults.ts';
 import { type DemoDefinitions, installDemoDefinitions } from './demo-definitions.ts';
 import { installDemoJourneys } from './demo-journeys.ts';
 import { createEmailEngagement } from './email-engagement.ts';
@@ -35,14 +36,6 @@ const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
 
-/**
- * Eight-hour steps: every call into the engines costs about the same whether it carries one
- * contact or fifty, so fewer, fuller steps load several times faster than three-hour ones. Any
- * step under 13 hours still lands in every time zone's sending day (08:00–21:00, outside quiet
- * hours) at least once a day, so deferred mail goes out the next morning; webinars get steps of
- * their own (webinarStops).
- */
-export const DEMO_DEFAULTS = { contacts: 5000, days: 90, seed: 20_260_401, workspaceName: 'Demo', stepMinutes: 480 } as const;
 
 export interface DemoProgress {
   day: number;

@@ -1,26 +1,18 @@
 import type { Command } from 'commander';
-import type { DEMO_DEFAULTS } from '../../demo/load-demo.ts';
+import { DEMO_DEFAULTS as defaults } from '../../demo/demo-defaults.ts';
 import type { DemoOptions } from './demo-run.ts';
 
-/**
- * `kizuna demo`: loads the demo workspace into the configured database. Its option defaults are
- * the demo loader's DEMO_DEFAULTS, and that module loads most of the application: they are read
- * only when `argv` names the command, the one way to run it or to see its options (`kizuna demo
- * --help`, `kizuna help demo`). Other command lines register the options without defaults.
- */
-export async function registerDemo(program: Command, argv: readonly string[]): Promise<void> {
-  const defaults: typeof DEMO_DEFAULTS | undefined = argv.slice(2).includes('demo')
-    ? (await import('../../demo/load-demo.ts')).DEMO_DEFAULTS
-    : undefined;
+/** `kizuna demo`: loads the demo workspace into the configured database. */
+export function registerDemo(program: Command): void {
   program
     .command('demo')
     .description(
       'load a demo workspace to explore: synthetic B2B contacts and 90 days of behaviour, scored, segmented and run through journeys',
     )
-    .option('--contacts <n>', 'how many contacts (about 80 companies per 1,000 contacts)', defaults && String(defaults.contacts))
-    .option('--days <n>', 'days of behaviour, ending now, replayed on a virtual clock', defaults && String(defaults.days))
-    .option('--seed <n>', 'random seed: the same seed gives the same people and behaviour', defaults && String(defaults.seed))
-    .option('--workspace-name <name>', 'name of the demo workspace', defaults?.workspaceName)
+    .option('--contacts <n>', 'how many contacts (about 80 companies per 1,000 contacts)', String(defaults.contacts))
+    .option('--days <n>', 'days of behaviour, ending now, replayed on a virtual clock', String(defaults.days))
+    .option('--seed <n>', 'random seed: the same seed gives the same people and behaviour', String(defaults.seed))
+    .option('--workspace-name <name>', 'name of the demo workspace', defaults.workspaceName)
     .option('--replace', 'delete an existing workspace of that name (and all its data) first')
     .addHelpText(
       'after',
