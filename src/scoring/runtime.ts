@@ -128,6 +128,18 @@ export type StoredReplay = Omit<ReplayState, 'lastEvent'>;
  */
 export const replayStorage = { minEvents: 64 };
 
+/**
+ * Contacts this process has seen a stored replay for (written here, or read back from another
+ * process's write). Only they are read from their replay's cursor; for any other, the whole
+ * history is read and replayed, which is always right, and the stored replay seen on the way is
+ * remembered for next time. Bounded: forgetting only costs one whole read.
+ */
+const withReplay = new Set<string>();
+function rememberReplay(contactId: string): void {
+  if (withReplay.size >= 200_000) withReplay.clear();
+  withReplay.add(contactId);
+}
+
 /** Events read again since a stored replay's last one, above which its cursor is written even when nothing else changed. */
 const REREAD_LIMIT = 20;
 
@@ -237,19 +249,24 @@ export async function computeScores<M extends Scorable>(
   // the same test as `resumable` decides, on the same snapshot. The OFFSET 0 fences keep the plan
   // on lookups by contact: without statistics (PGlite), the planner would hash the contacts
   // against whole tables, or AND the contact index with the type indexes.
+  // Only contacts known to have a stored replay take that path; the others are read whole, as a
+  // replay is stored only for long histories (and the path costs the short ones more).
+  const resuming = new Set(resume ? contactIds.filter((id) => withReplay.has(id)) : []);
   const reads = work
     .filter((w) => w.model.behaviorRules.length)
     .flatMap(({ model, ids }) =>
-      ids.map((c) => ({
-        m: model.id,
-        v: model.version,
-        c,
-        s: Number.isFinite(since.get(`${model.id}/${c}`)) ? since.get(`${model.id}/${c}`) : null,
-      })),
+      ids
+        .filter((c) => resuming.has(c))
+        .map((c) => ({
+          m: model.id,
+          v: model.version,
+          c,
+          s: Number.isFinite(since.get(`${model.id}/${c}`)) ? since.get(`${model.id}/${c}`) : null,
+        })),
     );
   const history = !selectors.length
     ? sql`SELECT NULL::json`
-    : !resume
+    : !resuming.size
       ? sql`SELECT json_agg(${row}) FROM events e WHERE e.contact_id = ANY(${contactIds}::uuid[]) AND ${scored}`
       : sql`WITH b AS MATERIALIZED (
           SELECT c AS id, CASE WHEN bool_and(resumable) THEN min(seen_at) ELSE '-Infinity' END AS since,
@@ -265,6 +282,8 @@ export async function computeScores<M extends Scorable>(
           GROUP BY c
         )
         SELECT json_agg(${row}) FROM (
+          SELECT e.* FROM events e WHERE e.contact_id = ANY(${contactIds.filter((id) => !resuming.has(id))}::uuid[]) AND ${scored}
+          UNION ALL
           SELECT e.* FROM (SELECT * FROM events e WHERE e.contact_id = ANY(ARRAY(SELECT id FROM b WHERE since = '-Infinity')) OFFSET 0) e
           WHERE ${scored}
           UNION ALL
@@ -296,7 +315,8 @@ export async function computeScores<M extends Scorable>(
       (${adjustmentsPart}) AS j`.execute(tx);
   const parts = rows[0]!;
   const storedScores = new Map<string, StoredScore>();
-  for (const [modelId, contactId, version, score, band, points, replay, seenAt, seenId] of parts.s ?? [])
+  for (const [modelId, contactId, version, score, band, points, replay, seenAt, seenId] of parts.s ?? []) {
+    if (replay) rememberReplay(contactId);
     storedScores.set(`${modelId}/${contactId}`, {
       version,
       score,
@@ -304,6 +324,7 @@ export async function computeScores<M extends Scorable>(
       points,
       replay: replay && { ...replay, seen: seenAt === null ? null : { at: seenAt, id: seenId! } },
     });
+  }
   const matched = new Map(parts.a ?? []);
   const events = new Map<string, { id: string; at: Date; m: number[] }[]>();
   // The last event read per contact, scored or not: where a replay that read it stands.
@@ -346,7 +367,9 @@ export async function computeScores<M extends Scorable>(
       const key = `${model.id}/${contactId}`;
       const attributes = new Set<string>();
       for (const [i, id] of attributeAt) if (matches[i] === '1') attributes.add(id);
-      const state = resume ? resumable(storedScores.get(key), model.version, since.get(key) ?? Number.POSITIVE_INFINITY) : undefined;
+      const state = resuming.has(contactId)
+        ? resumable(storedScores.get(key), model.version, since.get(key) ?? Number.POSITIVE_INFINITY)
+        : undefined;
       const scoredEvents: ScoredEvent[] = [];
       for (const e of events.get(contactId) ?? []) {
         if (state && !isAfter(state.seen, { at: e.at.getTime(), id: e.id })) continue;
@@ -365,7 +388,10 @@ export async function computeScores<M extends Scorable>(
       if (state) rereads.set(key, readNow);
       // A short history is read again whole next time: cheaper than storing where it stood.
       const { lastEvent: _changedBy, ...kept } = replayed;
-      if (state || replayed.read >= replayStorage.minEvents) states.set(contactId, kept);
+      if (state || replayed.read >= replayStorage.minEvents) {
+        states.set(contactId, kept);
+        if (resume) rememberReplay(contactId);
+      }
       if (resume) resume.replayed.set(key, resume.eventsAdded.get(contactId)?.length ?? 0);
       const adjustments = adjusted.get(key);
       scores.set(contactId, finishScore(model.definition, replayed, { matchedAttributes: attributes, now, adjustments }));
