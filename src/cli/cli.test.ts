@@ -77,7 +77,7 @@ describe.runIf(testEngine() === 'pglite')('kizuna start on a fresh data folder',
     expect(await docs.text()).toContain('swagger-ui-bundle.js');
 
     // The commands after `start` run in this process (a process of its own like any other to the
-    // server's lock, without the few seconds each new process spends loading the TypeScript sources).
+    // server's lock, without the second or two each new process spends loading the sources and PGlite).
     const blocked = await kizuna(env, 'keys', 'list');
     expect(blocked.code).toBe(5);
     expect(blocked.stderr).toContain('in use by process');

@@ -36,7 +36,6 @@ const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
 
-
 export interface DemoProgress {
   day: number;
   days: number;
