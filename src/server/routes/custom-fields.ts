@@ -8,6 +8,7 @@ import {
 } from '../../contacts/custom-fields.ts';
 import type { AppEnv, ServerDeps } from '../deps.ts';
 import { jsonBody, jsonResponse, jsonRoute } from '../openapi-helpers.ts';
+import { ZProblem } from '../problem.ts';
 
 const ZCustomField = z
   .object({
@@ -59,7 +60,14 @@ export function customFieldRoutes(deps: ServerDeps) {
           key: z.string().openapi({ param: { name: 'key', in: 'path' } }),
         }),
       },
-      responses: { 204: { description: 'Removed' } },
+      responses: {
+        204: { description: 'Removed' },
+        409: {
+          description:
+            'Still read by a live segment, a scoring model’s attribute rule or a stage rule (draft or published), or asked for by a form: the detail names each; change those first',
+          content: { 'application/problem+json': { schema: ZProblem } },
+        },
+      },
     }),
     async (c) => {
       const { entity, key } = c.req.valid('param');
