@@ -78,17 +78,23 @@ export async function settle(
         message_id = coalesce(u.message_id, d.message_id),
         provider_response = coalesce(left(u.provider_response, 500), d.provider_response),
         sent_at = coalesce(u.sent_at, d.sent_at),
-        bounced_at = coalesce(u.bounced_at, d.bounced_at)
+        bounced_at = coalesce(u.bounced_at, d.bounced_at),
+        handed_at = CASE WHEN d.id = ANY(${hand}::uuid[]) THEN ${now} ELSE d.handed_at END
       FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS u(
         id uuid, status text, due_at timestamptz, uncount int, reason text, error text,
         to_address text, message_id text, provider_response text, sent_at timestamptz, bounced_at timestamptz)
       WHERE d.id = u.id AND d.id = ANY(${rows.map((r) => r.id)}::uuid[])
-        AND ((d.status, d.due_at) IS NOT DISTINCT FROM ('sending', ${lease}::timestamptz) OR (u.status = 'sent' AND d.status = 'failed'))),
+        AND ((d.status, d.due_at) IS NOT DISTINCT FROM ('sending', ${lease}::timestamptz) OR (u.status = 'sent' AND d.status = 'failed'))
+      RETURNING d.id),
+    -- A row with its outcome in this statement is marked by the update above: two updates of one
+    -- row in one statement keep only one of them (a refusal at RCPT, whose mark was still
+    -- pending, kept the mark and lost its outcome, leaving the row 'sending').
     handed AS (
       UPDATE deliveries SET handed_at = ${now}
-      WHERE id = ANY(${hand}::uuid[]) AND (status, due_at) IS NOT DISTINCT FROM ('sending', ${lease}::timestamptz)
+      WHERE id = ANY(${hand}::uuid[]) AND NOT id = ANY(${rows.map((r) => r.id)}::uuid[])
+        AND (status, due_at) IS NOT DISTINCT FROM ('sending', ${lease}::timestamptz)
       RETURNING id)
-    SELECT id FROM handed`.execute(db);
+    SELECT id FROM handed UNION ALL SELECT id FROM recorded WHERE id = ANY(${hand}::uuid[])`.execute(db);
   return new Set(handed.map((r) => r.id));
 }
 

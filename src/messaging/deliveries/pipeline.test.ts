@@ -17,7 +17,7 @@ import { createMailTransport, type MailTransport } from '../smtp/transport.ts';
 import { createTemplateRenderer } from '../templates/render.ts';
 import { createTemplate, publishTemplate } from '../templates/templates.ts';
 import { enqueueDeliveries, getDelivery, type NewDelivery } from './deliveries.ts';
-import { claimDue, LEASE_MS, markHanded, recordOutcomes, recoverExpiredLeases } from './leases.ts';
+import { claimDue, LEASE_MS, markHanded, recordOutcomes, recoverExpiredLeases, settle } from './leases.ts';
 import { createDeliveryPipeline, MAX_ATTEMPTS } from './pipeline.ts';
 import { putSendingSettings } from './sending-settings.ts';
 
@@ -326,6 +326,22 @@ describe('the email pipeline', () => {
       },
     );
     expect(await deliveries()).toMatchObject([{ status: 'sent', attempts: 1 }]);
+  });
+
+  it('a mark and an outcome of the same row in one write both land (a refusal at RCPT while its mark was pending)', async () => {
+    const { db, clock, workspaceId, contact, queue, deliveries } = await setup({ settings: { quietHours: null } });
+    const c = await contact('gone@example.jp');
+    await queue(c.id);
+    const claim = await claimDue(db, clock.now(), { workspaceId, limit: 10 });
+    const id = claim.rows[0]!.id;
+    const held = await settle(db, {
+      hand: [id],
+      outcomes: [{ id, status: 'bounced', error: '550 5.1.1 User unknown', to: 'gone@example.jp' }],
+      lease: claim.lease,
+      now: clock.now(),
+    });
+    expect(held).toEqual(new Set([id]));
+    expect(await deliveries()).toMatchObject([{ status: 'bounced', handed_at: clock.now() }]);
   });
 
   it('records a refusal at RCPT as a bounce: an unknown user is a hard bounce and suppressed, a full mailbox only soft', async () => {
