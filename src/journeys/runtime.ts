@@ -7,11 +7,12 @@ import type { Clock } from '../platform/clock.ts';
 import { noteContactChange } from '../platform/db/contact-changes.ts';
 import type { DB, JourneyEnrolmentsTable } from '../platform/db/schema.ts';
 import { KizunaError, notFound } from '../platform/errors.ts';
-import { localDate, startOfLocalDay } from '../platform/time-zone.ts';
+import { localDate } from '../platform/time-zone.ts';
 import { eventSelectorPredicate, matchesQuery } from '../segments/compile.ts';
 import { FieldCatalog, snake } from '../segments/fields.ts';
 import { unitOfWork } from '../segments/membership.ts';
 import { runActionNode } from './actions.ts';
+import { atLocalTime, dateOccurrence, dateScanWindow, dueDateOccurrences, shiftDate } from './date-trigger.ts';
 import { conditionWakeKeys, durationMs, type EventSelector, type JourneyDefinition, type JourneyNode } from './definition.ts';
 import { classifyFault, faultMessage, MAX_NODE_ATTEMPTS, retryDelayMs } from './faults.ts';
 import { loadJourneyVersion } from './journeys.ts';
@@ -221,29 +222,22 @@ export async function enrolDueDatesIn(
     if (trigger.type !== 'date') continue;
     const since = new Date(journey.since);
     const column = trigger.field.startsWith('custom.') ? sql`c.custom ->> ${trigger.field.slice(7)}` : sql.ref(`c.${snake(trigger.field)}`);
+    // Only the contacts whose date can fall in the window are read (a few days of a year), not
+    // every contact with the field set; values not written as YYYY-MM-DD… are all read and parsed.
+    const text = sql`(${column})::text`;
+    const scan = dateScanWindow(trigger, since, now);
     const { rows } = await sql<{ id: string; timezone: string | null; value: string | Date }>`
       SELECT c.id, c.timezone, ${column} AS value FROM contacts c
-      WHERE c.workspace_id = ${journey.workspace_id} AND ${column} IS NOT NULL`.execute(tx);
+      WHERE c.workspace_id = ${journey.workspace_id} AND ${column} IS NOT NULL
+        AND (${text} !~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}' OR ${
+          'monthDays' in scan
+            ? sql`substr(${text}, 6, 5) = ANY(${scan.monthDays}::text[])`
+            : sql`substr(${text}, 1, 10) BETWEEN ${scan.from} AND ${scan.to}`
+        })`.execute(tx);
     const byKey = new Map<string, string[]>();
-    for (const contact of rows) {
-      const timeZone = contact.timezone ?? journey.timezone;
-      const value = contact.value instanceof Date ? contact.value.toISOString() : String(contact.value);
-      const date =
-        /^\d{4}-\d{2}-\d{2}/.test(value) && value.length === 10
-          ? value
-          : Number.isNaN(Date.parse(value))
-            ? null
-            : localDate(new Date(value), timeZone);
-      if (!date) continue;
-      // Yearly: this year's date (and last and next year's, for offsets across the new year); Feb 29 falls on Feb 28.
-      const years = trigger.yearly ? [-1, 0, 1].map((d) => Number(localDate(now, timeZone).slice(0, 4)) + d) : [Number(date.slice(0, 4))];
-      for (const year of years) {
-        let day = `${year}${date.slice(4)}`;
-        if (day.endsWith('-02-29') && new Date(`${year}-02-29T00:00:00Z`).getUTCMonth() !== 1) day = `${year}-02-28`;
-        const at = dateOccurrence(day, { offsetDays: trigger.offsetDays, time: trigger.time }, timeZone);
-        if (at && at > since && at <= now) byKey.set(`date:${day}`, [...(byKey.get(`date:${day}`) ?? []), contact.id]);
-      }
-    }
+    for (const contact of rows)
+      for (const key of dueDateOccurrences(contact.value, contact.timezone ?? journey.timezone, trigger, since, now))
+        byKey.set(key, [...(byKey.get(key) ?? []), contact.id]);
     for (const [eventKey, contactIds] of byKey) {
       const result = await enrolContacts(tx, {
         workspaceId: journey.workspace_id,
@@ -825,30 +819,6 @@ function propertyAt(value: unknown, path: string): unknown {
   return at;
 }
 
-/**
- * The instant a date value names, shifted: with `time`, the local date + offsetDays at that time;
- * without, a bare date at 09:00 local and a timestamp as it is, + offsetDays and offsetMinutes.
- * Null when the value is not a date.
- */
-function dateOccurrence(
-  raw: unknown,
-  { offsetDays = 0, offsetMinutes = 0, time }: { offsetDays?: number; offsetMinutes?: number; time?: string },
-  timeZone: string,
-): Date | null {
-  if (raw === null || raw === undefined || raw === '') return null;
-  const value = raw instanceof Date ? raw.toISOString() : String(raw);
-  const dateOnly = /^\d{4}-\d{2}-\d{2}$/.test(value);
-  if (!dateOnly && Number.isNaN(Date.parse(value))) return null;
-  if (!dateOnly && time === undefined) return new Date(Date.parse(value) + offsetDays * 86_400_000 + offsetMinutes * 60_000);
-  const date = dateOnly ? value : localDate(new Date(value), timeZone);
-  return atLocalTime(shiftDate(date, offsetDays), time ?? '09:00', timeZone);
-}
-
-/** A YYYY-MM-DD date `days` later (earlier when negative). */
-function shiftDate(date: string, days: number): string {
-  return new Date(Date.parse(`${date}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
-}
-
 /** `now` + `ms` of business time: only the hours between start and end on the given weekdays, local. */
 function addBusinessTime(now: Date, ms: number, timeZone: string, hours: { start: string; end: string; weekdays: number[] }): Date {
   let at = now;
@@ -868,20 +838,6 @@ function addBusinessTime(now: Date, ms: number, timeZone: string, hours: { start
     at = close;
   }
   throw new Error('business-hours wait longer than thirty years');
-}
-
-/** The instant a local date and time-of-day names in a time zone (DST-safe: from the local midnight). */
-function atLocalTime(date: string, time: string, timeZone: string): Date {
-  const midnight = startOfLocalDay(date, timeZone);
-  const [h, m] = time.split(':').map(Number) as [number, number];
-  // Walk forward from midnight so a DST change before `time` is counted (the wall clock is what matters).
-  const guess = new Date(midnight.getTime() + (h * 60 + m) * 60_000);
-  const wall = new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', hour: '2-digit', minute: '2-digit' })
-    .format(guess)
-    .split(':')
-    .map(Number) as [number, number];
-  const drift = (wall[0] * 60 + wall[1] - (h * 60 + m)) * 60_000;
-  return new Date(guess.getTime() - drift);
 }
 
 /** The next instant after `now` when the local time in `timeZone` is `time` on one of `weekdays` (1 = Monday). */
