@@ -217,6 +217,8 @@ export async function drainDueHandoffs(db: Kysely<DB>, clock: Clock, { workspace
       FROM breached b JOIN contacts c ON c.id = b.contact_id
       -- Owners are free text; only an address gets mail (as isMailableOwner decides).
       WHERE b.owner ~ ${OWNER_ADDRESS.source}
+        -- Not where the workspace turned owner emails off (sending settings; on by default).
+        AND NOT EXISTS (SELECT 1 FROM sending_settings s WHERE s.workspace_id = b.workspace_id AND s.definition -> 'ownerEmails' = 'false')
       ON CONFLICT (idempotency_key) DO NOTHING),
     raised AS (
       INSERT INTO signals (workspace_id, kind, contact_id, subject_id, data, occurred_at)

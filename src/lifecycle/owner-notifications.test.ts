@@ -214,4 +214,40 @@ describe('owner notification emails', () => {
     expect(caught()[1]!.text).toContain('The first touch with Late Lead was due 2 Apr 2026, 09:00 (Asia/Tokyo) and is not recorded yet.');
     expect((await rows()).map((r) => r.kind)).toEqual(['handoff.assigned', 'handoff.sla_breached']);
   });
+
+  it('a workspace that turns owner emails off gets none (assignment, SLA breach, notify_owner); the signals stay', async () => {
+    const { app, db, clock, ws, caught, rows, mql } = await setup({ locale: 'en' });
+    const request = async (path: string, json?: unknown, method = json === undefined ? 'GET' : 'POST') => {
+      const res = await app.request(path, { key: ws.adminKey, json, method });
+      return { status: res.status, body: await res.json() };
+    };
+    const bad = await request('/api/sending-settings', { ownerEmails: 'no' }, 'PUT');
+    expect(bad.status).toBe(400);
+    expect(bad.body.errors.map((e: { path: string }) => e.path)).toEqual(['ownerEmails']);
+    expect((await request('/api/sending-settings', { ownerEmails: false }, 'PUT')).body.ownerEmails).toBe(false);
+    // An MQL handoff to a sales user, a journey's notify_owner to that owner, then a day without a first touch.
+    const id = await mql({ email: 'quiet@lead.example', firstName: 'Quiet', lastName: 'Lead' });
+    const definition = { trigger: { type: 'manual' }, start: 'tell', nodes: [{ id: 'tell', type: 'notify_owner', message: 'Call them' }] };
+    const journey = (await request('/api/journeys', { name: 'Tell the owner', definition })).body;
+    expect((await request(`/api/journeys/${journey.id}/publish`, {})).status).toBe(200);
+    expect((await request(`/api/journeys/${journey.id}/enrolments`, { contactIds: [id] })).status).toBeLessThan(300);
+    const ticks = backgroundWork({ db, clock, mailer: transport, publicUrl: PUBLIC_URL }).ticks;
+    const tick = async () => {
+      for (const run of ticks) await run();
+    };
+    await tick();
+    clock.advance(24 * HOUR);
+    await tick();
+    const steps = await db.selectFrom('journey_steps').select('outcome').where('journey_id', '=', journey.id).execute();
+    expect(steps.map((s) => s.outcome)).toContain('notified');
+    expect(await rows()).toEqual([]);
+    expect(caught()).toEqual([]);
+    const signals = await db.selectFrom('signals').select('kind').where('contact_id', '=', id).execute();
+    expect(signals.map((s) => s.kind)).toEqual(expect.arrayContaining(['handoff.assigned', 'handoff.sla_breached']));
+    // Back on: the next handoff is emailed again.
+    expect((await request('/api/sending-settings', { ownerEmails: true }, 'PUT')).status).toBe(200);
+    await mql({ email: 'loud@lead.example', firstName: 'Loud', lastName: 'Lead' });
+    await tick();
+    expect(caught().map((m) => m.subject)).toEqual(['New MQL assigned to you: Loud Lead']);
+  });
 });

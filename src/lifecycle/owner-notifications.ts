@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { z } from '@hono/zod-openapi';
 import { type Kysely, type Selectable, sql } from 'kysely';
+import { getSendingSettings } from '../messaging/deliveries/sending-settings.ts';
 import type { DB, OwnerNotificationKind, OwnerNotificationsTable } from '../platform/db/schema.ts';
 import { newestFirst, type Page, ZPageQuery } from '../platform/pagination.ts';
 import { composeOwnerMail, type OwnerNotificationFacts, ZOwnerNotificationFacts } from './owner-notification-mail.ts';
@@ -26,7 +27,8 @@ export function isMailableOwner(owner: string | null | undefined): owner is stri
 
 /**
  * Queues owner emails in the caller's transaction; the worker sends them (sendDueOwnerNotifications).
- * Owners that are no address are left out. @returns how many were queued (not queued before).
+ * Owners that are no address are left out, and nothing is queued where the workspace turned
+ * owner emails off (sending settings). @returns how many were queued (not queued before).
  */
 export async function queueOwnerNotifications(
   tx: Kysely<DB>,
@@ -36,6 +38,7 @@ export async function queueOwnerNotifications(
 ): Promise<number> {
   const mailable = items.filter((i) => isMailableOwner(i.to));
   if (mailable.length === 0) return 0;
+  if (!(await getSendingSettings(tx, workspaceId)).ownerEmails) return 0;
   const queued = await tx
     .insertInto('owner_notifications')
     .values(

@@ -30,6 +30,11 @@ export const ZSendingSettings = z
     /** N soft bounces of one address within D days suppress it like a hard bounce. */
     softBounceLimit: z.number().int().min(1).max(50).default(3),
     softBounceWindowDays: z.number().int().min(1).max(365).default(30),
+    /**
+     * Email sales owners (a handoff assigned, an SLA breached, a journey's notify_owner). Off, for
+     * teams notified by their CRM instead: no owner email is queued; the signals and webhooks stay.
+     */
+    ownerEmails: z.boolean().default(true),
   })
   .strict()
   .openapi('SendingSettings');
