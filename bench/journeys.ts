@@ -58,7 +58,9 @@ async function bareClaimLoop(database: Database, n: number): Promise<number> {
   for (;;) {
     const claimed = await db.transaction().execute(async (tx) => {
       const { rows } = await sql<{ id: string }>`
-        SELECT id FROM bench_claims WHERE status = 'q' AND due_at <= now() ORDER BY due_at LIMIT ${BATCH} FOR UPDATE SKIP LOCKED`.execute(tx);
+        SELECT id FROM bench_claims WHERE status = 'q' AND due_at <= now() ORDER BY due_at LIMIT ${BATCH} FOR UPDATE SKIP LOCKED`.execute(
+        tx,
+      );
       if (rows.length > 0) await sql`UPDATE bench_claims SET status = 'd' WHERE id = ANY(${rows.map((r) => r.id)}::bigint[])`.execute(tx);
       return rows.length;
     });
