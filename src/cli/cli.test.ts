@@ -25,6 +25,7 @@ const COMMANDS = [
   ['segments', 'rebuild'],
   ['workspaces'],
   ['workspaces', 'create'],
+  ['workspaces', 'update'],
   ['workspaces', 'list'],
 ];
 

@@ -34,6 +34,7 @@ import { taskRoutes } from './routes/tasks.ts';
 import { templateRoutes } from './routes/templates.ts';
 import { webSnippetRoutes } from './routes/web-snippet.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
+import { workspaceRoutes } from './routes/workspace.ts';
 
 /** Validation failures from any route become one invalid_input problem naming each field. */
 export function validationHook(result: { success: boolean; error?: unknown; target?: string }): void {
@@ -156,6 +157,7 @@ export function createApp(deps: ServerDeps): OpenAPIHono<AppEnv> {
   api.route('/deliveries', deliveryRoutes(deps));
   api.route('/sending-settings', sendingSettingsRoutes(deps));
   api.route('/dev/mail', devMailRoutes(deps));
+  api.route('/workspace', workspaceRoutes(deps));
   app.route('/api', api);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {

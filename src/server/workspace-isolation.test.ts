@@ -478,6 +478,14 @@ const CASES: Case[] = [
     json: () => ({ quietHours: null }),
     expect: 'invisible',
   },
+  { method: 'GET', route: '/api/workspace', path: () => '/api/workspace', expect: 'invisible' },
+  {
+    method: 'PATCH',
+    route: '/api/workspace',
+    path: () => '/api/workspace',
+    json: () => ({ name: 'b-renamed', timezone: 'Europe/Berlin' }),
+    expect: 'invisible',
+  },
   { method: 'GET', route: '/api/topics', path: () => '/api/topics', expect: 'invisible' },
   {
     method: 'POST',
@@ -645,6 +653,8 @@ describe('workspace isolation', () => {
       '22:11',
       ids.journeyId,
       'a-secret-journey',
+      ids.workspaceId,
+      'a-secret-workspace',
     ]) {
       if (!sent.includes(secret)) expect(text).not.toContain(secret);
     }
@@ -766,6 +776,7 @@ async function seedWorkspaceA(app: ReturnType<typeof createTestApp>, key: string
     })
   ).json();
   await app.request('/api/sending-settings', { key, method: 'PUT', json: { quietHours: { start: '22:11', end: '07:13' } } });
+  await app.request('/api/workspace', { key, method: 'PATCH', json: { name: 'a-secret-workspace' } });
   const journey = await (
     await app.request('/api/journeys', { key, json: { name: 'a-secret-journey', definition: journeyDefinition(template.id, form.id) } })
   ).json();
@@ -883,6 +894,7 @@ async function snapshotA(workspaceId: string) {
     campaigns: strip(await of('campaigns')),
     deliveries: strip(await of('deliveries')),
     sendingSettings: (await of('sending_settings')).map((row) => JSON.stringify(row)),
+    workspace: (await sql<Record<string, unknown>>`SELECT * FROM workspaces WHERE id = ${workspaceId}`.execute(db)).rows,
     journeys: strip(await of('journeys')),
     journeyEventKeys: (await of('journey_event_keys')).map((row) => JSON.stringify(row)).sort(),
     journeyEnrolments: strip(await of('journey_enrolments')),

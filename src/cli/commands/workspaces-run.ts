@@ -1,5 +1,6 @@
 import { loadConfig } from '../../platform/config.ts';
-import { createWorkspace, listWorkspaces } from '../../workspaces/workspaces.ts';
+import { KizunaError } from '../../platform/errors.ts';
+import { createWorkspace, listWorkspaces, updateWorkspace } from '../../workspaces/workspaces.ts';
 import { openRuntime } from '../runtime.ts';
 
 /** `kizuna workspaces create <name>`: prints the new workspace as JSON. */
@@ -14,6 +15,27 @@ export async function runWorkspacesCreate(
       { name, defaultRegion: options.region, timezone: options.timezone, locale: options.locale },
       runtime.clock,
     );
+    process.stdout.write(`${JSON.stringify(workspace, null, 2)}\n`);
+  } finally {
+    await runtime.database.close();
+  }
+}
+
+/** `kizuna workspaces update <id>`: prints the workspace as changed, as JSON. */
+export async function runWorkspacesUpdate(
+  id: string,
+  options: { name?: string; region?: string; timezone?: string; locale?: string },
+): Promise<void> {
+  if (Object.values(options).every((value) => value === undefined))
+    throw new KizunaError('invalid_input', 'give at least one of --name, --region, --timezone, --locale');
+  const runtime = await openRuntime(loadConfig(), { quiet: true });
+  try {
+    const patch = Object.fromEntries(
+      Object.entries({ name: options.name, defaultRegion: options.region, timezone: options.timezone, locale: options.locale }).filter(
+        ([, value]) => value !== undefined,
+      ),
+    );
+    const workspace = await updateWorkspace(runtime.database.db, id, patch, runtime.clock);
     process.stdout.write(`${JSON.stringify(workspace, null, 2)}\n`);
   } finally {
     await runtime.database.close();
