@@ -75,6 +75,14 @@ describe('date trigger scans', () => {
     );
   });
 
+  it('a malformed stored date never comes round (and does not throw)', () => {
+    const trigger = { offsetDays: 0, time: '09:00', yearly: false };
+    const now = new Date('2026-12-03T01:00:00Z');
+    for (const value of ['2026-13-45', '2026-02-30x', 'someday', ''])
+      expect(dueDateOccurrences(value, 'Asia/Tokyo', trigger, new Date(now.getTime() - DAY), now)).toEqual([]);
+    expect(dueDateOccurrences('2026-12-03', 'Asia/Tokyo', trigger, new Date(now.getTime() - DAY), now)).toEqual(['date:2026-12-03']);
+  });
+
   it('reads a few days of the year, not the whole of it', () => {
     const now = new Date('2027-03-01T03:00:00Z');
     const since = new Date(now.getTime() - DAY);

@@ -11,7 +11,8 @@ type DateTrigger = Pick<Extract<JourneyDefinition['trigger'], { type: 'date' }>,
 export function dueDateOccurrences(value: unknown, timeZone: string, trigger: DateTrigger, since: Date, now: Date): string[] {
   const raw = value instanceof Date ? value.toISOString() : String(value);
   const date = /^\d{4}-\d{2}-\d{2}$/.test(raw) ? raw : Number.isNaN(Date.parse(raw)) ? null : localDate(new Date(raw), timeZone);
-  if (!date) return [];
+  // A malformed stored date (2026-13-45, written around the API) comes round never, rather than failing the scan for everyone.
+  if (!date || Number.isNaN(Date.parse(`${date}T00:00:00Z`))) return [];
   const years = trigger.yearly ? [-1, 0, 1].map((d) => Number(localDate(now, timeZone).slice(0, 4)) + d) : [Number(date.slice(0, 4))];
   const keys: string[] = [];
   for (const year of years) {
