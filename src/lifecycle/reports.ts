@@ -2,7 +2,7 @@ import { z } from '@hono/zod-openapi';
 import { type Kysely, sql } from 'kysely';
 import type { DB } from '../platform/db/schema.ts';
 import { notFound } from '../platform/errors.ts';
-import { ZScoringModelDefinition } from '../scoring/model.ts';
+import { gradeOf, ZScoringModelDefinition } from '../scoring/model.ts';
 import { getLifecycle } from './lifecycle.ts';
 
 export const ZScoreReport = z
@@ -22,6 +22,17 @@ export const ZScoreReport = z
         rate: z.number(),
       }),
     ),
+    /**
+     * Only for a model with a grade (`grade.fitModelId`): contacts and conversion per grade, A1
+     * first, every cell of the matrix; contacts without a fit band are counted as `ungraded`.
+     */
+    grades: z
+      .object({
+        fitModelId: z.uuid(),
+        cells: z.array(z.object({ grade: z.string(), contacts: z.number().int(), converted: z.number().int(), rate: z.number() })),
+        ungraded: z.number().int(),
+      })
+      .optional(),
   })
   .openapi('ScoreReport');
 
@@ -43,15 +54,30 @@ export async function scoreReport(
     .where('m.id', '=', modelId)
     .executeTakeFirst();
   if (!model) throw notFound('scoring model', modelId);
-  const { rows } = await sql<{ score: number; band: string | null; converted: boolean }>`
-    SELECT s.score, s.band,
+  const definition = model.definition ? ZScoringModelDefinition.parse(model.definition) : undefined;
+  // A graded model: the fit model's published bands give the letters (none when it is gone or unpublished).
+  const fitModelId = definition?.grade?.fitModelId;
+  const fit = fitModelId
+    ? await db
+        .selectFrom('scoring_models as m')
+        .innerJoin('scoring_model_versions as v', (join) =>
+          join.onRef('v.model_id', '=', 'm.id').onRef('v.version', '=', 'm.published_version'),
+        )
+        .select('v.definition')
+        .where('m.workspace_id', '=', workspaceId)
+        .where('m.id', '=', fitModelId)
+        .where('m.archived_at', 'is', null)
+        .executeTakeFirst()
+    : undefined;
+  const { rows } = await sql<{ score: number; band: string | null; fit_band: string | null; converted: boolean }>`
+    SELECT s.score, s.band, ${fitModelId ? sql`(SELECT f.band FROM contact_scores f WHERE f.contact_id = s.contact_id AND f.model_id = ${fitModelId})` : sql`NULL::text`} AS fit_band,
       (c.lifecycle_stage = ${convertedStage} OR EXISTS (
         SELECT 1 FROM lifecycle_transitions t WHERE t.contact_id = s.contact_id AND t.to_stage = ${convertedStage})) AS converted
     FROM contact_scores s JOIN contacts c ON c.id = s.contact_id
     WHERE s.model_id = ${modelId} AND c.workspace_id = ${workspaceId}
     ORDER BY s.score`.execute(db);
   const rate = (converted: number, contacts: number) => (contacts ? Math.round((converted / contacts) * 1000) / 10 : 0);
-  const order = model.definition ? ZScoringModelDefinition.parse(model.definition).bands.map((b) => b.name) : [];
+  const order = definition ? definition.bands.map((b) => b.name) : [];
   const byBand = new Map<string | null, { contacts: number; converted: number }>();
   for (const row of rows) {
     const entry = byBand.get(row.band) ?? { contacts: 0, converted: 0 };
@@ -81,6 +107,46 @@ export async function scoreReport(
       .sort(([a], [b]) => order.indexOf(a ?? '') - order.indexOf(b ?? ''))
       .map(([band, e]) => ({ band, contacts: e.contacts, converted: e.converted, rate: rate(e.converted, e.contacts) })),
     deciles,
+    ...(fitModelId
+      ? {
+          grades: gradeCells(
+            rows,
+            fitModelId,
+            fit ? ZScoringModelDefinition.parse(fit.definition).bands.map((b) => b.name) : [],
+            order,
+            rate,
+          ),
+        }
+      : {}),
+  };
+}
+
+/** Contacts and conversion per grade cell (A1 … D4, as many as the two models' bands give). */
+function gradeCells(
+  rows: { band: string | null; fit_band: string | null; converted: boolean }[],
+  fitModelId: string,
+  fitBands: string[],
+  bands: string[],
+  rate: (converted: number, contacts: number) => number,
+) {
+  const letters = 'ABCD'.slice(0, Math.min(fitBands.length, 4));
+  const numbers = Math.min(bands.length, 4);
+  const cells = new Map<string, { contacts: number; converted: number }>();
+  for (const letter of letters) for (let n = 1; n <= numbers; n++) cells.set(`${letter}${n}`, { contacts: 0, converted: 0 });
+  let ungraded = 0;
+  for (const row of rows) {
+    const cell = cells.get(gradeOf(fitBands, row.fit_band, bands, row.band) ?? '');
+    if (!cell) {
+      ungraded++;
+      continue;
+    }
+    cell.contacts++;
+    if (row.converted) cell.converted++;
+  }
+  return {
+    fitModelId,
+    cells: [...cells].map(([grade, c]) => ({ grade, contacts: c.contacts, converted: c.converted, rate: rate(c.converted, c.contacts) })),
+    ungraded,
   };
 }
 

@@ -88,6 +88,15 @@ export const ZScoringModelDefinition = z
      * 75 → notify sales, 20 → re-engagement): up when a score reaches one, down when it falls to it or below.
      */
     thresholds: z.array(z.number().int()).max(20).default([]),
+    /**
+     * A fit × engagement grade on this (engagement) model, as sales teams read leads (A1 first):
+     * the letter from the contact's band under the fit model (its highest band A, then B, C, D),
+     * the number from its band here (highest 1, then 2, 3, 4). Bands below the fourth share D / 4.
+     */
+    grade: z
+      .object({ fitModelId: z.uuid().openapi({ description: 'The published scoring model whose bands give the letter (A–D).' }) })
+      .strict()
+      .optional(),
     /** Named ranges of the score, lowest first: each from its `min` (inclusive) up to the next one's. */
     bands: z
       .array(z.object({ name: z.string().min(1).max(64), min: z.number().int(), max: z.number().int().optional() }).strict())
@@ -107,6 +116,18 @@ export const SEED_BANDS = [
   { name: 'Hot', min: 50, max: 74 },
   { name: 'Very Hot', min: 75 },
 ];
+
+/**
+ * A contact's grade (pure): `A1` … `D4`, the letter from its fit band, the number from its band on
+ * the graded model, each counted from the highest of the model's bands (given lowest first, as
+ * stored); null without both bands.
+ */
+export function gradeOf(fitBands: readonly string[], fitBand: string | null, bands: readonly string[], band: string | null): string | null {
+  const fit = fitBand === null ? -1 : fitBands.indexOf(fitBand);
+  const own = band === null ? -1 : bands.indexOf(band);
+  if (fit < 0 || own < 0) return null;
+  return `${'ABCD'[Math.min(fitBands.length - 1 - fit, 3)]}${Math.min(bands.length - 1 - own, 3) + 1}`;
+}
 
 /** What is wrong with a model in this workspace (pure): its rules' conditions, ids, groups, bands. */
 export function checkModel(model: ScoringModelDefinition, context: DefinitionContext, root = 'definition'): FieldIssue[] {
@@ -158,6 +179,8 @@ export function checkModel(model: ScoringModelDefinition, context: DefinitionCon
         issues.push({ path: `${root}.decay.steps.${i}.afterDays`, message: 'decay steps go in order of afterDays' });
     });
   }
+  if (model.grade && !context.models?.has(model.grade.fitModelId))
+    issues.push({ path: `${root}.grade.fitModelId`, message: `no published scoring model ${model.grade.fitModelId} in this workspace` });
   return issues;
 }
 

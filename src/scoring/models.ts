@@ -12,7 +12,14 @@ import { readDocument } from '../platform/read-document.ts';
 import { FieldCatalog } from '../segments/fields.ts';
 import { unitOfWork } from '../segments/membership.ts';
 import { definitionContext } from '../segments/segments.ts';
-import { type AttributeRule, type BehaviorRule, checkModel, type ScoringModelDefinition, ZScoringModelDefinition } from './model.ts';
+import {
+  type AttributeRule,
+  type BehaviorRule,
+  checkModel,
+  gradeOf,
+  type ScoringModelDefinition,
+  ZScoringModelDefinition,
+} from './model.ts';
 import { computeScores, loadScoringScope, scoreContacts } from './runtime.ts';
 
 export const SCORE_REBUILD_JOB = 'score-rebuild';
@@ -67,9 +74,17 @@ export const ZScoringModel = z
 export type ScoringModel = z.infer<typeof ZScoringModel>;
 
 /** Reads a model definition given as an object or as YAML/JSON text and checks it against the workspace. */
-export async function parseModel(db: Kysely<DB>, workspaceId: string, raw: unknown, path = 'definition'): Promise<ScoringModelDefinition> {
+export async function parseModel(
+  db: Kysely<DB>,
+  workspaceId: string,
+  raw: unknown,
+  path = 'definition',
+  selfId?: string,
+): Promise<ScoringModelDefinition> {
   const definition = readDocument(ZScoringModelDefinition, raw, path, '{"rules": […], "bands": […]}');
   const issues = checkModel(definition, await definitionContext(db, workspaceId), path);
+  if (selfId && definition.grade?.fitModelId === selfId)
+    issues.push({ path: `${path}.grade.fitModelId`, message: 'a model cannot take its grade letters from itself; name the fit model' });
   if (issues.length) throw invalidInput(issues, 'the scoring model is invalid; see errors for each problem');
   return definition;
 }
@@ -109,7 +124,8 @@ export async function updateScoringModel(
   const parsed = ZScoringModelPatch.safeParse(input);
   if (!parsed.success) throw invalidInput(issuesFromZod(parsed.error));
   await loadModelRow(db, workspaceId, id);
-  const definition = parsed.data.definition === undefined ? undefined : await parseModel(db, workspaceId, parsed.data.definition);
+  const definition =
+    parsed.data.definition === undefined ? undefined : await parseModel(db, workspaceId, parsed.data.definition, 'definition', id);
   await db
     .updateTable('scoring_models')
     .set({
@@ -127,7 +143,7 @@ export async function updateScoringModel(
 export async function publishScoringModel(db: Kysely<DB>, workspaceId: string, id: string, clock: Clock): Promise<ScoringModel> {
   const row = await loadModelRow(db, workspaceId, id);
   if (row.archived_at) throw new KizunaError('conflict', `scoring model ${id} is archived`);
-  const definition = await parseModel(db, workspaceId, row.draft, 'draft');
+  const definition = await parseModel(db, workspaceId, row.draft, 'draft', id);
   const now = clock.now();
   await db.transaction().execute(async (tx) => {
     const locked = await tx
@@ -246,7 +262,7 @@ export const ZDryRun = z
  */
 export async function dryRunScoringModel(db: Kysely<DB>, workspaceId: string, id: string, clock: Clock): Promise<z.infer<typeof ZDryRun>> {
   const row = await loadModelRow(db, workspaceId, id);
-  const definition = await parseModel(db, workspaceId, row.draft, 'draft');
+  const definition = await parseModel(db, workspaceId, row.draft, 'draft', id);
   const [workspace, customFields] = await Promise.all([
     db.selectFrom('workspaces').select('timezone').where('id', '=', workspaceId).executeTakeFirstOrThrow(),
     listCustomFields(db, workspaceId),
@@ -312,6 +328,8 @@ export const ZContactScores = z
         version: z.number().int(),
         score: z.number().int(),
         band: z.string().nullable(),
+        /** Only on a model with a grade: A1 … D4, null while the contact lacks a fit band or a band here. */
+        grade: z.string().nullable().optional(),
         rules: z.array(
           z.object({
             rule: z.string(),
@@ -337,6 +355,27 @@ export async function explainScores(db: Kysely<DB>, workspaceId: string, contact
     .where('m.archived_at', 'is', null)
     .orderBy('m.created_at')
     .execute();
+  // The published bands of the workspace's models, for grades (letters from the fit model's bands).
+  const published = new Map(
+    (
+      await db
+        .selectFrom('scoring_models as m')
+        .innerJoin('scoring_model_versions as v', (join) =>
+          join.onRef('v.model_id', '=', 'm.id').onRef('v.version', '=', 'm.published_version'),
+        )
+        .select(['m.id', 'v.definition'])
+        .where('m.workspace_id', '=', workspaceId)
+        .where('m.archived_at', 'is', null)
+        .execute()
+    ).map((m) => [m.id, ZScoringModelDefinition.parse(m.definition)]),
+  );
+  const bandNames = (id: string) => published.get(id)?.bands.map((b) => b.name) ?? [];
+  const gradeFor = (modelId: string, band: string | null) => {
+    const fitModelId = published.get(modelId)?.grade?.fitModelId;
+    if (!fitModelId) return {};
+    const fitBand = scores.find((x) => x.model_id === fitModelId)?.band ?? null;
+    return { grade: gradeOf(bandNames(fitModelId), fitBand, bandNames(modelId), band) };
+  };
   const ledger = await db
     .selectFrom('score_ledger')
     .select(['model_id', 'rule', 'delta', 'reason', 'cause', 'event_id', 'recorded_at'])
@@ -368,6 +407,7 @@ export async function explainScores(db: Kysely<DB>, workspaceId: string, contact
         version: s.version,
         score: s.score,
         band: s.band,
+        ...gradeFor(s.model_id, s.band),
         rules: [...byRule].filter(([, r]) => r.points !== 0).map(([rule, r]) => ({ rule, ...r })),
       };
     }),
