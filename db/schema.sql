@@ -1086,7 +1086,7 @@ CREATE TABLE public.webhook_deliveries (
     id uuid NOT NULL,
     workspace_id uuid NOT NULL,
     endpoint_id uuid NOT NULL,
-    signal_id bigint NOT NULL,
+    signal_id bigint,
     kind text NOT NULL,
     payload jsonb NOT NULL,
     status text DEFAULT 'pending'::text NOT NULL,

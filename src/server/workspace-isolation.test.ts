@@ -333,6 +333,7 @@ const CASES: Case[] = [
     path: (a) => `/api/webhooks/${a.webhookId}/rotate-secret`,
     expect: 'not_found',
   },
+  { method: 'POST', route: '/api/webhooks/{id}/test', path: (a) => `/api/webhooks/${a.webhookId}/test`, expect: 'not_found' },
   {
     method: 'GET',
     route: '/api/webhooks/{id}/deliveries',

@@ -59,9 +59,9 @@ export async function drainDueWebhooks(
 export async function claimDueWebhooks(
   db: Kysely<DB>,
   now: Date,
-  { workspaceId, limit }: { workspaceId?: string; limit: number },
+  { workspaceId, limit, id }: { workspaceId?: string; limit: number; id?: string },
 ): Promise<Claimed[]> {
-  const only = workspaceId ? sql`AND d.workspace_id = ${workspaceId}` : sql``;
+  const only = sql`${workspaceId ? sql`AND d.workspace_id = ${workspaceId}` : sql``} ${id ? sql`AND d.id = ${id}` : sql``}`;
   const { rows } = await sql<Claimed>`
     WITH due AS (
       SELECT d.id FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id AND e.active
@@ -117,7 +117,19 @@ async function readSnippet(response: Response): Promise<string> {
   }
 }
 
-async function record(db: Kysely<DB>, delivery: Claimed, outcome: Outcome, now: Date): Promise<void> {
+/**
+ * Sends one delivery now, once (a test event): claimed like any other so no worker sends it too,
+ * and failed at once when the attempt fails, instead of retried for a day.
+ * @returns false when it was not due or is taken by a worker.
+ */
+export async function deliverOnce(db: Kysely<DB>, clock: Clock, id: string): Promise<boolean> {
+  const [delivery] = await claimDueWebhooks(db, clock.now(), { limit: 1, id });
+  if (!delivery) return false;
+  await record(db, delivery, await send(delivery, clock.now()), clock.now(), { retry: false });
+  return true;
+}
+
+async function record(db: Kysely<DB>, delivery: Claimed, outcome: Outcome, now: Date, { retry = true } = {}): Promise<void> {
   const attempts = delivery.attempts + 1;
   if (outcome.error === undefined) {
     // Delivered is delivered, even if this worker's lease ran out meanwhile.
@@ -129,7 +141,7 @@ async function record(db: Kysely<DB>, delivery: Claimed, outcome: Outcome, now: 
       .execute();
     return;
   }
-  const next = afterFailure(attempts, now);
+  const next = retry ? afterFailure(attempts, now) : ({ status: 'failed' } as const);
   await db
     .updateTable('webhook_deliveries')
     .set({

@@ -10,7 +10,7 @@ import { createVirtualClock } from '../platform/clock.ts';
 import { countWorkspaceRows, useTestDatabase } from '../platform/db/test-database.ts';
 import { createTestApp, createTestWorkspace } from '../server/test-app.ts';
 import { afterFailure, claimDueWebhooks, drainDueWebhooks, LEASE_MS, MAX_ATTEMPTS, RETRY_DELAYS_MS } from './deliver.ts';
-import { createWebhook, listWebhookDeliveries, rotateWebhookSecret, updateWebhook } from './webhooks.ts';
+import { createWebhook, listWebhookDeliveries, rotateWebhookSecret, sendTestWebhook, updateWebhook } from './webhooks.ts';
 
 const database = useTestDatabase();
 
@@ -263,6 +263,41 @@ describe('webhook delivery', () => {
     await drain();
     expect(verifyAt(rotated.secret, requests()[0]!, clock.now())).toMatchObject({ type: 'handoff.assigned' });
     expect(() => verifyAt(hook.secret, requests()[0]!, clock.now())).toThrow();
+  });
+
+  it('a test event is sent at once, signed, and answers with the receiver’s reply; a failed one is not retried', async () => {
+    const { db, clock, workspaceId, path, endpoint, deliveries, drain, requests } = await setup();
+    const hook = await endpoint(['handoff.assigned']);
+    const sent = await sendTestWebhook(db, workspaceId, hook.id, clock);
+    expect(sent).toMatchObject({ kind: 'webhook.test', signalId: null, status: 'delivered', attempts: 1, lastStatus: 204 });
+    expect(requests()).toHaveLength(1);
+    expect(requests()[0]!.headers['webhook-id']).toBe(sent.id);
+    expect(verifyAt(hook.secret, requests()[0]!, clock.now())).toMatchObject({
+      type: 'webhook.test',
+      timestamp: clock.now().toISOString(),
+      data: { webhookId: hook.id },
+    });
+    // The receiver refuses: the answer comes back, and the event is not tried again.
+    answers.set(path, [500]);
+    clock.advance(1000);
+    const refused = await sendTestWebhook(db, workspaceId, hook.id, clock);
+    expect(refused).toMatchObject({
+      status: 'failed',
+      attempts: 1,
+      lastStatus: 500,
+      lastError: 'HTTP 500: receiver says no',
+      nextAttemptAt: null,
+    });
+    clock.advance(2 * 86_400_000);
+    expect(await drain()).toBe(0);
+    expect(requests()).toHaveLength(2);
+    const page = await listWebhookDeliveries(db, workspaceId, hook.id, { limit: 10 });
+    expect(page.items.map((d) => d.id)).toEqual([refused.id, sent.id]);
+    // An inactive endpoint gets none; nothing is stored.
+    await updateWebhook(db, workspaceId, hook.id, { active: false }, clock);
+    await expect(sendTestWebhook(db, workspaceId, hook.id, clock)).rejects.toMatchObject({ code: 'conflict' });
+    expect(await deliveries()).toHaveLength(2);
+    expect(requests()).toHaveLength(2);
   });
 
   it('backs off 30 s, 2 min, 10 min, 1 h, 6 h, 8 h, 8 h, then fails', () => {

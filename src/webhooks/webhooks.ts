@@ -3,9 +3,10 @@ import { z } from '@hono/zod-openapi';
 import { type Kysely, type Selectable, sql } from 'kysely';
 import type { Clock } from '../platform/clock.ts';
 import type { DB, WebhookDeliveriesTable, WebhookEndpointsTable } from '../platform/db/schema.ts';
-import { notFound } from '../platform/errors.ts';
+import { KizunaError, notFound } from '../platform/errors.ts';
 import { decodeCursor, encodeCursor, type Page } from '../platform/pagination.ts';
 import { parseInput } from '../platform/parse-input.ts';
+import { deliverOnce } from './deliver.ts';
 import { SIGNAL_KINDS } from './signal-kinds.ts';
 
 export const ZWebhookInput = z
@@ -47,7 +48,7 @@ export type WebhookWithSecret = z.infer<typeof ZWebhookWithSecret>;
 export const ZWebhookDelivery = z
   .object({
     id: z.uuid().openapi({ description: 'The webhook-id header: the same on every attempt.' }),
-    signalId: z.string(),
+    signalId: z.string().nullable().openapi({ description: 'The signal it carries; null for a test event.' }),
     kind: z.string(),
     status: z.enum(['pending', 'delivered', 'failed']),
     attempts: z.number().int(),
@@ -147,6 +148,43 @@ export async function rotateWebhookSecret(db: Kysely<DB>, workspaceId: string, i
     .executeTakeFirst();
   if (!row) throw notFound('webhook', id);
   return { ...toWebhook(row), secret: row.secret };
+}
+
+/** The kind of a test event: no signal has it, so no subscription receives it unasked. */
+export const TEST_EVENT_KIND = 'webhook.test';
+
+/**
+ * Sends a test event to an endpoint now, signed with its secret like every delivery, and returns
+ * the delivery with the receiver's answer (delivered, or failed with the status or error). It is
+ * tried once, not retried, and is listed with the endpoint's deliveries.
+ */
+export async function sendTestWebhook(db: Kysely<DB>, workspaceId: string, id: string, clock: Clock): Promise<WebhookDelivery> {
+  const endpoint = await loadEndpoint(db, workspaceId, id);
+  if (!endpoint.active) throw new KizunaError('conflict', `webhook ${id} is inactive; activate it to send a test event`);
+  const now = clock.now();
+  const deliveryId = randomUUID();
+  await db
+    .insertInto('webhook_deliveries')
+    .values({
+      id: deliveryId,
+      workspace_id: workspaceId,
+      endpoint_id: id,
+      signal_id: null,
+      kind: TEST_EVENT_KIND,
+      payload: JSON.stringify({
+        type: TEST_EVENT_KIND,
+        timestamp: now.toISOString(),
+        data: { webhookId: id, message: 'A test event from Kizuna: this endpoint receives and can verify our signed webhooks.' },
+      }),
+      next_attempt_at: now,
+      last_status: null,
+      last_error: null,
+      created_at: now,
+      delivered_at: null,
+    })
+    .execute();
+  await deliverOnce(db, clock, deliveryId);
+  return toDelivery(await db.selectFrom('webhook_deliveries').selectAll().where('id', '=', deliveryId).executeTakeFirstOrThrow());
 }
 
 /** An endpoint's deliveries, newest first, a page at a time. */

@@ -534,7 +534,8 @@ export interface WebhookDeliveriesTable {
   id: string;
   workspace_id: string;
   endpoint_id: string;
-  signal_id: string;
+  /** Null for a test event. */
+  signal_id: string | null;
   kind: string;
   payload: Json;
   status: Generated<'pending' | 'delivered' | 'failed'>;

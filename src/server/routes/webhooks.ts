@@ -7,6 +7,7 @@ import {
   listWebhookDeliveries,
   listWebhooks,
   rotateWebhookSecret,
+  sendTestWebhook,
   updateWebhook,
   ZWebhook,
   ZWebhookDelivery,
@@ -88,6 +89,18 @@ export function webhookRoutes(deps: ServerDeps) {
       responses: { 200: jsonResponse(ZWebhookWithSecret, 'The endpoint and its new secret') },
     }),
     async (c) => c.json(await rotateWebhookSecret(deps.db, ws(c), c.req.valid('param').id, deps.clock), 200),
+  );
+  app.openapi(
+    jsonRoute({
+      method: 'post',
+      path: '/{id}/test',
+      summary:
+        'Send a signed test event (webhook.test) to the endpoint now and return the receiver’s answer; tried once, listed with its deliveries',
+      tags,
+      request: { params: ZId },
+      responses: { 200: jsonResponse(ZWebhookDelivery, 'The test delivery: delivered, or failed with the status or error') },
+    }),
+    async (c) => c.json(await sendTestWebhook(deps.db, ws(c), c.req.valid('param').id, deps.clock), 200),
   );
   app.openapi(
     jsonRoute({
