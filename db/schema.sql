@@ -1113,6 +1113,8 @@ CREATE TABLE public.webhook_endpoints (
     active boolean DEFAULT true NOT NULL,
     created_at timestamp with time zone NOT NULL,
     updated_at timestamp with time zone NOT NULL,
+    previous_secret text,
+    previous_secret_until timestamp with time zone,
     CONSTRAINT webhook_endpoints_kinds_check CHECK ((cardinality(kinds) > 0))
 );
 

@@ -23,6 +23,8 @@ interface Claimed {
   next_attempt_at: Date;
   url: string;
   secret: string;
+  /** The rotated-out secret while its grace lasts: it signs beside `secret`. */
+  previous_secret: string | null;
 }
 
 /**
@@ -71,7 +73,8 @@ export async function claimDueWebhooks(
     UPDATE webhook_deliveries d SET next_attempt_at = ${new Date(now.getTime() + LEASE_MS)}
     FROM due, webhook_endpoints e
     WHERE d.id = due.id AND e.id = d.endpoint_id
-    RETURNING d.id, d.attempts, d.payload, d.next_attempt_at, e.url, e.secret`.execute(db);
+    RETURNING d.id, d.attempts, d.payload, d.next_attempt_at, e.url, e.secret,
+      CASE WHEN e.previous_secret_until > ${now} THEN e.previous_secret END AS previous_secret`.execute(db);
   return rows;
 }
 
@@ -88,7 +91,11 @@ async function send(delivery: Claimed, now: Date): Promise<Outcome> {
         'user-agent': 'Kizuna-Webhooks/1',
         'webhook-id': delivery.id,
         'webhook-timestamp': String(Math.floor(now.getTime() / 1000)),
-        'webhook-signature': new Webhook(delivery.secret).sign(delivery.id, now, body),
+        // One signature per secret in force, space-separated: a receiver still on the old one verifies too.
+        'webhook-signature': [delivery.secret, delivery.previous_secret]
+          .filter((secret): secret is string => Boolean(secret))
+          .map((secret) => new Webhook(secret).sign(delivery.id, now, body))
+          .join(' '),
       },
       // A redirect is an answer to record, not to follow: following could POST the signed body elsewhere.
       redirect: 'manual',

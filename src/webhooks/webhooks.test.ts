@@ -253,16 +253,33 @@ describe('webhook delivery', () => {
     expect(page.items).toMatchObject([{ status: 'failed', kind: 'handoff.assigned', nextAttemptAt: null }]);
   });
 
-  it('signs with the rotated secret from the rotation on', async () => {
+  it('signs with the rotated secret from the rotation on, and with the old one beside it until its grace ends', async () => {
     const { db, clock, workspaceId, endpoint, signal, drain, requests } = await setup();
     const hook = await endpoint(['handoff.assigned']);
     const rotated = await rotateWebhookSecret(db, workspaceId, hook.id, clock);
     expect(rotated.secret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
     expect(rotated.secret).not.toBe(hook.secret);
+    expect(rotated.previousSecretUntil).toBe(new Date(clock.now().getTime() + 24 * 3_600_000).toISOString());
     await signal('handoff.assigned');
     await drain();
+    // Within the grace: two signatures, so a receiver on either secret accepts the request.
+    expect(String(requests()[0]!.headers['webhook-signature']).split(' ')).toHaveLength(2);
     expect(verifyAt(rotated.secret, requests()[0]!, clock.now())).toMatchObject({ type: 'handoff.assigned' });
-    expect(() => verifyAt(hook.secret, requests()[0]!, clock.now())).toThrow();
+    expect(verifyAt(hook.secret, requests()[0]!, clock.now())).toMatchObject({ type: 'handoff.assigned' });
+    // After it: the new secret alone.
+    clock.advance(24 * 3_600_000);
+    await signal('handoff.assigned');
+    await drain();
+    expect(String(requests()[1]!.headers['webhook-signature']).split(' ')).toHaveLength(1);
+    expect(verifyAt(rotated.secret, requests()[1]!, clock.now())).toMatchObject({ type: 'handoff.assigned' });
+    expect(() => verifyAt(hook.secret, requests()[1]!, clock.now())).toThrow();
+    // A rotation with no grace stops the old secret at once.
+    const again = await rotateWebhookSecret(db, workspaceId, hook.id, clock, { graceHours: 0 });
+    expect(again.previousSecretUntil).toBeNull();
+    await signal('handoff.assigned');
+    await drain();
+    expect(verifyAt(again.secret, requests()[2]!, clock.now())).toMatchObject({ type: 'handoff.assigned' });
+    expect(() => verifyAt(rotated.secret, requests()[2]!, clock.now())).toThrow();
   });
 
   it('a test event is sent at once, signed, and answers with the receiver’s reply; a failed one is not retried', async () => {
@@ -360,6 +377,11 @@ describe('webhooks API', () => {
     expect(rotated.status).toBe(200);
     expect((await rotated.json()).secret).toMatch(/^whsec_/);
     expect((await app.request(`/api/webhooks/${created.id}/rotate-secret`, { method: 'POST', key: readKey })).status).toBe(403);
+    const tooLong = await app.request(`/api/webhooks/${created.id}/rotate-secret?graceHours=500`, { method: 'POST', key: adminKey });
+    expect(tooLong.status).toBe(400);
+    expect((await tooLong.json()).errors.map((e: { path: string }) => e.path)).toEqual(['query.graceHours']);
+    const noGrace = await app.request(`/api/webhooks/${created.id}/rotate-secret?graceHours=0`, { method: 'POST', key: adminKey });
+    expect((await noGrace.json()).previousSecretUntil).toBeNull();
 
     const deliveries = await app.request(`/api/webhooks/${created.id}/deliveries?limit=5`, { key: readKey });
     expect(await deliveries.json()).toEqual({ items: [], nextCursor: null });

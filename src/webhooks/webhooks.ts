@@ -34,6 +34,10 @@ export const ZWebhook = z
     description: z.string().nullable(),
     kinds: z.array(z.string()),
     active: z.boolean(),
+    previousSecretUntil: z
+      .string()
+      .nullable()
+      .openapi({ description: 'After a rotation: until when the old secret still signs beside the new one.' }),
     createdAt: z.string(),
     updatedAt: z.string(),
   })
@@ -137,11 +141,30 @@ export async function deleteWebhook(db: Kysely<DB>, workspaceId: string, id: str
   if (result.numDeletedRows === 0n) throw notFound('webhook', id);
 }
 
-/** Replaces the signing secret; attempts from now on are signed with the new one only. */
-export async function rotateWebhookSecret(db: Kysely<DB>, workspaceId: string, id: string, clock: Clock): Promise<WebhookWithSecret> {
+/** How long a rotated secret signs beside the new one unless the rotation says otherwise. */
+export const ROTATION_GRACE_HOURS = 24;
+
+/**
+ * Replaces the signing secret. The old one keeps signing beside it for `graceHours` (24 by
+ * default; 0 stops it at once), so receivers can switch without refusing requests meanwhile.
+ */
+export async function rotateWebhookSecret(
+  db: Kysely<DB>,
+  workspaceId: string,
+  id: string,
+  clock: Clock,
+  { graceHours = ROTATION_GRACE_HOURS }: { graceHours?: number } = {},
+): Promise<WebhookWithSecret> {
+  const now = clock.now();
+  const until = graceHours > 0 ? new Date(now.getTime() + graceHours * 3_600_000) : null;
   const row = await db
     .updateTable('webhook_endpoints')
-    .set({ secret: newSecret(), updated_at: clock.now() })
+    .set((eb) => ({
+      previous_secret: until ? eb.ref('secret') : null,
+      previous_secret_until: until,
+      secret: newSecret(),
+      updated_at: now,
+    }))
     .where('workspace_id', '=', workspaceId)
     .where('id', '=', id)
     .returningAll()
@@ -230,6 +253,7 @@ function toWebhook(row: Selectable<WebhookEndpointsTable>): Webhook {
     description: row.description,
     kinds: row.kinds,
     active: row.active,
+    previousSecretUntil: row.previous_secret_until?.toISOString() ?? null,
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
   };

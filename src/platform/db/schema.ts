@@ -524,6 +524,9 @@ export interface WebhookEndpointsTable {
   url: string;
   description: string | null;
   secret: string;
+  /** The secret before the last rotation, still signing until previous_secret_until. */
+  previous_secret: string | null;
+  previous_secret_until: Date | null;
   kinds: string[];
   active: boolean;
   created_at: Date;

@@ -83,12 +83,28 @@ export function webhookRoutes(deps: ServerDeps) {
     jsonRoute({
       method: 'post',
       path: '/{id}/rotate-secret',
-      summary: 'Replace the signing secret; the new one is shown once and signs every attempt from now on',
+      summary:
+        'Replace the signing secret; the new one is shown once and signs every attempt from now on, the old one beside it for graceHours (24 by default)',
       tags,
-      request: { params: ZId },
+      request: {
+        params: ZId,
+        query: z.object({
+          graceHours: z.coerce
+            .number()
+            .int()
+            .min(0)
+            .max(168)
+            .default(24)
+            .openapi({ description: 'How long the old secret still signs beside the new one; 0 stops it now.' }),
+        }),
+      },
       responses: { 200: jsonResponse(ZWebhookWithSecret, 'The endpoint and its new secret') },
     }),
-    async (c) => c.json(await rotateWebhookSecret(deps.db, ws(c), c.req.valid('param').id, deps.clock), 200),
+    async (c) =>
+      c.json(
+        await rotateWebhookSecret(deps.db, ws(c), c.req.valid('param').id, deps.clock, { graceHours: c.req.valid('query').graceHours }),
+        200,
+      ),
   );
   app.openapi(
     jsonRoute({
