@@ -61,13 +61,13 @@ export async function drainDueWebhooks(
 export async function claimDueWebhooks(
   db: Kysely<DB>,
   now: Date,
-  { workspaceId, limit, id }: { workspaceId?: string; limit: number; id?: string },
+  { workspaceId, limit, id, dueBy = now }: { workspaceId?: string; limit: number; id?: string; dueBy?: Date },
 ): Promise<Claimed[]> {
   const only = sql`${workspaceId ? sql`AND d.workspace_id = ${workspaceId}` : sql``} ${id ? sql`AND d.id = ${id}` : sql``}`;
   const { rows } = await sql<Claimed>`
     WITH due AS (
       SELECT d.id FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id AND e.active
-      WHERE d.status = 'pending' AND d.next_attempt_at <= ${now} ${only}
+      WHERE d.status = 'pending' AND d.next_attempt_at <= ${dueBy} ${only}
       ORDER BY d.next_attempt_at LIMIT ${limit}
       FOR UPDATE OF d SKIP LOCKED)
     UPDATE webhook_deliveries d SET next_attempt_at = ${new Date(now.getTime() + LEASE_MS)}
@@ -125,12 +125,14 @@ async function readSnippet(response: Response): Promise<string> {
 }
 
 /**
- * Sends one delivery now, once (a test event): claimed like any other so no worker sends it too,
- * and failed at once when the attempt fails, instead of retried for a day.
- * @returns false when it was not due or is taken by a worker.
+ * Sends one delivery now, once (a test event), and fails it at once when the attempt fails
+ * instead of retrying it for a day. The caller queues it a lease ahead (`next_attempt_at` = now +
+ * LEASE_MS), so workers leave it alone; it is claimed here like any other all the same.
+ * @returns false when it is no longer pending.
  */
 export async function deliverOnce(db: Kysely<DB>, clock: Clock, id: string): Promise<boolean> {
-  const [delivery] = await claimDueWebhooks(db, clock.now(), { limit: 1, id });
+  const now = clock.now();
+  const [delivery] = await claimDueWebhooks(db, now, { limit: 1, id, dueBy: new Date(now.getTime() + LEASE_MS) });
   if (!delivery) return false;
   await record(db, delivery, await send(delivery, clock.now()), clock.now(), { retry: false });
   return true;

@@ -6,7 +6,7 @@ import type { DB, WebhookDeliveriesTable, WebhookEndpointsTable } from '../platf
 import { KizunaError, notFound } from '../platform/errors.ts';
 import { decodeCursor, encodeCursor, type Page } from '../platform/pagination.ts';
 import { parseInput } from '../platform/parse-input.ts';
-import { deliverOnce } from './deliver.ts';
+import { deliverOnce, LEASE_MS } from './deliver.ts';
 import { SIGNAL_KINDS } from './signal-kinds.ts';
 
 export const ZWebhookInput = z
@@ -199,7 +199,8 @@ export async function sendTestWebhook(db: Kysely<DB>, workspaceId: string, id: s
         timestamp: now.toISOString(),
         data: { webhookId: id, message: 'A test event from Kizuna: this endpoint receives and can verify our signed webhooks.' },
       }),
-      next_attempt_at: now,
+      // A lease ahead: a worker draining meanwhile leaves it to this request (deliverOnce).
+      next_attempt_at: new Date(now.getTime() + LEASE_MS),
       last_status: null,
       last_error: null,
       created_at: now,
