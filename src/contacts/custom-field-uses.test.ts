@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { useTestDatabase } from '../platform/db/test-database.ts';
-import { createTestApp, createTestWorkspace } from '../server/test-app.ts';
+import { apiCaller, createTestApp, createTestWorkspace } from '../server/test-app.ts';
 
 const database = useTestDatabase();
 
@@ -22,11 +22,7 @@ const pricingOnly = { bands, rules: [{ id: 'pricing', label: 'Pricing', kind: 'b
 async function setup() {
   const app = createTestApp(database.current);
   const ws = await createTestWorkspace(database.current, app.clock);
-  const call = async (path: string, init: { method?: string; json?: unknown; key?: string } = {}) => {
-    const res = await app.request(path, { key: ws.adminKey, ...init });
-    const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) : undefined };
-  };
+  const call = apiCaller(app, ws.adminKey);
   const ok = async (path: string, init: { method?: string; json?: unknown } = {}) => {
     const res = await call(path, init);
     expect(res.status, JSON.stringify(res.body)).toBeLessThan(300);

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { useTestDatabase } from '../platform/db/test-database.ts';
-import { createTestApp, createTestWorkspace } from '../server/test-app.ts';
+import { apiCaller, createTestApp, createTestWorkspace } from '../server/test-app.ts';
 import { ZJourneyDefinition } from './definition.ts';
 import { eventKeysOf, loadJourneyVersion } from './journeys.ts';
 
@@ -43,11 +43,7 @@ const IN_FLIGHT_KEYS = ['event:page', 'event:track:Order Completed', 'event:trac
 async function setup() {
   const app = createTestApp(database.current);
   const ws = await createTestWorkspace(database.current, app.clock);
-  const call = async (path: string, init: { method?: string; json?: unknown } = {}) => {
-    const res = await app.request(path, { key: ws.adminKey, ...init });
-    const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) : undefined };
-  };
+  const call = apiCaller(app, ws.adminKey);
   const template = async ({ publish = true } = {}) => {
     const body = '<p>{{ contact.lastName }} <a href="{{ unsubscribe_url }}">stop</a></p>';
     const definition = { format: 'html', defaultLocale: 'ja', locales: { ja: { subject: 'Welcome', body } } };

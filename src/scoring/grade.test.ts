@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { useTestDatabase } from '../platform/db/test-database.ts';
-import { createTestApp, createTestWorkspace } from '../server/test-app.ts';
+import { apiCaller, createTestApp, createTestWorkspace } from '../server/test-app.ts';
 import { gradeOf, SEED_BANDS } from './model.ts';
 
 const database = useTestDatabase();
@@ -31,11 +31,7 @@ const engagement = (grade?: { fitModelId: string }) => ({
 async function setup() {
   const app = createTestApp(database.current);
   const ws = await createTestWorkspace(database.current, app.clock);
-  const call = async (path: string, init: { method?: string; json?: unknown; key?: string } = {}) => {
-    const res = await app.request(path, { key: ws.adminKey, ...init });
-    const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) : undefined };
-  };
+  const call = apiCaller(app, ws.adminKey);
   const model = async (name: string, definition: unknown) => {
     const created = await call('/api/scoring-models', { json: { name, definition } });
     expect(created.status, JSON.stringify(created.body)).toBe(201);

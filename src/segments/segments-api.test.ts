@@ -1,7 +1,7 @@
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
 import { countWorkspaceRows, useTestDatabase } from '../platform/db/test-database.ts';
-import { createTestApp, createTestWorkspace } from '../server/test-app.ts';
+import { apiCaller, createTestApp, createTestWorkspace } from '../server/test-app.ts';
 
 const database = useTestDatabase();
 
@@ -12,11 +12,7 @@ const inSegment = (segmentId: string) => ({ schemaVersion: 1, condition: { type:
 async function setup() {
   const app = createTestApp(database.current);
   const ws = await createTestWorkspace(database.current, app.clock);
-  const call = async (path: string, init: { method?: string; json?: unknown; key?: string } = {}) => {
-    const res = await app.request(path, { key: ws.adminKey, ...init });
-    const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) : undefined };
-  };
+  const call = apiCaller(app, ws.adminKey);
   const contact = async (email: string, lifecycleStage?: string) => {
     const { status, body } = await call('/api/contacts', { json: { email, lifecycleStage } });
     expect(status, JSON.stringify(body)).toBe(201);

@@ -38,6 +38,16 @@ export interface TestApp {
   drainJobs(): Promise<number>;
 }
 
+/** A JSON call to the app with `key` (unless the call names another): the status and the parsed body. */
+export function apiCaller(app: Pick<TestApp, 'request'>, key: string) {
+  return async (path: string, init: { method?: string; json?: unknown; key?: string } = {}) => {
+    const res = await app.request(path, { key, ...init });
+    const text = await res.text();
+    // biome-ignore lint/suspicious/noExplicitAny: tests read whatever shape the route answers
+    return { status: res.status, body: (text ? JSON.parse(text) : undefined) as any };
+  };
+}
+
 /** The real HTTP app over a test database, with a virtual clock and the real job handlers. */
 export function createTestApp(
   database: Database,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { useTestDatabase } from '../platform/db/test-database.ts';
-import { createTestApp, createTestWorkspace } from '../server/test-app.ts';
+import { apiCaller, createTestApp, createTestWorkspace } from '../server/test-app.ts';
 
 const database = useTestDatabase();
 
@@ -9,11 +9,7 @@ const MQL = { schemaVersion: 1, condition: { type: 'field', field: 'lifecycleSta
 async function setup() {
   const app = createTestApp(database.current);
   const ws = await createTestWorkspace(database.current, app.clock);
-  const call = async (path: string, init: { method?: string; json?: unknown; key?: string } = {}) => {
-    const res = await app.request(path, { key: ws.adminKey, ...init });
-    const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) : undefined };
-  };
+  const call = apiCaller(app, ws.adminKey);
   const workspaceRow = () =>
     database.current.db.selectFrom('workspaces').selectAll().where('id', '=', ws.workspaceId).executeTakeFirstOrThrow();
   return { app, ws, call, workspaceRow };
