@@ -55,7 +55,12 @@ async function setup({ locale = 'ja' }: { locale?: 'ja' | 'en' } = {}) {
     db.selectFrom('owner_notifications').selectAll().where('workspace_id', '=', workspaceId).orderBy('created_at').execute();
   const mql = async (contact: Record<string, unknown>) =>
     ((await bulkUpsertContacts(db, workspaceId, [contact], clock))[0] as { id: string }).id;
-  return { app, db, clock, ws, workspaceId, send, caught, rows, mql };
+  /** One pass of every background tick, as the worker runs them. */
+  const ticks = backgroundWork({ db, clock, mailer: transport, publicUrl: PUBLIC_URL }).ticks;
+  const tick = async () => {
+    for (const run of ticks) await run();
+  };
+  return { app, db, clock, ws, workspaceId, send, caught, rows, mql, tick };
 }
 
 describe('owner notification emails', () => {
@@ -199,12 +204,8 @@ describe('owner notification emails', () => {
   });
 
   it('an SLA breach emails the owner once per timer ("first touch overdue"), from the worker’s ticks', async () => {
-    const { db, clock, workspaceId, caught, rows, mql } = await setup({ locale: 'en' });
+    const { db, clock, workspaceId, caught, rows, mql, tick } = await setup({ locale: 'en' });
     await mql({ email: 'late@lead.example', firstName: 'Late', lastName: 'Lead', companyName: 'Acme' });
-    const ticks = backgroundWork({ db, clock, mailer: transport, publicUrl: PUBLIC_URL }).ticks;
-    const tick = async () => {
-      for (const run of ticks) await run();
-    };
     await tick();
     clock.advance(24 * HOUR);
     await tick();
@@ -216,7 +217,7 @@ describe('owner notification emails', () => {
   });
 
   it('a workspace that turns owner emails off gets none (assignment, SLA breach, notify_owner); the signals stay', async () => {
-    const { app, db, clock, ws, caught, rows, mql } = await setup({ locale: 'en' });
+    const { app, db, clock, ws, caught, rows, mql, tick } = await setup({ locale: 'en' });
     const request = async (path: string, json?: unknown, method = json === undefined ? 'GET' : 'POST') => {
       const res = await app.request(path, { key: ws.adminKey, json, method });
       return { status: res.status, body: await res.json() };
@@ -231,10 +232,6 @@ describe('owner notification emails', () => {
     const journey = (await request('/api/journeys', { name: 'Tell the owner', definition })).body;
     expect((await request(`/api/journeys/${journey.id}/publish`, {})).status).toBe(200);
     expect((await request(`/api/journeys/${journey.id}/enrolments`, { contactIds: [id] })).status).toBeLessThan(300);
-    const ticks = backgroundWork({ db, clock, mailer: transport, publicUrl: PUBLIC_URL }).ticks;
-    const tick = async () => {
-      for (const run of ticks) await run();
-    };
     await tick();
     clock.advance(24 * HOUR);
     await tick();

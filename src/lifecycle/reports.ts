@@ -3,6 +3,7 @@ import { type Kysely, sql } from 'kysely';
 import type { DB } from '../platform/db/schema.ts';
 import { notFound } from '../platform/errors.ts';
 import { gradeOf, ZScoringModelDefinition } from '../scoring/model.ts';
+import { publishedModelRows } from '../scoring/runtime.ts';
 import { getLifecycle } from './lifecycle.ts';
 
 export const ZScoreReport = z
@@ -57,18 +58,7 @@ export async function scoreReport(
   const definition = model.definition ? ZScoringModelDefinition.parse(model.definition) : undefined;
   // A graded model: the fit model's published bands give the letters (none when it is gone or unpublished).
   const fitModelId = definition?.grade?.fitModelId;
-  const fit = fitModelId
-    ? await db
-        .selectFrom('scoring_models as m')
-        .innerJoin('scoring_model_versions as v', (join) =>
-          join.onRef('v.model_id', '=', 'm.id').onRef('v.version', '=', 'm.published_version'),
-        )
-        .select('v.definition')
-        .where('m.workspace_id', '=', workspaceId)
-        .where('m.id', '=', fitModelId)
-        .where('m.archived_at', 'is', null)
-        .executeTakeFirst()
-    : undefined;
+  const [fit] = fitModelId ? await publishedModelRows(db, workspaceId, fitModelId) : [];
   const { rows } = await sql<{ score: number; band: string | null; fit_band: string | null; converted: boolean }>`
     SELECT s.score, s.band, ${fitModelId ? sql`(SELECT f.band FROM contact_scores f WHERE f.contact_id = s.contact_id AND f.model_id = ${fitModelId})` : sql`NULL::text`} AS fit_band,
       (c.lifecycle_stage = ${convertedStage} OR EXISTS (

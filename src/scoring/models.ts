@@ -20,7 +20,7 @@ import {
   type ScoringModelDefinition,
   ZScoringModelDefinition,
 } from './model.ts';
-import { computeScores, loadScoringScope, scoreContacts } from './runtime.ts';
+import { computeScores, loadScoringScope, publishedModelRows, scoreContacts } from './runtime.ts';
 
 export const SCORE_REBUILD_JOB = 'score-rebuild';
 
@@ -356,19 +356,7 @@ export async function explainScores(db: Kysely<DB>, workspaceId: string, contact
     .orderBy('m.created_at')
     .execute();
   // The published bands of the workspace's models, for grades (letters from the fit model's bands).
-  const published = new Map(
-    (
-      await db
-        .selectFrom('scoring_models as m')
-        .innerJoin('scoring_model_versions as v', (join) =>
-          join.onRef('v.model_id', '=', 'm.id').onRef('v.version', '=', 'm.published_version'),
-        )
-        .select(['m.id', 'v.definition'])
-        .where('m.workspace_id', '=', workspaceId)
-        .where('m.archived_at', 'is', null)
-        .execute()
-    ).map((m) => [m.id, ZScoringModelDefinition.parse(m.definition)]),
-  );
+  const published = new Map((await publishedModelRows(db, workspaceId)).map((m) => [m.id, ZScoringModelDefinition.parse(m.definition)]));
   const bandNames = (id: string) => published.get(id)?.bands.map((b) => b.name) ?? [];
   const gradeFor = (modelId: string, band: string | null) => {
     const fitModelId = published.get(modelId)?.grade?.fitModelId;

@@ -34,8 +34,8 @@ export interface ScoringScope {
   models: PublishedModel[];
 }
 
-/** The published scoring models of a workspace and what they read; undefined when there are none. */
-export async function loadScoringScope(db: Kysely<DB>, workspaceId: string, only?: string): Promise<ScoringScope | undefined> {
+/** The published, unarchived scoring models of a workspace (or the one `only` names): id, version and stored definition. */
+export async function publishedModelRows(db: Kysely<DB>, workspaceId: string, only?: string) {
   let query = db
     .selectFrom('scoring_models as m')
     .innerJoin('scoring_model_versions as v', (join) =>
@@ -45,7 +45,12 @@ export async function loadScoringScope(db: Kysely<DB>, workspaceId: string, only
     .where('m.workspace_id', '=', workspaceId)
     .where('m.archived_at', 'is', null);
   if (only) query = query.where('m.id', '=', only);
-  const rows = await query.execute();
+  return query.execute();
+}
+
+/** The published scoring models of a workspace and what they read; undefined when there are none. */
+export async function loadScoringScope(db: Kysely<DB>, workspaceId: string, only?: string): Promise<ScoringScope | undefined> {
+  const rows = await publishedModelRows(db, workspaceId, only);
   if (rows.length === 0) return undefined;
   const [workspace, customFields] = await Promise.all([
     db.selectFrom('workspaces').select('timezone').where('id', '=', workspaceId).executeTakeFirstOrThrow(),

@@ -12,6 +12,7 @@ import { enqueueJob, type Job } from '../platform/jobs/jobs.ts';
 import type { Logger } from '../platform/logger.ts';
 import { decodeCursor, encodeCursor, type Page } from '../platform/pagination.ts';
 import { readDocument } from '../platform/read-document.ts';
+import { publishedModelRows } from '../scoring/runtime.ts';
 import { checkCondition, type DefinitionContext } from './check-definition.ts';
 import { membersQuery } from './compile.ts';
 import { type SegmentDefinition, ZSegmentDefinition } from './condition.ts';
@@ -71,15 +72,7 @@ export async function definitionContext(db: Kysely<DB>, workspaceId: string, sel
     listCustomFields(db, workspaceId),
     segmentReads(db, workspaceId),
     db.selectFrom('lists').select('id').where('workspace_id', '=', workspaceId).execute(),
-    db
-      .selectFrom('scoring_models as m')
-      .innerJoin('scoring_model_versions as v', (join) =>
-        join.onRef('v.model_id', '=', 'm.id').onRef('v.version', '=', 'm.published_version'),
-      )
-      .select(['m.id', 'v.definition'])
-      .where('m.workspace_id', '=', workspaceId)
-      .where('m.archived_at', 'is', null)
-      .execute(),
+    publishedModelRows(db, workspaceId),
   ]);
   const graph = new Map(segments.map((s) => [s.id, new Set(s.reads.flatMap((r) => [...r.segments]))]));
   const bandsOf = (definition: unknown) => ((definition as { bands?: { name: string }[] }).bands ?? []).map((b) => b.name);
