@@ -55,7 +55,7 @@ export interface LoadDemoOptions {
   replace?: boolean;
   /** Sends the journeys' mail (into the dev sink); without one, mail stays queued. */
   mailer?: MailTransport;
-  config: Pick<Config, 'publicUrl' | 'mailFrom' | 'bounceDomain'>;
+  config: Pick<Config, 'publicUrl' | 'mailFrom' | 'bounceDomain' | 'outboundAllow'>;
   /** Mail due in the window's last hours is left queued, for the next `kizuna start` to catch. */
   holdMailHours?: number;
   /** The virtual clock's step: events of a step go in together, then every background tick runs. */

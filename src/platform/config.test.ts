@@ -85,6 +85,18 @@ describe('configuration', () => {
     expect(loadConfig({ cwd: tmpdir(), env: { KIZUNA_SMTP_SECURE: 'false' } }).smtpSecure).toBe(false);
   });
 
+  it('reads the networks and hosts webhooks may reach from KIZUNA_OUTBOUND_ALLOW (none by default)', () => {
+    expect(loadConfig({ env: {}, cwd: tmpdir() }).outboundAllow).toEqual([]);
+    expect(loadConfig({ env: { KIZUNA_OUTBOUND_ALLOW: ' 10.20.0.0/16, crm.internal ,fd00::/8' }, cwd: tmpdir() }).outboundAllow).toEqual([
+      '10.20.0.0/16',
+      'crm.internal',
+      'fd00::/8',
+    ]);
+    expect(() => loadConfig({ env: { KIZUNA_OUTBOUND_ALLOW: '10.0.0.0/8,http://crm' }, cwd: tmpdir() })).toThrow(
+      /KIZUNA_OUTBOUND_ALLOW: expected IP addresses, CIDR networks \(10\.0\.0\.0\/8\) or host names/,
+    );
+  });
+
   it('refuses smtp mode without a server, naming the variable', () => {
     expect(() => loadConfig({ env: { KIZUNA_MAIL_MODE: 'smtp' }, cwd: tmpdir() })).toThrow(
       /KIZUNA_SMTP_HOST: required when KIZUNA_MAIL_MODE is smtp/,

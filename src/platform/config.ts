@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { KizunaError } from './errors.ts';
+import { isOutboundAllowEntry } from './net/outbound.ts';
 import { isTimeZone } from './time-zone.ts';
 
 /**
@@ -109,6 +110,25 @@ export const ZConfig = z
     /** A secret: from the environment or the config file only. Also verifies inbound webhooks. */
     smsAuthToken: z.string().min(1).optional(),
     smsFrom: z.string().min(1).optional(),
+    /**
+     * Networks and hosts that webhooks (endpoints and journey steps) may reach although they are not
+     * public: loopback, private, link-local and other special addresses are refused otherwise.
+     * Comma-separated in the environment: `10.20.0.0/16,crm.internal`.
+     */
+    outboundAllow: z
+      .preprocess(
+        (value) =>
+          typeof value === 'string'
+            ? value
+                .split(',')
+                .map((entry) => entry.trim())
+                .filter(Boolean)
+            : value,
+        z.array(
+          z.string().refine(isOutboundAllowEntry, 'expected IP addresses, CIDR networks (10.0.0.0/8) or host names, comma-separated'),
+        ),
+      )
+      .default([]),
     /** `kizuna start` on a new embedded data folder loads the demo workspace (never on PostgreSQL). */
     demo: z.union([z.boolean(), z.stringbool()]).default(true),
   })
@@ -163,6 +183,7 @@ export const ENV_NAMES: Record<keyof Config, string> = {
   smsAccountSid: 'KIZUNA_SMS_ACCOUNT_SID',
   smsAuthToken: 'KIZUNA_SMS_AUTH_TOKEN',
   smsFrom: 'KIZUNA_SMS_FROM',
+  outboundAllow: 'KIZUNA_OUTBOUND_ALLOW',
   demo: 'KIZUNA_DEMO',
 };
 

@@ -12,6 +12,7 @@ import { statisticsTick } from '../platform/db/refresh-statistics.ts';
 import type { DB } from '../platform/db/schema.ts';
 import type { JobHandler } from '../platform/jobs/worker.ts';
 import type { Logger } from '../platform/logger.ts';
+import { createOutboundPolicy, type OutboundPolicy } from '../platform/net/outbound.ts';
 import { drainDueScoreChecks } from '../scoring/checks.ts';
 import { SCORE_REBUILD_JOB, scoreRebuildHandler } from '../scoring/models.ts';
 import { drainDueSegmentChecks } from '../segments/membership.ts';
@@ -31,6 +32,7 @@ export function backgroundWork({
   mailer,
   publicUrl,
   engine,
+  outbound = createOutboundPolicy(),
 }: {
   db: Kysely<DB>;
   clock: Clock;
@@ -43,6 +45,8 @@ export function backgroundWork({
   publicUrl?: string;
   /** On PGlite, which has no autovacuum, the worker keeps the planner's statistics fresh. */
   engine?: Engine;
+  /** Where webhook requests may go (config.outboundAllow); default: public addresses only. */
+  outbound?: OutboundPolicy;
 }): { handlers: Record<string, JobHandler>; ticks: (() => Promise<number>)[] } {
   return {
     handlers: {
@@ -54,7 +58,7 @@ export function backgroundWork({
       () => drainDueScoreChecks(db, clock),
       () => drainDueSegmentChecks(db, clock),
       () => drainDueHandoffs(db, clock),
-      () => drainDueWebhooks(db, clock),
+      () => drainDueWebhooks(db, clock, outbound),
       () => recycleDueHandoffs(db, clock),
       () => advanceDueCampaigns(db, clock),
       () => processJourneyInbox(db, clock),

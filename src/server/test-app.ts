@@ -6,6 +6,7 @@ import { loadConfig } from '../platform/config.ts';
 import type { Database } from '../platform/db/database.ts';
 import { createWorker } from '../platform/jobs/worker.ts';
 import { createLogger } from '../platform/logger.ts';
+import { createOutboundPolicy } from '../platform/net/outbound.ts';
 import { createApiKey } from '../workspaces/api-keys.ts';
 import { createWorkspace } from '../workspaces/workspaces.ts';
 import { createApp } from './app.ts';
@@ -58,7 +59,11 @@ export function createTestApp(
   }: { maxBodyBytes?: number; ingestPerSecond?: number; mail?: Pick<ServerDeps, 'mailer' | 'devMailbox'> } = {},
 ): TestApp {
   const clock = createVirtualClock(new Date('2026-04-01T00:00:00Z'));
-  const config = loadConfig({ env: {}, flags: { logLevel: 'silent', logFormat: 'json', maxBodyBytes, ingestPerSecond } });
+  // Test receivers listen on loopback, which webhooks may only reach when the operator allows it.
+  const config = loadConfig({
+    env: {},
+    flags: { logLevel: 'silent', logFormat: 'json', maxBodyBytes, ingestPerSecond, outboundAllow: ['127.0.0.1'] },
+  });
   const logger = createLogger(config);
   const app = createApp({ db: database.db, engine: database.engine, clock, config, logger, ...mail });
   const worker = createWorker({
@@ -69,6 +74,7 @@ export function createTestApp(
       db: database.db,
       clock,
       engine: database.engine,
+      outbound: createOutboundPolicy(config.outboundAllow),
       pipeline: mail?.mailer ? createDeliveryPipeline({ db: database.db, clock, config, mailer: mail.mailer, logger }) : undefined,
     }),
   });

@@ -2,6 +2,7 @@ import { type Kysely, sql } from 'kysely';
 import { Webhook } from 'standardwebhooks';
 import type { Clock } from '../platform/clock.ts';
 import type { DB } from '../platform/db/schema.ts';
+import { type OutboundPolicy, OutboundRefusedError, postOutbound } from '../platform/net/outbound.ts';
 
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;
@@ -14,7 +15,8 @@ export const MAX_ATTEMPTS = RETRY_DELAYS_MS.length + 1;
 export const LEASE_MS = 60 * SECOND;
 const TIMEOUT_MS = 10 * SECOND;
 
-type Outcome = { status: number; error?: undefined } | { status: number | null; error: string };
+/** `final`: not worth retrying (the policy refused the address). */
+type Outcome = { status: number; error?: undefined } | { status: number | null; error: string; final?: boolean };
 
 interface Claimed {
   id: string;
@@ -41,15 +43,17 @@ export function afterFailure(attempts: number, now: Date): { status: 'pending'; 
  * of workers may run this at once: a claim hides a delivery for LEASE_MS, and a worker that dies
  * mid-request leaves it due again when the lease ends (receivers dedupe on webhook-id).
  * @returns how many requests were made.
- * @example await drainDueWebhooks(db, clock, { workspaceId })
+ * Requests go only where the outbound policy allows (a refused address fails like a network error).
+ * @example await drainDueWebhooks(db, clock, createOutboundPolicy(config.outboundAllow), { workspaceId })
  */
 export async function drainDueWebhooks(
   db: Kysely<DB>,
   clock: Clock,
+  outbound: OutboundPolicy,
   { workspaceId, limit = 20 }: { workspaceId?: string; limit?: number } = {},
 ): Promise<number> {
   const claimed = await claimDueWebhooks(db, clock.now(), { workspaceId, limit });
-  await Promise.all(claimed.map(async (delivery) => record(db, delivery, await send(delivery, clock.now()), clock.now())));
+  await Promise.all(claimed.map(async (delivery) => record(db, delivery, await send(delivery, clock.now(), outbound), clock.now())));
   return claimed.length;
 }
 
@@ -78,13 +82,12 @@ export async function claimDueWebhooks(
   return rows;
 }
 
-/** One POST; never throws: a network failure or a timeout is an outcome like a 500. */
-async function send(delivery: Claimed, now: Date): Promise<Outcome> {
+/** One POST; never throws: a refusal, a network failure or a timeout is an outcome like a 500. */
+async function send(delivery: Claimed, now: Date, outbound: OutboundPolicy): Promise<Outcome> {
   const { type, timestamp, data } = delivery.payload;
   const body = JSON.stringify({ type, timestamp, data });
   try {
-    const response = await fetch(delivery.url, {
-      method: 'POST',
+    const { status, snippet } = await postOutbound(outbound, delivery.url, {
       body,
       headers: {
         'content-type': 'application/json',
@@ -97,31 +100,21 @@ async function send(delivery: Claimed, now: Date): Promise<Outcome> {
           .map((secret) => new Webhook(secret).sign(delivery.id, now, body))
           .join(' '),
       },
-      // A redirect is an answer to record, not to follow: following could POST the signed body elsewhere.
-      redirect: 'manual',
-      signal: AbortSignal.timeout(TIMEOUT_MS),
+      // A redirect is an answer to record (postOutbound never follows one: it could carry the signed body elsewhere).
+      timeoutMs: TIMEOUT_MS,
     });
-    const snippet = await readSnippet(response);
-    if (response.status >= 200 && response.status < 300) return { status: response.status };
-    return { status: response.status, error: `HTTP ${response.status}${snippet ? `: ${snippet}` : ''}` };
+    if (status >= 200 && status < 300) return { status };
+    return { status, error: `HTTP ${status}${snippet ? `: ${snippet}` : ''}` };
   } catch (error) {
-    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-    return { status: null, error: [(error as Error).message, cause?.code ?? cause?.message].filter(Boolean).join(': ') };
+    return { status: null, error: outboundError(error), final: error instanceof OutboundRefusedError };
   }
 }
 
-/** The start of an answer's body, for last_error; the rest is not read. */
-async function readSnippet(response: Response): Promise<string> {
-  if (!response.body) return '';
-  const reader = response.body.getReader();
-  try {
-    const { value } = await reader.read();
-    return value ? new TextDecoder().decode(value.subarray(0, 300)).trim() : '';
-  } catch {
-    return '';
-  } finally {
-    await reader.cancel().catch(() => undefined);
-  }
+/** A failed request as one line: its message and, when the message leaves it out, its code. */
+export function outboundError(error: unknown): string {
+  if (error instanceof OutboundRefusedError) return error.message;
+  const { message, code } = error as { message?: string; code?: string };
+  return [message, code && !message?.includes(code) ? code : undefined].filter(Boolean).join(': ') || String(error);
 }
 
 /**
@@ -130,11 +123,11 @@ async function readSnippet(response: Response): Promise<string> {
  * LEASE_MS), so workers leave it alone; it is claimed here like any other all the same.
  * @returns false when it is no longer pending.
  */
-export async function deliverOnce(db: Kysely<DB>, clock: Clock, id: string): Promise<boolean> {
+export async function deliverOnce(db: Kysely<DB>, clock: Clock, outbound: OutboundPolicy, id: string): Promise<boolean> {
   const now = clock.now();
   const [delivery] = await claimDueWebhooks(db, now, { limit: 1, id, dueBy: new Date(now.getTime() + LEASE_MS) });
   if (!delivery) return false;
-  await record(db, delivery, await send(delivery, clock.now()), clock.now(), { retry: false });
+  await record(db, delivery, await send(delivery, clock.now(), outbound), clock.now(), { retry: false });
   return true;
 }
 
@@ -150,7 +143,7 @@ async function record(db: Kysely<DB>, delivery: Claimed, outcome: Outcome, now: 
       .execute();
     return;
   }
-  const next = retry ? afterFailure(attempts, now) : ({ status: 'failed' } as const);
+  const next = retry && !outcome.final ? afterFailure(attempts, now) : ({ status: 'failed' } as const);
   await db
     .updateTable('webhook_deliveries')
     .set({

@@ -8,11 +8,14 @@ import { bulkUpsertContacts } from '../contacts/contacts.ts';
 import { publishLifecycle, saveLifecycleDraft } from '../lifecycle/lifecycle.ts';
 import { createVirtualClock } from '../platform/clock.ts';
 import { countWorkspaceRows, useTestDatabase } from '../platform/db/test-database.ts';
+import { createOutboundPolicy } from '../platform/net/outbound.ts';
 import { createTestApp, createTestWorkspace } from '../server/test-app.ts';
 import { afterFailure, claimDueWebhooks, drainDueWebhooks, LEASE_MS, MAX_ATTEMPTS, RETRY_DELAYS_MS } from './deliver.ts';
 import { createWebhook, listWebhookDeliveries, rotateWebhookSecret, sendTestWebhook, updateWebhook } from './webhooks.ts';
 
 const database = useTestDatabase();
+/** The receiver below listens on loopback, which the default policy refuses: allowed as an operator would. */
+const outbound = createOutboundPolicy(['127.0.0.1']);
 
 interface Received {
   headers: IncomingHttpHeaders;
@@ -70,7 +73,7 @@ async function setup() {
       .executeTakeFirstOrThrow();
   const deliveries = () =>
     db.selectFrom('webhook_deliveries').selectAll().where('workspace_id', '=', workspaceId).orderBy('created_at').orderBy('id').execute();
-  const drain = () => drainDueWebhooks(db, clock, { workspaceId });
+  const drain = () => drainDueWebhooks(db, clock, outbound, { workspaceId });
   return { db, clock, workspaceId, path, endpoint, signal, deliveries, drain, requests: () => received.get(path) ?? [] };
 }
 
@@ -224,7 +227,42 @@ describe('webhook delivery', () => {
     expect(await refused.drain()).toBe(1);
     const [row] = await refused.deliveries();
     expect(row).toMatchObject({ status: 'pending', attempts: 1, last_status: null });
-    expect(row!.last_error).toMatch(/fetch failed/);
+    expect(row!.last_error).toMatch(/ECONNREFUSED/);
+  });
+
+  it('never sends to an address that is not public unless the operator allows it, and fails such a delivery at once', async () => {
+    const { db, clock, workspaceId, path, endpoint, signal, deliveries, requests } = await setup();
+    // The receiver is on loopback; the default policy (nothing allowed) refuses it, by IP and by name.
+    await endpoint(['task.created']);
+    const named = await createWebhook(
+      db,
+      workspaceId,
+      { url: `${base.replace('127.0.0.1', 'localhost')}${path}`, kinds: ['task.created'] },
+      clock,
+    );
+    await signal('task.created');
+    expect(await drainDueWebhooks(db, clock, createOutboundPolicy(), { workspaceId })).toBe(2);
+    expect(requests()).toHaveLength(0);
+    const rows = await deliveries();
+    expect(rows.map((r) => r.status)).toEqual(['failed', 'failed']);
+    expect(rows.map((r) => r.attempts)).toEqual([1, 1]);
+    const byEndpoint = new Map(rows.map((r) => [r.endpoint_id, r.last_error]));
+    expect(byEndpoint.get(named.id)).toMatch(
+      /^refused: localhost resolves to (127\.0\.0\.1|::1), a loopback address \(not public; KIZUNA_OUTBOUND_ALLOW can allow it\)$/,
+    );
+    expect([...byEndpoint.values()]).toContain('refused: 127.0.0.1 is a loopback address (not public; KIZUNA_OUTBOUND_ALLOW can allow it)');
+    // Failed for good: nothing is retried later.
+    clock.advance(2 * 24 * 3_600_000);
+    expect(await drainDueWebhooks(db, clock, createOutboundPolicy(), { workspaceId })).toBe(0);
+
+    // A test event answers with the refusal (cloud metadata stays out of reach with loopback allowed).
+    const hook = await endpoint(['segment.entered'], { url: 'http://169.254.169.254/latest/meta-data/' });
+    const metadata = await sendTestWebhook(db, workspaceId, hook.id, clock, createOutboundPolicy(['127.0.0.1']));
+    expect(metadata).toMatchObject({
+      status: 'failed',
+      attempts: 1,
+      lastError: 'refused: 169.254.169.254 is a link-local (cloud metadata) address (not public; KIZUNA_OUTBOUND_ALLOW can allow it)',
+    });
   });
 
   it('hides a claimed delivery for a lease; when its worker dies it is due again after the lease', async () => {
@@ -285,7 +323,7 @@ describe('webhook delivery', () => {
   it('a test event is sent at once, signed, and answers with the receiver’s reply; a failed one is not retried', async () => {
     const { db, clock, workspaceId, path, endpoint, deliveries, drain, requests } = await setup();
     const hook = await endpoint(['handoff.assigned']);
-    const sent = await sendTestWebhook(db, workspaceId, hook.id, clock);
+    const sent = await sendTestWebhook(db, workspaceId, hook.id, clock, outbound);
     expect(sent).toMatchObject({ kind: 'webhook.test', signalId: null, status: 'delivered', attempts: 1, lastStatus: 204 });
     expect(requests()).toHaveLength(1);
     expect(requests()[0]!.headers['webhook-id']).toBe(sent.id);
@@ -297,7 +335,7 @@ describe('webhook delivery', () => {
     // The receiver refuses: the answer comes back, and the event is not tried again.
     answers.set(path, [500]);
     clock.advance(1000);
-    const refused = await sendTestWebhook(db, workspaceId, hook.id, clock);
+    const refused = await sendTestWebhook(db, workspaceId, hook.id, clock, outbound);
     expect(refused).toMatchObject({
       status: 'failed',
       attempts: 1,
@@ -312,7 +350,7 @@ describe('webhook delivery', () => {
     expect(page.items.map((d) => d.id)).toEqual([refused.id, sent.id]);
     // An inactive endpoint gets none; nothing is stored.
     await updateWebhook(db, workspaceId, hook.id, { active: false }, clock);
-    await expect(sendTestWebhook(db, workspaceId, hook.id, clock)).rejects.toMatchObject({ code: 'conflict' });
+    await expect(sendTestWebhook(db, workspaceId, hook.id, clock, outbound)).rejects.toMatchObject({ code: 'conflict' });
     expect(await deliveries()).toHaveLength(2);
     expect(requests()).toHaveLength(2);
   });

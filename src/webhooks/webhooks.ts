@@ -4,6 +4,7 @@ import { type Kysely, type Selectable, sql } from 'kysely';
 import type { Clock } from '../platform/clock.ts';
 import type { DB, WebhookDeliveriesTable, WebhookEndpointsTable } from '../platform/db/schema.ts';
 import { KizunaError, notFound } from '../platform/errors.ts';
+import type { OutboundPolicy } from '../platform/net/outbound.ts';
 import { decodeCursor, encodeCursor, type Page } from '../platform/pagination.ts';
 import { parseInput } from '../platform/parse-input.ts';
 import { deliverOnce, LEASE_MS } from './deliver.ts';
@@ -181,7 +182,13 @@ export const TEST_EVENT_KIND = 'webhook.test';
  * the delivery with the receiver's answer (delivered, or failed with the status or error). It is
  * tried once, not retried, and is listed with the endpoint's deliveries.
  */
-export async function sendTestWebhook(db: Kysely<DB>, workspaceId: string, id: string, clock: Clock): Promise<WebhookDelivery> {
+export async function sendTestWebhook(
+  db: Kysely<DB>,
+  workspaceId: string,
+  id: string,
+  clock: Clock,
+  outbound: OutboundPolicy,
+): Promise<WebhookDelivery> {
   const endpoint = await loadEndpoint(db, workspaceId, id);
   if (!endpoint.active) throw new KizunaError('conflict', `webhook ${id} is inactive; activate it to send a test event`);
   const now = clock.now();
@@ -207,7 +214,7 @@ export async function sendTestWebhook(db: Kysely<DB>, workspaceId: string, id: s
       delivered_at: null,
     })
     .execute();
-  await deliverOnce(db, clock, deliveryId);
+  await deliverOnce(db, clock, outbound, deliveryId);
   return toDelivery(await db.selectFrom('webhook_deliveries').selectAll().where('id', '=', deliveryId).executeTakeFirstOrThrow());
 }
 

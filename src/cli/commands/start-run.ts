@@ -10,6 +10,7 @@ import { createMailTransport, type MailTransport } from '../../messaging/smtp/tr
 import { loadConfig } from '../../platform/config.ts';
 import { KizunaError } from '../../platform/errors.ts';
 import { createWorker } from '../../platform/jobs/worker.ts';
+import { createOutboundPolicy } from '../../platform/net/outbound.ts';
 import { createApp } from '../../server/app.ts';
 import { backgroundWork } from '../../server/background.ts';
 import { bootstrap } from '../../workspaces/bootstrap.ts';
@@ -127,7 +128,16 @@ function createBackgroundWorker({ database, clock, logger, config }: Runtime, ma
     clock,
     logger,
     pollMs: config.workerPollMs,
-    ...backgroundWork({ db, clock, logger, pipeline, mailer, publicUrl: config.publicUrl, engine: database.engine }),
+    ...backgroundWork({
+      db,
+      clock,
+      logger,
+      pipeline,
+      mailer,
+      publicUrl: config.publicUrl,
+      engine: database.engine,
+      outbound: createOutboundPolicy(config.outboundAllow),
+    }),
   });
 }
 

@@ -14,7 +14,8 @@ import { enqueueDeliveries, type NewDelivery } from './deliveries.ts';
 import { createDeliveryPipeline } from './pipeline.ts';
 
 const database = useTestDatabase();
-const config = loadConfig({ env: {}, flags: { logLevel: 'silent', publicUrl: 'https://mail.example.com' } });
+// The webhook receiver below listens on loopback: allowed as an operator would (KIZUNA_OUTBOUND_ALLOW).
+const config = loadConfig({ env: {}, flags: { logLevel: 'silent', publicUrl: 'https://mail.example.com', outboundAllow: ['127.0.0.1'] } });
 let sink: MailSink;
 let mailer: MailTransport;
 let provider: ProviderTestServer;

@@ -11,6 +11,8 @@ import type { DB, DeliveriesTable, Frequency } from '../../platform/db/schema.ts
 import { KizunaError } from '../../platform/errors.ts';
 import { instanceSecret } from '../../platform/instance-secret.ts';
 import type { Logger } from '../../platform/logger.ts';
+import { createOutboundPolicy, type OutboundPolicy, OutboundRefusedError, postOutbound } from '../../platform/net/outbound.ts';
+import { outboundError } from '../../webhooks/deliver.ts';
 import { classifyBounce } from '../bounces/classify.ts';
 import { recordBounce } from '../bounces/record-feedback.ts';
 import { BOUNCE_SECRET, returnPath } from '../bounces/verp.ts';
@@ -73,7 +75,8 @@ interface Batch {
 export interface PipelineDeps {
   db: Kysely<DB>;
   clock: Clock;
-  config: Pick<Config, 'publicUrl' | 'mailFrom' | 'bounceDomain'>;
+  /** `outboundAllow`: where journey webhook steps may go besides public addresses. */
+  config: Pick<Config, 'publicUrl' | 'mailFrom' | 'bounceDomain' | 'outboundAllow'>;
   mailer: MailTransport;
   /** Undefined when SMS is not configured: SMS deliveries fail saying so. */
   sms?: SmsProvider;
@@ -105,6 +108,7 @@ interface Secrets {
 export function createDeliveryPipeline(deps: PipelineDeps): DeliveryPipeline {
   const { db, clock, config, mailer } = deps;
   const renderer = deps.renderer ?? createTemplateRenderer();
+  const outbound = createOutboundPolicy(config.outboundAllow);
   const mailDomain = mailDomainOf(config.mailFrom);
   // Every message's return path names its delivery (VERP): a bounce finds its delivery without parsing guesses.
   const bounceDomain = config.bounceDomain ?? mailDomain;
@@ -485,7 +489,7 @@ export function createDeliveryPipeline(deps: PipelineDeps): DeliveryPipeline {
         for (const [channel, send] of [
           ['email', sendEmails],
           ['sms', sendTexts],
-          ['webhook', sendWebhooks],
+          ['webhook', (_ws: string, mine: Claimed[], b: Batch) => sendWebhooks(outbound, mine, b)],
         ] as const) {
           const mine = rows.filter((r) => r.channel === channel);
           if (mine.length === 0) continue;
@@ -530,7 +534,7 @@ export interface WebhookContent {
  * receiver dedupes retries on it). 2xx: sent; 4xx: failed; 5xx, timeouts, network errors: retried
  * with backoff. A redirect is an answer, not followed (it could carry the signed body elsewhere).
  */
-async function sendWebhooks(_workspaceId: string, claimed: Claimed[], batch: Batch): Promise<Outcome[]> {
+async function sendWebhooks(outbound: OutboundPolicy, claimed: Claimed[], batch: Batch): Promise<Outcome[]> {
   const { now } = batch;
   const held = await batch.hand(claimed.map((r) => r.id));
   const rows = claimed.filter((r) => held.has(r.id));
@@ -546,8 +550,7 @@ async function sendWebhooks(_workspaceId: string, claimed: Claimed[], batch: Bat
       });
       try {
         const signature = new Webhook(content.secret).sign(r.id, now, body);
-        const response = await fetch(content.url, {
-          method: 'POST',
+        const { status } = await postOutbound(outbound, content.url, {
           body,
           headers: {
             'content-type': 'application/json',
@@ -556,18 +559,16 @@ async function sendWebhooks(_workspaceId: string, claimed: Claimed[], batch: Bat
             'webhook-timestamp': String(Math.floor(now.getTime() / 1000)),
             'webhook-signature': signature,
           },
-          redirect: 'manual',
-          signal: AbortSignal.timeout(10_000),
         });
-        await response.body?.cancel();
-        if (response.status >= 200 && response.status < 300)
-          return { id: r.id, status: 'sent', to: content.url, messageId: r.id, response: `HTTP ${response.status}`, sentAt: now };
-        if (response.status >= 400 && response.status < 500 && response.status !== 408 && response.status !== 429)
-          return { id: r.id, status: 'failed', error: `HTTP ${response.status}`, to: content.url };
-        return retryOrFail(r.id, r.attempts, now, `HTTP ${response.status}`, content.url);
+        if (status >= 200 && status < 300)
+          return { id: r.id, status: 'sent', to: content.url, messageId: r.id, response: `HTTP ${status}`, sentAt: now };
+        if (status >= 400 && status < 500 && status !== 408 && status !== 429)
+          return { id: r.id, status: 'failed', error: `HTTP ${status}`, to: content.url };
+        return retryOrFail(r.id, r.attempts, now, `HTTP ${status}`, content.url);
       } catch (error) {
-        const cause = (error as { cause?: { code?: string } }).cause?.code;
-        return retryOrFail(r.id, r.attempts, now, [(error as Error).message, cause].filter(Boolean).join(': '), content.url);
+        // A refused address fails at once: retrying cannot make it allowed.
+        if (error instanceof OutboundRefusedError) return { id: r.id, status: 'failed', error: error.message, to: content.url };
+        return retryOrFail(r.id, r.attempts, now, outboundError(error), content.url);
       }
     }),
   );

@@ -1,4 +1,5 @@
 import { OpenAPIHono, z } from '@hono/zod-openapi';
+import { createOutboundPolicy } from '../../platform/net/outbound.ts';
 import { pageSchema, ZPageQuery } from '../../platform/pagination.ts';
 import {
   createWebhook,
@@ -22,6 +23,7 @@ const tags = ['Webhooks'];
 
 export function webhookRoutes(deps: ServerDeps) {
   const app = new OpenAPIHono<AppEnv>();
+  const outbound = createOutboundPolicy(deps.config.outboundAllow);
   app.openapi(
     jsonRoute({
       method: 'get',
@@ -111,12 +113,12 @@ export function webhookRoutes(deps: ServerDeps) {
       method: 'post',
       path: '/{id}/test',
       summary:
-        'Send a signed test event (webhook.test) to the endpoint now and return the receiver’s answer; tried once, listed with its deliveries',
+        'Send a signed test event (webhook.test) to the endpoint now and return the receiver’s answer; tried once, listed with its deliveries. An address that is not public (loopback, private, link-local) fails as refused unless KIZUNA_OUTBOUND_ALLOW allows it',
       tags,
       request: { params: ZId },
       responses: { 200: jsonResponse(ZWebhookDelivery, 'The test delivery: delivered, or failed with the status or error') },
     }),
-    async (c) => c.json(await sendTestWebhook(deps.db, ws(c), c.req.valid('param').id, deps.clock), 200),
+    async (c) => c.json(await sendTestWebhook(deps.db, ws(c), c.req.valid('param').id, deps.clock, outbound), 200),
   );
   app.openapi(
     jsonRoute({
