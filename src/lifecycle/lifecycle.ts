@@ -3,7 +3,7 @@ import { type Kysely, sql } from 'kysely';
 import { assertContactInWorkspace } from '../contacts/contacts.ts';
 import { listCustomFields } from '../contacts/custom-fields.ts';
 import type { Clock } from '../platform/clock.ts';
-import { noteContactChange } from '../platform/db/contact-changes.ts';
+import { noteStageMove } from '../platform/db/contact-changes.ts';
 import type { DB } from '../platform/db/schema.ts';
 import { type FieldIssue, invalidInput, issuesFromZod, notFound } from '../platform/errors.ts';
 import { readDocument } from '../platform/read-document.ts';
@@ -304,7 +304,7 @@ export async function recordTransitions(
     SELECT ${workspaceId}::uuid, 'lifecycle.stage_changed', m."contactId", m."contactId",
       jsonb_build_object('from', m."from", 'to', m."to", 'cause', m.cause, 'rule', m.rule, 'reason', m.reason), ${now}::timestamptz
     FROM m`.execute(tx);
-  for (const move of moves) noteContactChange(tx, workspaceId, move.contactId, ['field:lifecycle_stage']);
+  for (const move of moves) noteStageMove(tx, workspaceId, move.contactId, { from: move.from, to: move.to });
   await startHandoffsFor(tx, workspaceId, moves, now, definition);
 }
 

@@ -1,7 +1,7 @@
 import { type Kysely, type RawBuilder, sql } from 'kysely';
 import { listCustomFields } from '../contacts/custom-fields.ts';
 import type { Clock } from '../platform/clock.ts';
-import { type ContactChanges, contactChangesOf, eventReason } from '../platform/db/contact-changes.ts';
+import { type ContactChanges, contactChangesOf, eventReason, STAGE_REASON, type StageMove } from '../platform/db/contact-changes.ts';
 import type { DB } from '../platform/db/schema.ts';
 import { dependencies, eventSelectorPredicate, matchesQuery } from '../segments/compile.ts';
 import { FieldCatalog } from '../segments/fields.ts';
@@ -16,6 +16,7 @@ import {
   type ScoreAdjustment,
   type ScoredEvent,
 } from './score.ts';
+import { stageMoveMatters } from './stage-reads.ts';
 
 export interface PublishedModel {
   id: string;
@@ -25,6 +26,8 @@ export interface PublishedModel {
   behaviorRules: BehaviorRule[];
   /** Change reasons that may alter a score of this model (see ContactChanges). */
   reasons: Set<string>;
+  /** Whether a stage move can change one of its attribute rules (undefined: none reads the stage). */
+  stageMoveMatters?: (from: string | null, to: string | null) => boolean;
 }
 
 export interface ScoringScope {
@@ -71,14 +74,21 @@ export async function loadScoringScope(db: Kysely<DB>, workspaceId: string, only
       }
     }
     for (const rule of behaviorRules) reasons.add(eventReason(rule.call, rule.call === 'track' ? (rule.event ?? '') : null));
-    return { id: row.id, version: row.version, definition, attributeRules, behaviorRules, reasons };
+    const stageMoveMattersHere = stageMoveMatters(
+      attributeRules.map((r) => r.condition),
+      catalog,
+    );
+    return { id: row.id, version: row.version, definition, attributeRules, behaviorRules, reasons, stageMoveMatters: stageMoveMattersHere };
   });
   return { workspaceId, timeZone: workspace.timezone, catalog, models };
 }
 
-function affects(model: PublishedModel, reasons: Set<string>): boolean {
+function affects(model: PublishedModel, reasons: Set<string>, moves: readonly StageMove[] | undefined): boolean {
   if (reasons.has('all') || reasons.has(`score-check:${model.id}`)) return true;
   for (const reason of model.reasons) {
+    // Stage moves that leave every stage comparison of the model as it was change nothing here
+    // (the usual case: a model reads "stage is Customer", contacts move Lead → MQL).
+    if (reason === STAGE_REASON && moves && model.stageMoveMatters && !moves.some((m) => model.stageMoveMatters!(m.from, m.to))) continue;
     if (reasons.has(reason)) return true;
     if (reason.startsWith('event:') && reasons.has('event:*')) return true;
   }
@@ -102,10 +112,17 @@ export async function refreshScores(
   scope: ScoringScope,
   touched: Map<string, Set<string>>,
   clock: Clock,
-  cause = 'change',
+  {
+    cause = 'change',
+    stageChangeOf = () => undefined,
+  }: {
+    cause?: string;
+    /** The stage moves behind a contact's `field:lifecycle_stage` reason, when they are all of it (ContactChanges.stageChangeOf). */
+    stageChangeOf?: (contactId: string) => readonly StageMove[] | undefined;
+  } = {},
 ): Promise<Map<string, Set<string>>> {
   const work = scope.models.flatMap((model) => {
-    const ids = [...touched].filter(([, reasons]) => affects(model, reasons)).map(([id]) => id);
+    const ids = [...touched].filter(([id, reasons]) => affects(model, reasons, stageChangeOf(id))).map(([id]) => id);
     return ids.length ? [{ model, ids }] : [];
   });
   if (work.length === 0) return new Map();
@@ -198,8 +215,8 @@ export async function computeScores<M extends Scorable>(
   // cost more to parse one by one than the query costs to run, and one round trip replaces four.
   const storedPart = stored
     ? sql`SELECT json_agg(json_build_array(model_id, contact_id, version, score, band, points, replay, replay_seen_at, replay_seen_id))
-        FROM contact_scores
-        WHERE contact_id = ANY(${contactIds}::uuid[]) AND model_id = ANY(${modelIds}::uuid[])`
+        FROM unnest(${contactIds}::uuid[]) AS u(id)
+        CROSS JOIN LATERAL (SELECT * FROM contact_scores k WHERE k.contact_id = u.id AND k.model_id = ANY(${modelIds}::uuid[]) OFFSET 0) k`
     : sql`SELECT NULL::json`;
   const adjustmentsPart = modelIds.length
     ? sql`SELECT json_agg(json_build_array(model_id, contact_id, line, points, reason) ORDER BY id) FROM score_adjustments

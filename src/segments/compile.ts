@@ -335,8 +335,12 @@ export function matchesQuery(conditions: readonly Condition[], context: CompileC
   // One '0'/'1' character per condition: a text costs less to read back than a boolean array.
   const columns = conditions.map((condition) => sql`${twoValued(compileCondition(condition, s))}::int::text`);
   const matches = columns.length ? sql.join(columns, sql` || `) : sql`''`;
-  return sql<{ id: string; matches: string }>`SELECT c.id, ${matches} AS matches FROM contacts c ${from(s)}
-    WHERE c.workspace_id = ${s.workspaceId} ${onlyContacts(s, sql.ref('c.id'))}`;
+  // The contacts are found by primary key whatever the statistics say: the OFFSET 0 fence keeps the
+  // planner from reading the whole workspace through an index on workspace_id when its statistics are
+  // stale (PGlite between analyses, any table just after a bulk load).
+  return sql<{ id: string; matches: string }>`SELECT c.id, ${matches} AS matches
+    FROM (SELECT * FROM contacts WHERE id = ANY(${context.contactIds}::uuid[]) OFFSET 0) c ${from(s)}
+    WHERE c.workspace_id = ${s.workspaceId}`;
 }
 
 /** An event selector (call, name, property filters) as a predicate over `e`: what scoring rules match events with. */

@@ -75,7 +75,7 @@ export async function reactToChanges(tx: Kysely<DB>, changes: ContactChanges, cl
       // ones before changed. A stage change is noted as a change of its own: the next round
       // re-scores the models that read the stage.
       if (scoring) {
-        for (const [id, reasons] of await refreshScores(tx, scoring, touched, clock))
+        for (const [id, reasons] of await refreshScores(tx, scoring, touched, clock, { stageChangeOf: (id) => batch.stageChangeOf(id) }))
           touched.set(id, new Set([...(touched.get(id) ?? []), ...reasons]));
       }
       if (lifecycle) await advanceStages(tx, lifecycle, touched, clock);

@@ -22,11 +22,36 @@ export class ContactChanges {
   readonly eventsAdded = new Map<string, number[]>();
   readonly replayed = new Map<string, number>();
   readonly locked = new Set<string>();
+  /**
+   * Per contact, the stage moves behind its `field:lifecycle_stage` reason (noteStageMove), so that
+   * what reads the stage can tell whether a move changes anything for it; `stageWritten`: contacts
+   * whose stage changed some other way too (then no one can tell: everything re-reads it).
+   */
+  readonly stageMoves = new Map<string, StageMove[]>();
+  readonly stageWritten = new Set<string>();
 
   note(workspaceId: string, contactId: string, reasons: Iterable<string>): void {
+    const set = this.reasonsOf(workspaceId, contactId);
+    for (const reason of reasons) {
+      set.add(reason);
+      if (reason === STAGE_REASON) this.stageWritten.add(contactId);
+    }
+  }
+
+  /** A contact's stage moved from one stage to another (a lifecycle transition). */
+  noteStageMove(workspaceId: string, contactId: string, move: StageMove): void {
+    this.reasonsOf(workspaceId, contactId).add(STAGE_REASON);
+    getOrAdd(this.stageMoves, contactId, () => []).push(move);
+  }
+
+  /** The moves behind a contact's stage change, when moves are all there is to it; undefined when it changed otherwise too. */
+  stageChangeOf(contactId: string): readonly StageMove[] | undefined {
+    return this.stageWritten.has(contactId) ? undefined : this.stageMoves.get(contactId);
+  }
+
+  private reasonsOf(workspaceId: string, contactId: string): Set<string> {
     const byContact = getOrAdd(this.contacts, workspaceId, () => new Map<string, Set<string>>());
-    const set = getOrAdd(byContact, contactId, () => new Set<string>());
-    for (const reason of reasons) set.add(reason);
+    return getOrAdd(byContact, contactId, () => new Set<string>());
   }
 
   noteCompany(workspaceId: string, companyId: string): void {
@@ -42,10 +67,22 @@ export class ContactChanges {
     const taken = new ContactChanges();
     for (const [k, v] of this.contacts) taken.contacts.set(k, v);
     for (const [k, v] of this.companies) taken.companies.set(k, v);
+    for (const [k, v] of this.stageMoves) taken.stageMoves.set(k, v);
+    for (const id of this.stageWritten) taken.stageWritten.add(id);
     this.contacts.clear();
     this.companies.clear();
+    this.stageMoves.clear();
+    this.stageWritten.clear();
     return taken;
   }
+}
+
+/** The reason of a contact whose lifecycle stage changed. */
+export const STAGE_REASON = 'field:lifecycle_stage';
+
+export interface StageMove {
+  from: string | null;
+  to: string | null;
 }
 
 function getOrAdd<K, V>(map: Map<K, V>, key: K, create: () => V): V {
@@ -68,6 +105,11 @@ export function trackContactChanges(tx: object): ContactChanges {
 /** The collector of the unit of work this transaction belongs to, if it was opened as one. */
 export function contactChangesOf(tx: object): ContactChanges | undefined {
   return tracked.get(tx);
+}
+
+/** Records a contact's stage move (noted as a `field:lifecycle_stage` change, with where it moved from and to). */
+export function noteStageMove(tx: object, workspaceId: string, contactId: string, move: StageMove): void {
+  tracked.get(tx)?.noteStageMove(workspaceId, contactId, move);
 }
 
 /** Records that a contact changed, for the reactions at the end of the unit of work. */
