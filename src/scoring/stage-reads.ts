@@ -6,7 +6,7 @@ import type { FieldCatalog } from '../segments/fields.ts';
 const NEGATED: Partial<Record<string, string>> = { neq: 'eq', not_in: 'in', not_contains: 'contains', is_set: 'is_empty' };
 
 /** Text whose SQL `lower()` may differ from JavaScript's (letters with case beyond ASCII): not judged here. */
-const uncertainCase = (x: string) => /[^\x00-\x7f]/.test(x) && x.toLowerCase() !== x.toUpperCase();
+const uncertainCase = (x: string) => [...x].some((ch) => ch.charCodeAt(0) > 0x7f) && x.toLowerCase() !== x.toUpperCase();
 
 /**
  * What a text field condition's base predicate (before NOT) comes to for a field value, as the
