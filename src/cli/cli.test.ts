@@ -95,6 +95,14 @@ describe.runIf(testEngine() === 'pglite')('kizuna start on a fresh data folder',
     const keys = await kizuna(env, 'keys', 'list');
     expect(keys.stdout).toContain(adminKey!.slice(0, 12));
 
+    // Bad settings are named by the flags that gave them, not by the API's field names.
+    const workspaceId = /^([0-9a-f-]{36}) /m.exec((await kizuna(env, 'workspaces', 'list')).stdout)![1]!;
+    const badUpdate = await kizuna(env, 'workspaces', 'update', workspaceId, '--region', 'jpn', '--timezone', 'Mars/Olympus_Mons');
+    expect(badUpdate.code).not.toBe(0);
+    expect(badUpdate.stderr).toMatch(/--region: .*--timezone: /s);
+    expect(badUpdate.stderr).not.toContain('defaultRegion');
+    expect((await kizuna(env, 'workspaces', 'update', workspaceId, '--region', 'US')).stdout).toContain('"defaultRegion": "US"');
+
     // A segment kept as a YAML file: checked, applied, published and built from the command line.
     const file = join(dataDir, '..', 'segment.yaml');
     writeFileSync(file, 'name: 花子さん\ncondition:\n  type: field\n  field: email\n  operator: ends_with\n  value: "@example.jp"\n');

@@ -1,5 +1,5 @@
 import { loadConfig } from '../../platform/config.ts';
-import { KizunaError } from '../../platform/errors.ts';
+import { invalidInput, KizunaError } from '../../platform/errors.ts';
 import { createWorkspace, listWorkspaces, updateWorkspace } from '../../workspaces/workspaces.ts';
 import { openRuntime } from '../runtime.ts';
 
@@ -10,10 +10,12 @@ export async function runWorkspacesCreate(
 ): Promise<void> {
   const runtime = await openRuntime(loadConfig(), { quiet: true });
   try {
-    const workspace = await createWorkspace(
-      runtime.database.db,
-      { name, defaultRegion: options.region, timezone: options.timezone, locale: options.locale },
-      runtime.clock,
+    const workspace = await asFlags(
+      createWorkspace(
+        runtime.database.db,
+        { name, defaultRegion: options.region, timezone: options.timezone, locale: options.locale },
+        runtime.clock,
+      ),
     );
     process.stdout.write(`${JSON.stringify(workspace, null, 2)}\n`);
   } finally {
@@ -35,7 +37,7 @@ export async function runWorkspacesUpdate(
         ([, value]) => value !== undefined,
       ),
     );
-    const workspace = await updateWorkspace(runtime.database.db, id, patch, runtime.clock);
+    const workspace = await asFlags(updateWorkspace(runtime.database.db, id, patch, runtime.clock));
     process.stdout.write(`${JSON.stringify(workspace, null, 2)}\n`);
   } finally {
     await runtime.database.close();
@@ -52,4 +54,20 @@ export async function runWorkspacesList(): Promise<void> {
   } finally {
     await runtime.database.close();
   }
+}
+
+/** The workspace fields as this command's flags, for errors (`--region: expected …`, not `defaultRegion: …`). */
+const FLAGS: Record<string, string> = { name: '--name', defaultRegion: '--region', timezone: '--timezone', locale: '--locale' };
+
+/** Names each problem of bad input by the flag that gave it rather than the API field. */
+function asFlags<T>(work: Promise<T>): Promise<T> {
+  return work.catch((error: unknown) => {
+    if (!(error instanceof KizunaError) || error.code !== 'invalid_input' || error.issues.length === 0) throw error;
+    throw invalidInput(
+      error.issues.map((issue) => {
+        const [field = '', ...rest] = issue.path.split('.');
+        return { ...issue, path: [FLAGS[field] ?? field, ...rest].join('.') };
+      }),
+    );
+  });
 }
