@@ -2,7 +2,7 @@ import { type Kysely, sql } from 'kysely';
 import { Webhook } from 'standardwebhooks';
 import type { Clock } from '../platform/clock.ts';
 import type { DB } from '../platform/db/schema.ts';
-import { type OutboundPolicy, OutboundRefusedError, postOutbound } from '../platform/net/outbound.ts';
+import { type OutboundAnswer, type OutboundPolicy, OutboundRefusedError, outboundError, postOutbound } from '../platform/net/outbound.ts';
 
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;
@@ -85,23 +85,13 @@ export async function claimDueWebhooks(
 /** One POST; never throws: a refusal, a network failure or a timeout is an outcome like a 500. */
 async function send(delivery: Claimed, now: Date, outbound: OutboundPolicy): Promise<Outcome> {
   const { type, timestamp, data } = delivery.payload;
-  const body = JSON.stringify({ type, timestamp, data });
   try {
-    const { status, snippet } = await postOutbound(outbound, delivery.url, {
-      body,
-      headers: {
-        'content-type': 'application/json',
-        'user-agent': 'Kizuna-Webhooks/1',
-        'webhook-id': delivery.id,
-        'webhook-timestamp': String(Math.floor(now.getTime() / 1000)),
-        // One signature per secret in force, space-separated: a receiver still on the old one verifies too.
-        'webhook-signature': [delivery.secret, delivery.previous_secret]
-          .filter((secret): secret is string => Boolean(secret))
-          .map((secret) => new Webhook(secret).sign(delivery.id, now, body))
-          .join(' '),
-      },
-      // A redirect is an answer to record (postOutbound never follows one: it could carry the signed body elsewhere).
-      timeoutMs: TIMEOUT_MS,
+    const { status, snippet } = await postSignedWebhook(outbound, delivery.url, {
+      id: delivery.id,
+      now,
+      body: JSON.stringify({ type, timestamp, data }),
+      // The rotated-out secret signs too while its grace lasts: a receiver still on it verifies.
+      secrets: [delivery.secret, delivery.previous_secret],
     });
     if (status >= 200 && status < 300) return { status };
     return { status, error: `HTTP ${status}${snippet ? `: ${snippet}` : ''}` };
@@ -110,11 +100,30 @@ async function send(delivery: Claimed, now: Date, outbound: OutboundPolicy): Pro
   }
 }
 
-/** A failed request as one line: its message and, when the message leaves it out, its code. */
-export function outboundError(error: unknown): string {
-  if (error instanceof OutboundRefusedError) return error.message;
-  const { message, code } = error as { message?: string; code?: string };
-  return [message, code && !message?.includes(code) ? code : undefined].filter(Boolean).join(': ') || String(error);
+/**
+ * POSTs a Standard Webhooks request under the outbound policy: `webhook-id`, `webhook-timestamp`
+ * and one `webhook-signature` per secret given (space-separated), with our user agent. A redirect
+ * is an answer (it could carry the signed body elsewhere); see postOutbound for what rejects.
+ */
+export function postSignedWebhook(
+  outbound: OutboundPolicy,
+  url: string,
+  { id, now, body, secrets }: { id: string; now: Date; body: string; secrets: readonly (string | null)[] },
+): Promise<OutboundAnswer> {
+  return postOutbound(outbound, url, {
+    body,
+    headers: {
+      'content-type': 'application/json',
+      'user-agent': 'Kizuna-Webhooks/1',
+      'webhook-id': id,
+      'webhook-timestamp': String(Math.floor(now.getTime() / 1000)),
+      'webhook-signature': secrets
+        .filter((secret): secret is string => Boolean(secret))
+        .map((secret) => new Webhook(secret).sign(id, now, body))
+        .join(' '),
+    },
+    timeoutMs: TIMEOUT_MS,
+  });
 }
 
 /**

@@ -1,6 +1,5 @@
 import { type Kysely, type Selectable, sql } from 'kysely';
 import type { Template } from 'liquidjs';
-import { Webhook } from 'standardwebhooks';
 import type { Company } from '../../companies/company-schema.ts';
 import type { Contact } from '../../contacts/contact-schema.ts';
 import { createPartitionCache } from '../../events/event-partitions.ts';
@@ -11,8 +10,8 @@ import type { DB, DeliveriesTable, Frequency } from '../../platform/db/schema.ts
 import { KizunaError } from '../../platform/errors.ts';
 import { instanceSecret } from '../../platform/instance-secret.ts';
 import type { Logger } from '../../platform/logger.ts';
-import { createOutboundPolicy, type OutboundPolicy, OutboundRefusedError, postOutbound } from '../../platform/net/outbound.ts';
-import { outboundError } from '../../webhooks/deliver.ts';
+import { createOutboundPolicy, type OutboundPolicy, OutboundRefusedError, outboundError } from '../../platform/net/outbound.ts';
+import { postSignedWebhook } from '../../webhooks/deliver.ts';
 import { classifyBounce } from '../bounces/classify.ts';
 import { recordBounce } from '../bounces/record-feedback.ts';
 import { BOUNCE_SECRET, returnPath } from '../bounces/verp.ts';
@@ -549,17 +548,7 @@ async function sendWebhooks(outbound: OutboundPolicy, claimed: Claimed[], batch:
         data: { deliveryId: r.id, contactId: r.contact_id, source: r.source, ...content.payload },
       });
       try {
-        const signature = new Webhook(content.secret).sign(r.id, now, body);
-        const { status } = await postOutbound(outbound, content.url, {
-          body,
-          headers: {
-            'content-type': 'application/json',
-            'user-agent': 'Kizuna-Webhooks/1',
-            'webhook-id': r.id,
-            'webhook-timestamp': String(Math.floor(now.getTime() / 1000)),
-            'webhook-signature': signature,
-          },
-        });
+        const { status } = await postSignedWebhook(outbound, content.url, { id: r.id, now, body, secrets: [content.secret] });
         if (status >= 200 && status < 300)
           return { id: r.id, status: 'sent', to: content.url, messageId: r.id, response: `HTTP ${status}`, sentAt: now };
         if (status >= 400 && status < 500 && status !== 408 && status !== 429)

@@ -101,19 +101,6 @@ export interface OutboundAnswer {
   snippet: string;
 }
 
-/** Per policy, keep-alive agents whose every new socket goes through the policy's lookup. */
-const agents = new WeakMap<OutboundPolicy, { http: http.Agent; https: https.Agent }>();
-
-function agentsFor(policy: OutboundPolicy) {
-  let pair = agents.get(policy);
-  if (!pair) {
-    const lookup = guardedLookup(policy);
-    pair = { http: new http.Agent({ keepAlive: true, lookup }), https: new https.Agent({ keepAlive: true, lookup }) };
-    agents.set(policy, pair);
-  }
-  return pair;
-}
-
 /**
  * POSTs `body` to `url` under the policy: the host's addresses are checked (an IP address in the
  * URL before anything is sent, a name as it resolves); redirects are answers, never followed.
@@ -134,14 +121,14 @@ export function postOutbound(
     const refused = policy.refusal(host);
     if (refused) return Promise.reject(new OutboundRefusedError(`refused: ${host} is ${refused}${ALLOW_HINT}`));
   }
-  const pair = agentsFor(policy);
   const secure = target.protocol === 'https:';
-  // A host the operator allowed by name skips the address check (its own agent-less request).
-  const agent = policy.allowsHost(host) ? undefined : secure ? pair.https : pair.http;
   return new Promise((resolve, reject) => {
     const request = (secure ? https : http).request(target, {
       method: 'POST',
-      agent,
+      // A socket of its own (no pool: a pooled socket may have been opened without this check),
+      // whose name is checked as it connects; a host the operator allowed by name is not checked.
+      agent: false,
+      lookup: policy.allowsHost(host) ? undefined : guardedLookup(policy),
       headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) },
       signal: AbortSignal.timeout(timeoutMs),
     });
@@ -163,4 +150,11 @@ export function postOutbound(
     });
     request.end(body);
   });
+}
+
+/** A failed request as one line: its message and, when the message leaves it out, its code (ECONNREFUSED). */
+export function outboundError(error: unknown): string {
+  if (error instanceof OutboundRefusedError) return error.message;
+  const { message, code } = error as { message?: string; code?: string };
+  return [message, code && !message?.includes(code) ? code : undefined].filter(Boolean).join(': ') || String(error);
 }
