@@ -74,11 +74,18 @@ export async function loadScoringScope(db: Kysely<DB>, workspaceId: string, only
       }
     }
     for (const rule of behaviorRules) reasons.add(eventReason(rule.call, rule.call === 'track' ? (rule.event ?? '') : null));
-    const stageMoveMattersHere = stageMoveMatters(
-      attributeRules.map((r) => r.condition),
-      catalog,
-    );
-    return { id: row.id, version: row.version, definition, attributeRules, behaviorRules, reasons, stageMoveMatters: stageMoveMattersHere };
+    return {
+      id: row.id,
+      version: row.version,
+      definition,
+      attributeRules,
+      behaviorRules,
+      reasons,
+      stageMoveMatters: stageMoveMatters(
+        attributeRules.map((r) => r.condition),
+        catalog,
+      ),
+    };
   });
   return { workspaceId, timeZone: workspace.timezone, catalog, models };
 }

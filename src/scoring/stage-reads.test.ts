@@ -40,11 +40,15 @@ const CONDITIONS: Condition[] = [
   { type: 'not', condition: { type: 'or', conditions: [{ type: 'not', condition: stage('starts_with', 'Cust') }, stage('is_empty')] } },
 ];
 
+async function setup() {
+  const clock = createVirtualClock(new Date('2026-05-01T00:00:00Z'));
+  const { workspaceId } = await createTestWorkspace(database.current, clock);
+  return { db: database.current.db, clock, workspaceId };
+}
+
 describe('whether a stage move can change conditions that read the stage', () => {
   it('is never wrong about what the compiled SQL says, on every pair of stages, and sees past moves that change nothing', async () => {
-    const { db } = database.current;
-    const clock = createVirtualClock(new Date('2026-05-01T00:00:00Z'));
-    const { workspaceId } = await createTestWorkspace(database.current, clock);
+    const { db, clock, workspaceId } = await setup();
     const written = await bulkUpsertContacts(
       db,
       workspaceId,
@@ -81,9 +85,7 @@ describe('whether a stage move can change conditions that read the stage', () =>
   });
 
   it('re-scores, in the same unit of work, a model whose rule reads the stage a lifecycle rule just moved the contact to', async () => {
-    const { db } = database.current;
-    const clock = createVirtualClock(new Date('2026-05-01T00:00:00Z'));
-    const { workspaceId } = await createTestWorkspace(database.current, clock);
+    const { db, clock, workspaceId } = await setup();
     const model = await createScoringModel(
       db,
       workspaceId,
